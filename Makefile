@@ -1,0 +1,40 @@
+# Two commands matter on a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATABASE_URL ?= sqlite:///./var/twinning.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Migrate an SQLite database, load the demo regions and serve the API on http://$(HOST):$(PORT)
+run: $(STAMP)
+	mkdir -p var
+	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/alembic upgrade head
+	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/python -m app.demo
+	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+## Lint, type-check and run the whole test suite (SQLite and a throwaway PostgreSQL)
+test: $(STAMP)
+	bash scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs lint, type checks and the test suite. Starts a throwaway PostgreSQL server
+# (installing Debian's package when it is missing and we are root) so the API suite
+# runs against both databases; under CI a missing PostgreSQL is an error, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+"$BIN/mypy"
+
+source scripts/postgres.sh
+if start_postgres; then
+    trap stop_postgres EXIT
+elif [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL could not be started; CI requires it" >&2
+    exit 1
+else
+    echo "note: PostgreSQL not available, its tests will be skipped" >&2
+fi
+
+"$BIN/pytest" -n 2 "$@"
