@@ -1,0 +1,38 @@
+"""Errors that name the place at fault, so the CLI and the API can point users at it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class AssessmentError(ValueError):
+    """Bad input to the library.
+
+    ``location`` is the path to the offending value (e.g. ``("ratings", 3, "score")``) so that
+    callers can report it as a field (RFC 9457 problem details in the API, a message in the CLI).
+    """
+
+    def __init__(self, message: str, location: Sequence[str | int] = ()) -> None:
+        self.message = message
+        self.location: tuple[str | int, ...] = tuple(location)
+        super().__init__(self.__str__())
+
+    @property
+    def field(self) -> str:
+        """Dotted path of the offending value, empty when the error is about the whole input."""
+        return ".".join(str(part) for part in self.location)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.location else self.message
+
+
+class ModelError(AssessmentError):
+    """A maturity model definition is invalid."""
+
+
+class RatingError(AssessmentError):
+    """Ratings do not fit the model (unknown dimension, off-scale score, empty group...)."""
+
+
+class ParameterError(AssessmentError):
+    """A tuning parameter (agreement rule, matching weights...) is out of range."""

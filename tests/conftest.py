@@ -1,0 +1,34 @@
+"""Shared fixtures: small hand-made models so tests do not depend on the shipped YAML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assessment import MaturityModel, parse_model
+
+
+def make_model_data(
+    keys: tuple[str, ...] = ("alpha", "beta", "gamma"), lo: int = 0, hi: int = 5, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": "test-model",
+        "name": "Test model",
+        "version": "1",
+        "scale": {"min": lo, "max": hi},
+        "dimensions": [
+            {
+                "key": key,
+                "name": key.title(),
+                "levels": {level: f"{key} level {level}" for level in range(lo, hi + 1)},
+            }
+            for key in keys
+        ],
+        **extra,
+    }
+
+
+@pytest.fixture
+def small_model() -> MaturityModel:
+    return parse_model(make_model_data())

@@ -1,0 +1,115 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assessment import (
+    ModelError,
+    available_models,
+    default_model,
+    find_model,
+    load_model,
+    parse_model,
+)
+from tests.conftest import make_model_data
+
+SCIROCCO_KEYS = (
+    "readiness_to_change",
+    "structure_governance",
+    "digital_infrastructure",
+    "process_coordination",
+    "funding",
+    "removal_of_inhibitors",
+    "population_approach",
+    "citizen_empowerment",
+    "evaluation_methods",
+    "breadth_of_ambition",
+    "innovation_management",
+    "capacity_building",
+)
+
+
+def test_shipped_model_is_scirocco_exchange_with_twelve_described_dimensions() -> None:
+    model = default_model()
+    assert (model.id, model.version) == ("scirocco-exchange", "2019-22")
+    assert model.keys == SCIROCCO_KEYS
+    assert [d.number for d in model.dimensions] == list(range(1, 13))
+    assert (model.scale.min, model.scale.max) == (0, 5)
+    for dim in model.dimensions:
+        assert sorted(dim.levels) == [0, 1, 2, 3, 4, 5]
+        assert all(text.strip() for text in dim.levels.values())
+        assert dim.description.strip()
+    assert [b.key for b in model.bands] == ["initial", "progressing", "optimising"]
+
+
+def test_earlier_model_version_ships_beside_the_default() -> None:
+    older = find_model("scirocco", "2016-19")
+    assert older.keys[2:4] == ("information_ehealth_services", "standardisation_simplification")
+    assert len(available_models()) >= 2
+    with pytest.raises(ModelError, match="unknown model nope"):
+        find_model("nope")
+
+
+def test_any_model_shape_loads_not_just_twelve_dimensions_on_zero_to_five(
+    tmp_path: Path,
+) -> None:
+    data = make_model_data(keys=("a", "b", "c", "d", "e"), lo=1, hi=7)
+    path = tmp_path / "own.yaml"
+    path.write_text(yaml.safe_dump(data))
+    model = load_model(path)
+    assert model.keys == ("a", "b", "c", "d", "e")
+    assert [b.min for b in model.effective_bands] == [1, 5, 7]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "message"),
+    [
+        (
+            lambda d: d["dimensions"].append(dict(d["dimensions"][0])),
+            "dimensions.3.key",
+            "duplicate dimension key 'alpha'",
+        ),
+        (
+            lambda d: d["dimensions"][1]["levels"].pop(4),
+            "dimensions.1.levels",
+            "missing levels [4]",
+        ),
+        (
+            lambda d: d["dimensions"][2]["levels"].update({9: "x"}),
+            "dimensions.2.levels",
+            "levels [9] outside the scale",
+        ),
+        (lambda d: d.update(scale={"min": 5, "max": 0}), "scale", "must be greater than min"),
+        (lambda d: d["dimensions"][0].pop("name"), "dimensions.0.name", "Field required"),
+        (lambda d: d.update(colour="red"), "colour", "Extra inputs are not permitted"),
+        (lambda d: d["dimensions"][0].update(key="Bad Key"), "dimensions.0.key", "pattern"),
+        (lambda d: d.update(dimensions=[]), "dimensions", "at least 1"),
+        (
+            lambda d: d.update(
+                bands=[{"key": "x", "name": "X", "min": 2}, {"key": "y", "name": "Y", "min": 1}]
+            ),
+            "bands",
+            "strictly increasing",
+        ),
+    ],
+)
+def test_invalid_models_name_the_place_at_fault(mutate, field, message) -> None:  # type: ignore[no-untyped-def]
+    data = make_model_data()
+    mutate(data)
+    with pytest.raises(ModelError) as caught:
+        parse_model(data)
+    assert caught.value.field == field
+    assert message in caught.value.message
+
+
+def test_unreadable_or_non_yaml_model_files_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="cannot read model file"):
+        load_model(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [unclosed")
+    with pytest.raises(ModelError, match="not valid YAML"):
+        load_model(bad)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- 1\n- 2\n")
+    with pytest.raises(ModelError, match="mapping at the top level"):
+        load_model(listy)
