@@ -1,0 +1,1 @@
+"""twinning's REST service: the ``assessment`` library over HTTP, stored with SQLModel."""
