@@ -5,6 +5,17 @@ No HTTP and no database here: the ``app`` package is a service over this library
 
 from assessment.comparison import DimensionDelta, ProfileComparison, compare_profiles
 from assessment.errors import AssessmentError, ModelError, ParameterError, RatingError
+from assessment.matching import (
+    Assignment,
+    MatchingParams,
+    MatchingResult,
+    PairProposal,
+    TransferLoad,
+    UnmetNeed,
+    assign_partners,
+    candidate_pairs,
+    suggest_partners,
+)
 from assessment.model import (
     Band,
     Dimension,
@@ -16,6 +27,14 @@ from assessment.model import (
     find_model,
     load_model,
     parse_model,
+)
+from assessment.practices import (
+    DimensionGap,
+    GoodPractice,
+    PracticeFeasibility,
+    PracticeReport,
+    parse_practice,
+    practice_gaps,
 )
 from assessment.profile import ConsensusScore, Profile, Rounding, build_profile, propose_score
 from assessment.ratings import Rating, RatingMatrix, parse_score
@@ -32,16 +51,24 @@ from assessment.scoring import (
 __all__ = [
     "AgreementRule",
     "AssessmentError",
+    "Assignment",
     "Band",
     "ConsensusScore",
     "Dimension",
     "DimensionDelta",
+    "DimensionGap",
     "DimensionStats",
+    "GoodPractice",
     "GroupScores",
+    "MatchingParams",
+    "MatchingResult",
     "MaturityModel",
     "ModelError",
     "ModelRef",
+    "PairProposal",
     "ParameterError",
+    "PracticeFeasibility",
+    "PracticeReport",
     "Profile",
     "ProfileComparison",
     "Rating",
@@ -49,17 +76,24 @@ __all__ = [
     "RatingMatrix",
     "Rounding",
     "Scale",
+    "TransferLoad",
+    "UnmetNeed",
+    "assign_partners",
     "available_models",
     "band_of",
     "build_profile",
+    "candidate_pairs",
     "column_stats",
     "compare_profiles",
     "default_model",
     "find_model",
     "load_model",
     "parse_model",
+    "parse_practice",
     "parse_score",
+    "practice_gaps",
     "propose_score",
     "read_ratings",
     "score_group",
+    "suggest_partners",
 ]
