@@ -28,6 +28,17 @@ from assessment.export import (
     ratings_to_json,
     safe_cell,
 )
+from assessment.matching import (
+    Assignment,
+    MatchingParams,
+    MatchingResult,
+    PairProposal,
+    TransferLoad,
+    UnmetNeed,
+    assign_partners,
+    candidate_pairs,
+    suggest_partners,
+)
 from assessment.model import (
     Band,
     Dimension,
@@ -39,6 +50,14 @@ from assessment.model import (
     find_model,
     load_model,
     parse_model,
+)
+from assessment.practices import (
+    DimensionGap,
+    GoodPractice,
+    PracticeFeasibility,
+    PracticeReport,
+    parse_practice,
+    practice_gaps,
 )
 from assessment.profile import ConsensusScore, Profile, Rounding, build_profile, propose_score
 from assessment.ratings import Rating, RatingMatrix, parse_score
@@ -56,17 +75,25 @@ from assessment.scoring import (
 __all__ = [
     "AgreementRule",
     "AssessmentError",
+    "Assignment",
     "Band",
     "ChartCacheStats",
     "ConsensusScore",
     "Dimension",
     "DimensionDelta",
+    "DimensionGap",
     "DimensionStats",
+    "GoodPractice",
     "GroupScores",
+    "MatchingParams",
+    "MatchingResult",
     "MaturityModel",
     "ModelError",
     "ModelRef",
+    "PairProposal",
     "ParameterError",
+    "PracticeFeasibility",
+    "PracticeReport",
     "Profile",
     "ProfileComparison",
     "RadarAxes",
@@ -79,9 +106,13 @@ __all__ = [
     "RatingMatrix",
     "Rounding",
     "Scale",
+    "TransferLoad",
+    "UnmetNeed",
+    "assign_partners",
     "available_models",
     "band_of",
     "build_profile",
+    "candidate_pairs",
     "chart_cache_stats",
     "chart_etag",
     "clear_chart_cache",
@@ -91,7 +122,9 @@ __all__ = [
     "find_model",
     "load_model",
     "parse_model",
+    "parse_practice",
     "parse_score",
+    "practice_gaps",
     "profile_document",
     "profile_to_csv",
     "profile_to_json",
@@ -106,4 +139,5 @@ __all__ = [
     "safe_cell",
     "score_group",
     "spec_json",
+    "suggest_partners",
 ]
