@@ -1,0 +1,169 @@
+"""API keys and who may do what.
+
+A key is a random token shown once at creation; only its SHA-256 is stored, so a leaked
+database does not leak working keys (the tokens carry 256 bits of entropy, so a fast hash is
+enough, unlike passwords). Roles:
+
+- ``admin``: everything, including keys and regions;
+- ``coordinator``: reads every region (and runs matching);
+- ``member``: bound to one region. Without a stakeholder it facilitates that region
+  (stakeholders, rounds, ratings on behalf of stakeholders, consensus); bound to a stakeholder
+  it reads the region's rounds and edits only its own ratings, while the round is open.
+
+Missing or unknown keys get 401, known keys outside their rights 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends
+from fastapi.security import APIKeyHeader
+from sqlmodel import Session, select
+
+from app.db import get_session
+from app.problems import ApiProblem
+from app.tables import ApiKey, Role, Stakeholder
+
+API_KEY_HEADER_NAME = "X-API-Key"
+TOKEN_PREFIX = "tw_"
+_header = APIKeyHeader(
+    name=API_KEY_HEADER_NAME,
+    auto_error=False,
+    description="API key; `make run` prints demo keys (e.g. `tw_demo_admin`).",
+)
+_FIELD = f"header.{API_KEY_HEADER_NAME.lower()}"
+_CHALLENGE = {"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER_NAME}"'}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller behind a valid key."""
+
+    key_id: int
+    role: Role
+    region_id: int | None = None
+    stakeholder_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def can_read_region(self, region_id: int) -> bool:
+        return self.role in (Role.ADMIN, Role.COORDINATOR) or self.region_id == region_id
+
+    def can_manage_region(self, region_id: int) -> bool:
+        """Admins, and the region's members not bound to a stakeholder (its facilitators)."""
+        return self.is_admin or (
+            self.role is Role.MEMBER and self.region_id == region_id and self.stakeholder_id is None
+        )
+
+    def can_rate_as(self, region_id: int, stakeholder_id: int) -> bool:
+        if self.can_manage_region(region_id):
+            return True
+        return self.region_id == region_id and self.stakeholder_id == stakeholder_id
+
+
+def issue_key(
+    session: Session,
+    *,
+    name: str,
+    role: Role,
+    region_id: int | None = None,
+    stakeholder_id: int | None = None,
+    token: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Store a new key and return it with its token (the only time the token is known).
+
+    ``token`` is for the demo database's documented keys; real keys are random.
+    """
+    if role is Role.MEMBER and region_id is None:
+        raise ApiProblem(422, "a member key needs a region_id", field="body.region_id")
+    if role is not Role.MEMBER and (region_id is not None or stakeholder_id is not None):
+        raise ApiProblem(
+            422, f"a {role.value} key is not bound to a region", field="body.region_id"
+        )
+    if stakeholder_id is not None:
+        stakeholder = session.get(Stakeholder, stakeholder_id)
+        if stakeholder is None or stakeholder.region_id != region_id:
+            raise ApiProblem(
+                422,
+                f"stakeholder {stakeholder_id} does not belong to region {region_id}",
+                field="body.stakeholder_id",
+            )
+    token = token or new_token()
+    key = ApiKey(
+        name=name,
+        prefix=token[:10],
+        key_hash=hash_token(token),
+        role=role.value,
+        region_id=region_id,
+        stakeholder_id=stakeholder_id,
+    )
+    session.add(key)
+    session.flush()
+    return key, token
+
+
+def optional_principal(
+    token: str | None = Depends(_header), session: Session = Depends(get_session)
+) -> Principal | None:
+    """The caller, or None without a key (public reads); a bad key is always 401."""
+    if token is None:
+        return None
+    key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(token))).first()
+    if key is None or key.revoked_at is not None or key.id is None:
+        raise ApiProblem(401, "unknown or revoked API key", field=_FIELD, headers=_CHALLENGE)
+    return Principal(
+        key_id=key.id,
+        role=Role(key.role),
+        region_id=key.region_id,
+        stakeholder_id=key.stakeholder_id,
+    )
+
+
+def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    if principal is None:
+        raise ApiProblem(
+            401,
+            f"an API key is required in the {API_KEY_HEADER_NAME} header",
+            field=_FIELD,
+            headers=_CHALLENGE,
+        )
+    return principal
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Principal]:
+    """Dependency admitting only keys of these roles (403 for the others)."""
+    allowed = frozenset(roles)
+
+    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.role not in allowed:
+            names = " or ".join(sorted(role.value for role in allowed))
+            raise ApiProblem(403, f"this needs a {names} key, not {principal.role.value}")
+        return principal
+
+    return dependency
+
+
+def ensure_can_read(principal: Principal, region_id: int) -> None:
+    if not principal.can_read_region(region_id):
+        raise ApiProblem(403, f"this key cannot read region {region_id}")
+
+
+def ensure_can_manage(principal: Principal, region_id: int) -> None:
+    if not principal.can_manage_region(region_id):
+        raise ApiProblem(
+            403, f"only an admin or a facilitator key of region {region_id} may change this"
+        )

@@ -1,0 +1,305 @@
+"""Demo data for a newcomer: ``python -m app.demo`` loads a few regions with stakeholders,
+ratings and published profiles into an empty (migrated) database and prints API keys.
+
+The keys are fixed, documented strings so that README examples work as written. They are
+demo credentials for a demo database: never load this into a database you deploy. Loading is
+idempotent: when the demo admin key exists already, nothing is written and the keys are
+printed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from app.auth import hash_token, issue_key
+from app.db import Database
+from app.tables import (
+    ApiKey,
+    AssessmentRound,
+    ConsensusRow,
+    FlagRow,
+    RatingRow,
+    Region,
+    Role,
+    RoundStatus,
+    Stakeholder,
+    utcnow,
+)
+from assessment import MaturityModel, RatingMatrix, build_profile, default_model, score_group
+
+DEMO_KEYS = {
+    "admin": "tw_demo_admin",
+    "coordinator": "tw_demo_coordinator",
+    "norrbotten": "tw_demo_norrbotten",
+    "norrbotten_clinician": "tw_demo_norrbotten_clinician",
+    "helsingborg": "tw_demo_helsingborg",
+}
+
+ROLES = ("manager", "clinician", "IT", "procurement", "social care", "citizen representative")
+# Each role's usual lean against the group, dimension by dimension (model order); a citizen
+# representative often cannot judge infrastructure and funding.
+LEANS = {
+    "manager": (1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0),
+    "clinician": (0, -1, -1, 1, 0, -1, 1, 0, 0, 0, -1, 1),
+    "IT": (0, 0, 1, -1, -1, 0, 0, -1, 0, -1, 1, 0),
+    "procurement": (-1, 0, 0, 0, 1, 1, -1, 0, -1, 0, 1, -1),
+    "social care": (0, -1, -1, 0, -1, 0, 1, 1, 0, 1, 0, 0),
+    "citizen representative": (-1, 0, None, -1, None, -1, 0, 1, -1, 0, 0, -1),
+}
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    label: str
+    profile: tuple[int, ...]
+    status: RoundStatus = RoundStatus.PUBLISHED
+
+
+@dataclass(frozen=True)
+class DemoRegion:
+    name: str
+    country: str
+    kind: str
+    people: tuple[tuple[str, str], ...]
+    rounds: tuple[DemoRound, ...]
+    parent: str | None = None
+    public: bool = True
+
+
+REGIONS = (
+    DemoRegion(
+        "Norrbotten",
+        "SE",
+        "region",
+        (
+            ("Maja Lindqvist", "manager"),
+            ("Erik Nilsson", "clinician"),
+            ("Sara Öberg", "IT"),
+            ("Johan Berg", "procurement"),
+            ("Karin Holm", "citizen representative"),
+        ),
+        (
+            DemoRound("2022", (3, 2, 3, 2, 2, 2, 1, 2, 1, 2, 1, 2)),
+            DemoRound("2024", (3, 3, 4, 2, 3, 2, 2, 2, 2, 3, 2, 2)),
+        ),
+    ),
+    DemoRegion(
+        "Scotland",
+        "GB",
+        "country",
+        (
+            ("Fiona Campbell", "manager"),
+            ("Alasdair Reid", "clinician"),
+            ("Morag Fraser", "IT"),
+            ("Iain MacLeod", "social care"),
+            ("Eilidh Ross", "citizen representative"),
+            ("Callum Grant", "procurement"),
+        ),
+        (DemoRound("2023", (4, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3)),),
+    ),
+    DemoRegion("Skåne", "SE", "region", (("Lena Persson", "manager"),), (), public=False),
+    DemoRegion(
+        "Lund",
+        "SE",
+        "municipality",
+        (
+            ("Anders Ek", "manager"),
+            ("Elin Sjöberg", "clinician"),
+            ("Oskar Lund", "procurement"),
+            ("Ida Nyström", "social care"),
+        ),
+        (DemoRound("2024", (3, 3, 3, 3, 3, 2, 2, 3, 2, 3, 3, 3)),),
+        parent="Skåne",
+    ),
+    DemoRegion(
+        "Helsingborg",
+        "SE",
+        "municipality",
+        (
+            ("Per Wallin", "manager"),
+            ("Sofia Ahl", "clinician"),
+            ("Nils Dahl", "IT"),
+            ("Hanna Falk", "social care"),
+        ),
+        (DemoRound("2025", (2, 3, 3, 2, 1, 2, 2, 2, 2, 3, 2, 2), RoundStatus.OPEN),),
+        parent="Skåne",
+    ),
+    DemoRegion(
+        "Puglia",
+        "IT",
+        "region",
+        (
+            ("Giulia Conte", "manager"),
+            ("Marco Greco", "clinician"),
+            ("Luca Ferri", "IT"),
+            ("Chiara Esposito", "citizen representative"),
+        ),
+        (DemoRound("2024", (3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, 4)),),
+        public=False,
+    ),
+)
+
+
+def _score(model: MaturityModel, base: int, role: str, column: int, person: int) -> int | None:
+    lean = LEANS.get(role, (0,) * len(model.keys))[column % 12]
+    if lean is None:
+        return None
+    # A small deterministic wobble so two people of one role do not agree to the point.
+    wobble = ((person * 7 + column * 3) % 5 == 0) - ((person * 5 + column) % 7 == 0)
+    return max(model.scale.min, min(model.scale.max, base + lean + wobble))
+
+
+def _load_round(
+    session: Session,
+    model: MaturityModel,
+    region: Region,
+    people: list[Stakeholder],
+    spec: DemoRound,
+) -> None:
+    assert region.id is not None
+    round_ = AssessmentRound(
+        region_id=region.id,
+        label=spec.label,
+        model_id=model.id,
+        model_version=model.version,
+        status=spec.status.value,
+    )
+    session.add(round_)
+    session.flush()
+    assert round_.id is not None
+    records = []
+    for p, person in enumerate(people):
+        for c, key in enumerate(model.keys):
+            if spec.status is RoundStatus.OPEN and p == len(people) - 1:
+                continue  # the last stakeholder of an open round has not rated yet
+            score = _score(model, spec.profile[c], person.role, c, p)
+            why = (
+                "Don't know: outside what I see day to day."
+                if score is None
+                else f"As {person.role}: {model.dimension(key).levels[score].rstrip('.')}."
+            )
+            records.append(
+                {"rater": person.name, "dimension": key, "score": score, "justification": why}
+            )
+            assert person.id is not None
+            session.add(
+                RatingRow(
+                    round_id=round_.id,
+                    stakeholder_id=person.id,
+                    dimension=key,
+                    score=score,
+                    justification=why,
+                )
+            )
+    if spec.status is not RoundStatus.PUBLISHED:
+        return
+    proposed = build_profile(model, group=score_group(RatingMatrix.from_ratings(model, records)))
+    scores = [s.score for s in proposed.scores]
+    scored = sorted((s, k) for s, k in zip(scores, model.keys, strict=True) if s is not None)
+    weakest = {key for _, key in scored[:2]}
+    strongest = {key for _, key in scored[-2:]}
+    for key, score in zip(model.keys, scores, strict=True):
+        text = model.dimension(key).levels[score] if score is not None else "not judged"
+        session.add(
+            ConsensusRow(
+                round_id=round_.id,
+                dimension=key,
+                score=score,
+                justification=f"Workshop agreed: {text.rstrip('.')}.",
+            )
+        )
+        if key in weakest or key in strongest:
+            session.add(
+                FlagRow(
+                    round_id=round_.id,
+                    dimension=key,
+                    for_improvement=key in weakest,
+                    for_coaching=key in strongest,
+                )
+            )
+    round_.published_at = utcnow()
+    session.add(round_)
+
+
+def load_demo(session: Session) -> bool:
+    """Write the demo data; False (and nothing written) when it is there already."""
+    existing = session.exec(
+        select(ApiKey).where(ApiKey.key_hash == hash_token(DEMO_KEYS["admin"]))
+    ).first()
+    if existing is not None:
+        return False
+    model = default_model()
+    regions: dict[str, Region] = {}
+    people_of: dict[str, list[Stakeholder]] = {}
+    for spec in REGIONS:
+        parent = regions[spec.parent].id if spec.parent else None
+        region = Region(
+            name=spec.name,
+            country=spec.country,
+            kind=spec.kind,
+            parent_id=parent,
+            public_profile=spec.public,
+        )
+        session.add(region)
+        session.flush()
+        assert region.id is not None
+        regions[spec.name] = region
+        people = [Stakeholder(region_id=region.id, name=n, role=r) for n, r in spec.people]
+        session.add_all(people)
+        session.flush()
+        people_of[spec.name] = people
+        for round_spec in spec.rounds:
+            _load_round(session, model, region, people, round_spec)
+    norrbotten, helsingborg = regions["Norrbotten"].id, regions["Helsingborg"].id
+    clinician = people_of["Norrbotten"][1].id
+    issue_key(session, name="Demo admin", role=Role.ADMIN, token=DEMO_KEYS["admin"])
+    issue_key(
+        session, name="Demo coordinator", role=Role.COORDINATOR, token=DEMO_KEYS["coordinator"]
+    )
+    issue_key(
+        session,
+        name="Norrbotten facilitator",
+        role=Role.MEMBER,
+        region_id=norrbotten,
+        token=DEMO_KEYS["norrbotten"],
+    )
+    issue_key(
+        session,
+        name="Erik Nilsson (Norrbotten clinician)",
+        role=Role.MEMBER,
+        region_id=norrbotten,
+        stakeholder_id=clinician,
+        token=DEMO_KEYS["norrbotten_clinician"],
+    )
+    issue_key(
+        session,
+        name="Helsingborg facilitator",
+        role=Role.MEMBER,
+        region_id=helsingborg,
+        token=DEMO_KEYS["helsingborg"],
+    )
+    session.commit()
+    return True
+
+
+def main() -> None:
+    database = Database()
+    try:
+        with database.session(write=True) as session:
+            loaded = load_demo(session)
+    finally:
+        database.dispose()
+    print("demo data loaded" if loaded else "demo data already present")
+    print("demo API keys (send as the X-API-Key header; demo database only):")
+    for who, token in DEMO_KEYS.items():
+        print(f"  {who:<22} {token}")
+    print(
+        "try: curl -H 'X-API-Key: tw_demo_coordinator' "
+        "http://127.0.0.1:8000/api/v1/regions/1/profile"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""``limit``/``offset`` pages for every list endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fastapi import Query
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.schemas import Page
+
+Row = TypeVar("Row", bound=SQLModel)
+Item = TypeVar("Item")
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="items per page"),
+    offset: int = Query(0, ge=0, description="items to skip"),
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+def paginate(session: Session, query: SelectOfScalar[Row], params: PageParams) -> Page[Row]:
+    """One page of ``query`` (which must be ordered) and the count of all its rows."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = list(session.exec(query.limit(params.limit).offset(params.offset)).all())
+    return Page[Row](items=items, total=total, limit=params.limit, offset=params.offset)
+
+
+def page_of(items: Sequence[Item], params: PageParams) -> Page[Item]:
+    """A page of an in-memory sequence (shipped models and their dimensions)."""
+    chosen = list(items[params.offset : params.offset + params.limit])
+    return Page[Item](items=chosen, total=len(items), limit=params.limit, offset=params.offset)

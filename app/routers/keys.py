@@ -1,0 +1,98 @@
+"""API keys: created by admins (and by a region's facilitator for its own region's members),
+shown once, revocable."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from sqlmodel import Session, col, select
+
+from app.auth import Principal, current_principal, ensure_can_manage, issue_key, require_role
+from app.db import get_session
+from app.pagination import PageParams, page_params, paginate
+from app.problems import ApiProblem, problem_responses
+from app.schemas import KeyCreate, KeyCreated, KeyOut, Page
+from app.store import get_or_404
+from app.tables import ApiKey, Region, Role, utcnow
+
+router = APIRouter(prefix="/keys", tags=["keys"], responses=problem_responses(401, 403, 422))
+
+
+@router.get("", response_model=Page[KeyOut], summary="List keys (admin)")
+def list_keys(
+    role: Role | None = None,
+    region_id: int | None = None,
+    revoked: bool | None = None,
+    params: PageParams = Depends(page_params),
+    _: Principal = Depends(require_role(Role.ADMIN)),
+    session: Session = Depends(get_session),
+) -> Page[ApiKey]:
+    query = select(ApiKey).order_by(col(ApiKey.id))
+    if role is not None:
+        query = query.where(ApiKey.role == role.value)
+    if region_id is not None:
+        query = query.where(ApiKey.region_id == region_id)
+    if revoked is not None:
+        revoked_at = col(ApiKey.revoked_at)
+        query = query.where(revoked_at.is_not(None) if revoked else revoked_at.is_(None))
+    return paginate(session, query, params)
+
+
+@router.post(
+    "",
+    response_model=KeyCreated,
+    status_code=201,
+    summary="Create a key; the token is in this response only",
+)
+def create_key(
+    body: KeyCreate,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> KeyCreated:
+    """Admins create any key; a region's facilitator creates member keys of its region."""
+    if not principal.is_admin:
+        if body.role is not Role.MEMBER or body.region_id is None:
+            raise ApiProblem(403, "only an admin may create admin and coordinator keys")
+        ensure_can_manage(principal, body.region_id)
+    if body.region_id is not None:
+        get_or_404(session, Region, body.region_id, "body.region_id")
+    key, token = issue_key(
+        session,
+        name=body.name,
+        role=body.role,
+        region_id=body.region_id,
+        stakeholder_id=body.stakeholder_id,
+    )
+    session.commit()
+    return KeyCreated(**KeyOut.model_validate(key).model_dump(), token=token)
+
+
+@router.get("/me", response_model=KeyOut, summary="The key making this request")
+def who_am_i(
+    principal: Principal = Depends(current_principal), session: Session = Depends(get_session)
+) -> ApiKey:
+    return get_or_404(session, ApiKey, principal.key_id, "header.x-api-key")
+
+
+@router.delete(
+    "/{key_id}",
+    status_code=204,
+    summary="Revoke a key (admin, the region's facilitator, or the key itself)",
+    responses=problem_responses(404),
+)
+def revoke_key(
+    key_id: int,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Response:
+    key = get_or_404(session, ApiKey, key_id, "path.key_id")
+    if key_id != principal.key_id:
+        if key.region_id is None or key.role != Role.MEMBER.value:
+            if not principal.is_admin:
+                raise ApiProblem(403, "only an admin may revoke this key")
+        else:
+            ensure_can_manage(principal, key.region_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.commit()
+    return Response(status_code=204)

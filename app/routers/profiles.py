@@ -1,0 +1,132 @@
+"""Consensus profiles: of one round, a region's latest published one, its history over time,
+and several regions side by side.
+
+Published profiles and history of a region with ``public_profile`` are readable without a
+key; everything else needs a key that can read the region.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from app.auth import Principal, current_principal, ensure_can_read, optional_principal
+from app.db import get_session
+from app.problems import ApiProblem, problem_responses
+from app.schemas import HistoryEntry, PairDelta, RegionComparison, RegionHistory, RoundProfile
+from app.store import get_or_404, published_rounds, round_profile_view
+from app.tables import AssessmentRound, Region, RoundStatus
+from assessment import Profile, ProfileComparison, RatingError, compare_profiles
+
+router = APIRouter(tags=["profiles"], responses=problem_responses(401, 403, 404, 422))
+MAX_COMPARED = 10
+
+
+def _ensure_published_readable(
+    session: Session, region_id: int, principal: Principal | None, field: str
+) -> Region:
+    region = get_or_404(session, Region, region_id, field)
+    if not region.public_profile:
+        ensure_can_read(current_principal(principal), region_id)
+    return region
+
+
+def _latest(session: Session, region_id: int, field: str) -> AssessmentRound:
+    rounds = published_rounds(session, region_id)
+    if not rounds:
+        raise ApiProblem(404, f"region {region_id} has no published round yet", field=field)
+    return rounds[-1]
+
+
+def _compare(before: Profile, after: Profile) -> ProfileComparison | None:
+    try:
+        return compare_profiles(before, after)
+    except RatingError:  # different models do not compare
+        return None
+
+
+@router.get(
+    "/rounds/{round_id}/profile",
+    response_model=RoundProfile,
+    summary="A round's profile: workshop scores, else proposed from medians",
+)
+def get_round_profile(
+    round_id: int,
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> RoundProfile:
+    """Readable without a key once published, when the region's profile is public."""
+    round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
+    if round_.status != RoundStatus.PUBLISHED.value:
+        ensure_can_read(current_principal(principal), round_.region_id)
+    else:
+        _ensure_published_readable(session, round_.region_id, principal, "path.round_id")
+    return round_profile_view(session, round_)
+
+
+@router.get(
+    "/regions/{region_id}/profile",
+    response_model=RoundProfile,
+    summary="The region's latest published profile",
+)
+def get_region_profile(
+    region_id: int,
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> RoundProfile:
+    _ensure_published_readable(session, region_id, principal, "path.region_id")
+    return round_profile_view(session, _latest(session, region_id, "path.region_id"))
+
+
+@router.get(
+    "/regions/{region_id}/history",
+    response_model=RegionHistory,
+    summary="Published profiles, oldest first, each with its change from the previous",
+)
+def get_region_history(
+    region_id: int,
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> RegionHistory:
+    _ensure_published_readable(session, region_id, principal, "path.region_id")
+    entries: list[HistoryEntry] = []
+    for round_ in published_rounds(session, region_id):
+        view = round_profile_view(session, round_)
+        change = _compare(entries[-1].profile, view.profile) if entries else None
+        entries.append(HistoryEntry(**dict(view), change=change))
+    return RegionHistory(region_id=region_id, rounds=entries)
+
+
+@router.get(
+    "/profiles/compare",
+    response_model=RegionComparison,
+    summary="Latest published profiles of several regions, with pairwise deltas",
+)
+def compare_regions(
+    region_id: list[int] = Query(
+        ..., description=f"2 to {MAX_COMPARED} regions, repeated: ?region_id=1&region_id=2"
+    ),
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> RegionComparison:
+    """``deltas`` hold, for every pair in the order given, the second minus the first."""
+    ids = list(dict.fromkeys(region_id))
+    if not 2 <= len(ids) <= MAX_COMPARED:
+        raise ApiProblem(
+            422, f"give 2 to {MAX_COMPARED} different regions", field="query.region_id"
+        )
+    views = []
+    for rid in ids:
+        _ensure_published_readable(session, rid, principal, "query.region_id")
+        views.append(round_profile_view(session, _latest(session, rid, "query.region_id")))
+    deltas = [
+        PairDelta(
+            before_region_id=a.region_id,
+            after_region_id=b.region_id,
+            comparison=_compare(a.profile, b.profile),
+        )
+        for a, b in combinations(views, 2)
+    ]
+    return RegionComparison(profiles=views, deltas=deltas)

@@ -1,0 +1,174 @@
+"""Stakeholder ratings of a round: one cell per (stakeholder, dimension), written while open.
+
+PUT is an idempotent upsert of one cell; the bulk PUT stores one stakeholder's ratings in
+one transaction after validating every item, so one bad item stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session, col, select
+
+from app.auth import Principal, current_principal, ensure_can_read
+from app.db import get_session
+from app.pagination import PageParams, page_params, paginate
+from app.problems import ApiProblem, problem_responses
+from app.routers.rounds import readable_round
+from app.schemas import BulkRatings, Page, RatingIn, RatingOut
+from app.store import check_dimension, ensure_status, lock_round, round_model, upsert
+from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder, utcnow
+from assessment import ModelError, parse_score
+
+router = APIRouter(tags=["ratings"], responses=problem_responses(401, 403, 404, 422))
+
+
+@router.get("/rounds/{round_id}/ratings", response_model=Page[RatingOut], summary="Ratings")
+def list_ratings(
+    round_id: int,
+    stakeholder_id: int | None = None,
+    dimension: str | None = Query(None, max_length=100),
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Page[RatingRow]:
+    readable_round(session, round_id, principal)
+    query = select(RatingRow).where(RatingRow.round_id == round_id)
+    if stakeholder_id is not None:
+        query = query.where(RatingRow.stakeholder_id == stakeholder_id)
+    if dimension is not None:
+        query = query.where(RatingRow.dimension == dimension)
+    return paginate(session, query.order_by(col(RatingRow.id)), params)
+
+
+def _writable(
+    session: Session, round_id: int, stakeholder_id: int, principal: Principal
+) -> AssessmentRound:
+    """The round, once the caller may write this stakeholder's ratings in it now."""
+    round_ = lock_round(session, round_id)
+    ensure_can_read(principal, round_.region_id)
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.region_id != round_.region_id:
+        raise ApiProblem(
+            404,
+            f"no stakeholder {stakeholder_id} in the region of round {round_id}",
+            field="path.stakeholder_id",
+        )
+    if not principal.can_rate_as(round_.region_id, stakeholder_id):
+        raise ApiProblem(403, "this key may only edit its own stakeholder's ratings")
+    ensure_status(round_, RoundStatus.OPEN)
+    return round_
+
+
+def _store(
+    session: Session,
+    round_id: int,
+    stakeholder_id: int,
+    cells: Sequence[tuple[str, int | None, str]],
+) -> None:
+    stamp = utcnow()
+    for dimension, score, justification in cells:
+        upsert(
+            session,
+            RatingRow,
+            {"round_id": round_id, "stakeholder_id": stakeholder_id, "dimension": dimension},
+            {"score": score, "justification": justification.strip(), "updated_at": stamp},
+        )
+    session.commit()
+
+
+def _ratings_of(session: Session, round_id: int, stakeholder_id: int) -> list[RatingRow]:
+    return list(
+        session.exec(
+            select(RatingRow)
+            .where(RatingRow.round_id == round_id, RatingRow.stakeholder_id == stakeholder_id)
+            .order_by(col(RatingRow.id))
+        ).all()
+    )
+
+
+@router.put(
+    "/rounds/{round_id}/ratings/{stakeholder_id}/{dimension}",
+    response_model=RatingOut,
+    summary="Rate one dimension (idempotent; null score = don't know)",
+    responses=problem_responses(409),
+)
+def put_rating(
+    round_id: int,
+    stakeholder_id: int,
+    dimension: str,
+    body: RatingIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RatingRow:
+    round_ = _writable(session, round_id, stakeholder_id, principal)
+    model = round_model(round_)
+    check_dimension(model, dimension, "path.dimension")
+    score = parse_score(body.score, model, ("body", "score"))
+    _store(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
+    return next(
+        r for r in _ratings_of(session, round_id, stakeholder_id) if r.dimension == dimension
+    )
+
+
+@router.put(
+    "/rounds/{round_id}/ratings/{stakeholder_id}",
+    response_model=list[RatingOut],
+    summary="Rate several dimensions at once (all or nothing)",
+    responses=problem_responses(409),
+)
+def put_ratings(
+    round_id: int,
+    stakeholder_id: int,
+    body: BulkRatings,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> list[RatingRow]:
+    """Upserts every item; dimensions not listed keep their ratings. Any invalid item
+    rejects the whole request and nothing is stored. Returns all of the stakeholder's
+    ratings in the round."""
+    round_ = _writable(session, round_id, stakeholder_id, principal)
+    model = round_model(round_)
+    cells: list[tuple[str, int | None, str]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(body.ratings):
+        here = f"body.ratings.{index}"
+        check_dimension(model, item.dimension, f"{here}.dimension")
+        if item.dimension in seen:
+            raise ModelError(
+                f"dimension {item.dimension!r} is listed twice", (*here.split("."), "dimension")
+            )
+        seen.add(item.dimension)
+        score = parse_score(item.score, model, (*here.split("."), "score"))
+        cells.append((item.dimension, score, item.justification))
+    _store(session, round_id, stakeholder_id, cells)
+    return _ratings_of(session, round_id, stakeholder_id)
+
+
+@router.delete(
+    "/rounds/{round_id}/ratings/{stakeholder_id}/{dimension}",
+    status_code=204,
+    summary="Withdraw one rating while the round is open",
+    responses=problem_responses(409),
+)
+def delete_rating(
+    round_id: int,
+    stakeholder_id: int,
+    dimension: str,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Response:
+    _writable(session, round_id, stakeholder_id, principal)
+    row = session.exec(
+        select(RatingRow).where(
+            RatingRow.round_id == round_id,
+            RatingRow.stakeholder_id == stakeholder_id,
+            RatingRow.dimension == dimension,
+        )
+    ).first()
+    if row is None:
+        raise ApiProblem(404, f"no rating of {dimension!r} to withdraw", field="path.dimension")
+    session.delete(row)
+    session.commit()
+    return Response(status_code=204)

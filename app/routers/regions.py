@@ -1,0 +1,243 @@
+"""Regions (organisations being assessed) and their stakeholders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session, col, select
+
+from app.auth import (
+    Principal,
+    current_principal,
+    ensure_can_manage,
+    ensure_can_read,
+    optional_principal,
+    require_role,
+)
+from app.db import get_session
+from app.pagination import PageParams, page_params, paginate
+from app.problems import ApiProblem, problem_responses
+from app.schemas import (
+    Page,
+    RegionCreate,
+    RegionKind,
+    RegionOut,
+    RegionUpdate,
+    StakeholderCreate,
+    StakeholderOut,
+    StakeholderUpdate,
+)
+from app.store import get_or_404
+from app.tables import AssessmentRound, Region, Role, Stakeholder
+
+router = APIRouter(tags=["regions"], responses=problem_responses(401, 403, 404, 422))
+
+
+def _check_parent(session: Session, region_id: int | None, parent_id: int | None) -> None:
+    """The parent exists and is not the region itself or one of its descendants."""
+    seen = {region_id}
+    current = parent_id
+    while current is not None:
+        if current in seen:
+            raise ApiProblem(422, "a region cannot be its own ancestor", field="body.parent_id")
+        parent = session.get(Region, current)
+        if parent is None:
+            raise ApiProblem(422, f"no region with id {current}", field="body.parent_id")
+        seen.add(current)
+        current = parent.parent_id
+
+
+def _check_unique_name(session: Session, name: str, region_id: int | None) -> None:
+    clash = session.exec(select(Region).where(Region.name == name)).first()
+    if clash is not None and clash.id != region_id:
+        raise ApiProblem(409, f"a region named {name!r} exists already", field="body.name")
+
+
+@router.get("/regions", response_model=Page[RegionOut], summary="List regions")
+def list_regions(
+    country: str | None = Query(None, pattern=r"^[A-Z]{2}$"),
+    kind: RegionKind | None = None,
+    parent_id: int | None = None,
+    q: str | None = Query(None, max_length=200, description="name contains (any case)"),
+    params: PageParams = Depends(page_params),
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> Page[Region]:
+    """Without a key only regions with public profiles are listed."""
+    query = select(Region).order_by(col(Region.name))
+    if principal is None:
+        query = query.where(col(Region.public_profile).is_(True))
+    if country is not None:
+        query = query.where(Region.country == country)
+    if kind is not None:
+        query = query.where(Region.kind == kind)
+    if parent_id is not None:
+        query = query.where(Region.parent_id == parent_id)
+    if q:
+        query = query.where(col(Region.name).ilike(f"%{q}%"))
+    return paginate(session, query, params)
+
+
+@router.post(
+    "/regions",
+    response_model=RegionOut,
+    status_code=201,
+    summary="Create a region (admin)",
+    responses=problem_responses(409),
+)
+def create_region(
+    body: RegionCreate,
+    _: Principal = Depends(require_role(Role.ADMIN)),
+    session: Session = Depends(get_session),
+) -> Region:
+    _check_unique_name(session, body.name, None)
+    _check_parent(session, None, body.parent_id)
+    region = Region.model_validate(body.model_dump())
+    session.add(region)
+    session.commit()
+    return region
+
+
+@router.get("/regions/{region_id}", response_model=RegionOut, summary="A region")
+def get_region(
+    region_id: int,
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> Region:
+    region = get_or_404(session, Region, region_id, "path.region_id")
+    if not region.public_profile:
+        ensure_can_read(current_principal(principal), region_id)
+    return region
+
+
+@router.patch(
+    "/regions/{region_id}",
+    response_model=RegionOut,
+    summary="Change a region (admin or its facilitator)",
+    responses=problem_responses(409),
+)
+def update_region(
+    region_id: int,
+    body: RegionUpdate,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Region:
+    region = get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_manage(principal, region_id)
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("name", "country", "kind", "public_profile"):
+        if name in changes and changes[name] is None:
+            raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
+    if "name" in changes:
+        _check_unique_name(session, changes["name"], region_id)
+    if "parent_id" in changes:
+        _check_parent(session, region_id, changes["parent_id"])
+    for name, value in changes.items():
+        setattr(region, name, value)
+    session.add(region)
+    session.commit()
+    return region
+
+
+@router.delete(
+    "/regions/{region_id}",
+    status_code=204,
+    summary="Delete a region without rounds or sub-regions (admin)",
+    responses=problem_responses(409),
+)
+def delete_region(
+    region_id: int,
+    _: Principal = Depends(require_role(Role.ADMIN)),
+    session: Session = Depends(get_session),
+) -> Response:
+    region = get_or_404(session, Region, region_id, "path.region_id")
+    if session.exec(select(AssessmentRound).where(AssessmentRound.region_id == region_id)).first():
+        raise ApiProblem(409, "the region has assessment rounds", field="path.region_id")
+    if session.exec(select(Region).where(Region.parent_id == region_id)).first():
+        raise ApiProblem(409, "the region has sub-regions", field="path.region_id")
+    session.delete(region)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/regions/{region_id}/stakeholders",
+    response_model=Page[StakeholderOut],
+    tags=["stakeholders"],
+    summary="Stakeholders of a region",
+)
+def list_stakeholders(
+    region_id: int,
+    role: str | None = Query(None, description="only this role label"),
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Page[Stakeholder]:
+    get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_read(principal, region_id)
+    query = select(Stakeholder).where(Stakeholder.region_id == region_id)
+    if role is not None:
+        query = query.where(Stakeholder.role == role)
+    return paginate(session, query.order_by(col(Stakeholder.id)), params)
+
+
+def _check_stakeholder_name(session: Session, region_id: int, name: str, own: int | None) -> None:
+    clash = session.exec(
+        select(Stakeholder).where(Stakeholder.region_id == region_id, Stakeholder.name == name)
+    ).first()
+    if clash is not None and clash.id != own:
+        raise ApiProblem(409, f"stakeholder {name!r} exists in this region", field="body.name")
+
+
+@router.post(
+    "/regions/{region_id}/stakeholders",
+    response_model=StakeholderOut,
+    status_code=201,
+    tags=["stakeholders"],
+    summary="Add a stakeholder (admin or facilitator)",
+    responses=problem_responses(409),
+)
+def create_stakeholder(
+    region_id: int,
+    body: StakeholderCreate,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Stakeholder:
+    get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_manage(principal, region_id)
+    _check_stakeholder_name(session, region_id, body.name, None)
+    stakeholder = Stakeholder(region_id=region_id, name=body.name, role=body.role)
+    session.add(stakeholder)
+    session.commit()
+    return stakeholder
+
+
+@router.patch(
+    "/regions/{region_id}/stakeholders/{stakeholder_id}",
+    response_model=StakeholderOut,
+    tags=["stakeholders"],
+    summary="Rename a stakeholder or change the role label (admin or facilitator)",
+    responses=problem_responses(409),
+)
+def update_stakeholder(
+    region_id: int,
+    stakeholder_id: int,
+    body: StakeholderUpdate,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Stakeholder:
+    stakeholder = get_or_404(session, Stakeholder, stakeholder_id, "path.stakeholder_id")
+    if stakeholder.region_id != region_id:
+        raise ApiProblem(
+            404,
+            f"no stakeholder {stakeholder_id} in region {region_id}",
+            field="path.stakeholder_id",
+        )
+    ensure_can_manage(principal, region_id)
+    if body.name is not None:
+        _check_stakeholder_name(session, region_id, body.name, stakeholder_id)
+        stakeholder.name = body.name
+    if body.role is not None:
+        stakeholder.role = body.role
+    session.add(stakeholder)
+    session.commit()
+    return stakeholder

@@ -1,0 +1,263 @@
+"""Assessment rounds of a region and their life cycle, draft -> open -> consensus -> published.
+
+Stakeholders rate while a round is ``open``; the workshop records consensus scores and flags
+in ``consensus`` (and may reopen rating from there); ``published`` is final and is what
+profiles, history and comparisons read.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from app.auth import Principal, current_principal, ensure_can_manage, ensure_can_read
+from app.db import get_session
+from app.pagination import PageParams, page_params, paginate
+from app.problems import ApiProblem, problem_responses
+from app.schemas import Page, RoundCreate, RoundOut, RoundUpdate, Transition
+from app.store import (
+    consensus_rows,
+    ensure_status,
+    get_or_404,
+    group_scores,
+    lock_round,
+    resolve_model,
+    round_model,
+    round_ref,
+)
+from app.tables import AssessmentRound, RatingRow, Region, Role, RoundStatus, utcnow
+from assessment import AgreementRule, GroupScores
+
+router = APIRouter(tags=["rounds"], responses=problem_responses(401, 403, 404, 422))
+
+S = RoundStatus
+TRANSITIONS: dict[RoundStatus, frozenset[RoundStatus]] = {
+    S.DRAFT: frozenset({S.OPEN}),
+    S.OPEN: frozenset({S.CONSENSUS}),
+    S.CONSENSUS: frozenset({S.PUBLISHED, S.OPEN}),
+    S.PUBLISHED: frozenset(),
+}
+
+
+def round_out(round_: AssessmentRound) -> RoundOut:
+    assert round_.id is not None
+    return RoundOut(
+        id=round_.id,
+        region_id=round_.region_id,
+        label=round_.label,
+        model=round_ref(round_),
+        status=RoundStatus(round_.status),
+        created_at=round_.created_at,
+        published_at=round_.published_at,
+    )
+
+
+def _page(page: Page[AssessmentRound]) -> Page[RoundOut]:
+    return Page[RoundOut](
+        items=[round_out(r) for r in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def readable_round(session: Session, round_id: int, principal: Principal) -> AssessmentRound:
+    round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
+    ensure_can_read(principal, round_.region_id)
+    return round_
+
+
+@router.get("/rounds", response_model=Page[RoundOut], summary="Rounds across regions")
+def list_rounds(
+    region_id: int | None = None,
+    status: RoundStatus | None = None,
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Page[RoundOut]:
+    """Admins and coordinators see every region's rounds, members their own region's."""
+    query = select(AssessmentRound).order_by(col(AssessmentRound.id))
+    if principal.role is Role.MEMBER:
+        query = query.where(AssessmentRound.region_id == principal.region_id)
+    if region_id is not None:
+        query = query.where(AssessmentRound.region_id == region_id)
+    if status is not None:
+        query = query.where(AssessmentRound.status == status.value)
+    return _page(paginate(session, query, params))
+
+
+@router.get(
+    "/regions/{region_id}/rounds", response_model=Page[RoundOut], summary="Rounds of a region"
+)
+def list_region_rounds(
+    region_id: int,
+    status: RoundStatus | None = None,
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Page[RoundOut]:
+    get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_read(principal, region_id)
+    query = select(AssessmentRound).where(AssessmentRound.region_id == region_id)
+    if status is not None:
+        query = query.where(AssessmentRound.status == status.value)
+    return _page(paginate(session, query.order_by(col(AssessmentRound.id)), params))
+
+
+@router.post(
+    "/regions/{region_id}/rounds",
+    response_model=RoundOut,
+    status_code=201,
+    summary="Start a round in draft (admin or facilitator)",
+)
+def create_round(
+    region_id: int,
+    body: RoundCreate,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RoundOut:
+    get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_manage(principal, region_id)
+    field = "body.model_version" if body.model_id is None else "body.model_id"
+    model = resolve_model(body.model_id, body.model_version, field)
+    round_ = AssessmentRound(
+        region_id=region_id, label=body.label, model_id=model.id, model_version=model.version
+    )
+    session.add(round_)
+    session.commit()
+    return round_out(round_)
+
+
+@router.get("/rounds/{round_id}", response_model=RoundOut, summary="A round")
+def get_round(
+    round_id: int,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RoundOut:
+    return round_out(readable_round(session, round_id, principal))
+
+
+@router.patch(
+    "/rounds/{round_id}",
+    response_model=RoundOut,
+    summary="Relabel a round that is not published",
+    responses=problem_responses(409),
+)
+def update_round(
+    round_id: int,
+    body: RoundUpdate,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RoundOut:
+    round_ = lock_round(session, round_id)
+    ensure_can_manage(principal, round_.region_id)
+    ensure_status(round_, S.DRAFT, S.OPEN, S.CONSENSUS)
+    round_.label = body.label
+    session.add(round_)
+    session.commit()
+    return round_out(round_)
+
+
+@router.delete(
+    "/rounds/{round_id}",
+    status_code=204,
+    summary="Delete a draft round",
+    responses=problem_responses(409),
+)
+def delete_round(
+    round_id: int,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Response:
+    round_ = lock_round(session, round_id)
+    ensure_can_manage(principal, round_.region_id)
+    ensure_status(round_, S.DRAFT)
+    session.delete(round_)
+    session.commit()
+    return Response(status_code=204)
+
+
+def _check_ready(session: Session, round_: AssessmentRound, target: RoundStatus) -> None:
+    if target is S.CONSENSUS:
+        rated = session.exec(select(RatingRow.id).where(RatingRow.round_id == round_.id)).first()
+        if rated is None:
+            raise ApiProblem(
+                409, "nobody has rated yet; a consensus needs ratings", field="body.status"
+            )
+    if target is S.PUBLISHED:
+        decided = {row.dimension for row in consensus_rows(session, round_.id)}
+        missing = [key for key in round_model(round_).keys if key not in decided]
+        if missing:
+            raise ApiProblem(
+                409,
+                "every dimension needs a consensus score (or an explicit null with a "
+                f"justification) before publishing; missing: {', '.join(missing)}",
+                field="body.status",
+            )
+
+
+@router.post(
+    "/rounds/{round_id}/transitions",
+    response_model=RoundOut,
+    summary="Move a round to its next state (admin or facilitator)",
+    responses=problem_responses(409),
+)
+def transition_round(
+    round_id: int,
+    body: Transition,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RoundOut:
+    """Legal moves: draft -> open, open -> consensus (needs at least one rating),
+    consensus -> open (reopen rating), consensus -> published (needs every dimension decided).
+    Anything else is 409."""
+    round_ = lock_round(session, round_id)
+    ensure_can_manage(principal, round_.region_id)
+    current = RoundStatus(round_.status)
+    if body.status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none (final)"
+        raise ApiProblem(
+            409,
+            f"cannot move round {round_id} from {current.value} to {body.status.value}; "
+            f"allowed: {allowed}",
+            field="body.status",
+        )
+    _check_ready(session, round_, body.status)
+    round_.status = body.status.value
+    if body.status is S.PUBLISHED:
+        round_.published_at = utcnow()
+    session.add(round_)
+    session.commit()
+    return round_out(round_)
+
+
+@router.get(
+    "/rounds/{round_id}/scores",
+    response_model=GroupScores,
+    summary="Group statistics per dimension",
+    responses=problem_responses(409),
+)
+def round_scores(
+    round_id: int,
+    band_width: float | None = Query(
+        None, description="agreement band width in scale points (default 3)"
+    ),
+    split_threshold: int | None = Query(
+        None, description="a dimension is split from this many ratings outside the band (4)"
+    ),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> GroupScores:
+    """n, don't know, mean, median, min, max, std, IQR, agreement and band per dimension."""
+    round_ = readable_round(session, round_id, principal)
+    given = {"band_width": band_width, "split_threshold": split_threshold}
+    try:
+        rule = AgreementRule(**{name: value for name, value in given.items() if value is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ApiProblem(422, first["msg"], field=f"query.{first['loc'][0]}") from None
+    scores = group_scores(session, round_, rule)
+    if scores is None:
+        raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
+    return scores

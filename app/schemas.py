@@ -1,0 +1,333 @@
+"""Request and response bodies, with the examples shown at /docs.
+
+Statistics and profiles are the library's own pydantic models (``GroupScores``, ``Profile``,
+``ProfileComparison``), so the API cannot drift from what the library computes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from app.tables import Role, RoundStatus
+from assessment import ModelRef, Profile, ProfileComparison
+
+RegionKind = Literal["region", "municipality", "hospital", "country", "other"]
+Name = Field(min_length=1, max_length=200)
+
+
+def _example(**example: Any) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; ``total`` counts every match of the filters."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", when_used="json", check_fields=False)
+    def _utc(self, value: object) -> object:
+        # SQLite hands timestamps back without a zone; they were written in UTC.
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+# Models
+
+
+class ModelSummary(BaseModel):
+    id: str
+    version: str
+    name: str
+    source: str
+    scale_min: int
+    scale_max: int
+    dimensions: list[str] = Field(description="dimension keys in model order")
+
+
+# Regions and stakeholders
+
+
+class RegionCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "Norrbotten", "country": "SE", "kind": "region", "public_profile": True}
+            ]
+        },
+    )
+
+    name: str = Name
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
+    kind: RegionKind = "region"
+    parent_id: int | None = Field(default=None, description="enclosing region, if any")
+    public_profile: bool = Field(
+        default=False, description="published profiles and history readable without a key"
+    )
+
+
+class RegionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", **_example(public_profile=True))
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    kind: RegionKind | None = None
+    parent_id: int | None = None
+    public_profile: bool | None = None
+
+
+class RegionOut(_Out):
+    id: int
+    name: str
+    country: str
+    kind: str
+    parent_id: int | None
+    public_profile: bool
+    created_at: datetime
+
+
+class StakeholderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", **_example(name="Anna Lind", role="clinician"))
+
+    name: str = Name
+    role: str = Field(
+        min_length=1,
+        max_length=60,
+        description="role label: manager, clinician, IT, procurement, social care, "
+        "citizen representative...",
+    )
+
+
+class StakeholderUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", **_example(role="manager"))
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class StakeholderOut(_Out):
+    id: int
+    region_id: int
+    name: str
+    role: str
+
+
+# Rounds
+
+
+class RoundCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"label": "2025 self-assessment"}, {"label": "2016", "model_id": "x"}]
+        },
+    )
+
+    label: str = Field(min_length=1, max_length=100)
+    model_id: str | None = Field(default=None, description="default: the shipped default model")
+    model_version: str | None = Field(default=None, description="default: the model's first")
+
+
+class RoundUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", **_example(label="Spring 2025"))
+
+    label: str = Field(min_length=1, max_length=100)
+
+
+class RoundOut(_Out):
+    id: int
+    region_id: int
+    label: str
+    model: ModelRef
+    status: RoundStatus
+    created_at: datetime
+    published_at: datetime | None
+
+
+class Transition(BaseModel):
+    model_config = ConfigDict(extra="forbid", **_example(status="open"))
+
+    status: RoundStatus
+
+
+# Ratings
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"score": 2, "justification": "pilots run, no regional procurement yet"},
+                {"score": None, "justification": "don't know: outside my area"},
+            ]
+        },
+    )
+
+    score: int | None = Field(description="a point of the model's scale, or null: don't know")
+    justification: str = Field(default="", max_length=5000)
+
+
+class BulkRatingItem(RatingIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        **_example(dimension="funding", score=1, justification="pilot money only"),
+    )
+
+    dimension: str = Field(min_length=1, max_length=100)
+
+
+class BulkRatings(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "ratings": [
+                        {"dimension": "readiness_to_change", "score": 3, "justification": "plan"},
+                        {"dimension": "funding", "score": None, "justification": "don't know"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    ratings: list[BulkRatingItem] = Field(min_length=1, max_length=200)
+
+
+class RatingOut(_Out):
+    id: int
+    round_id: int
+    stakeholder_id: int
+    dimension: str
+    score: int | None
+    justification: str
+    updated_at: datetime
+
+
+# Consensus and flags
+
+
+class ConsensusIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"score": 1, "justification": "no regional innovation process yet"},
+                {"score": None, "justification": "no one could judge it; revisit next round"},
+            ]
+        },
+    )
+
+    score: int | None = Field(description="agreed score, or null with a justification")
+    justification: str = Field(default="", max_length=5000)
+
+
+class ConsensusOut(_Out):
+    round_id: int
+    dimension: str
+    score: int | None
+    justification: str
+    updated_at: datetime
+
+
+class FlagsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", **_example(for_improvement=True, for_coaching=False))
+
+    for_improvement: bool = Field(default=False, description="a need the region wants to address")
+    for_coaching: bool = Field(default=False, description="a strength the region offers to others")
+
+
+class FlagsOut(_Out):
+    round_id: int
+    dimension: str
+    for_improvement: bool
+    for_coaching: bool
+
+
+# Profiles
+
+
+class RoundProfile(_Out):
+    """A round's consensus profile: workshop scores, else proposals from the median."""
+
+    region_id: int
+    round_id: int
+    status: RoundStatus
+    published_at: datetime | None
+    profile: Profile
+
+
+class HistoryEntry(RoundProfile):
+    change: ProfileComparison | None = Field(
+        description="against the previous published round; null for the first, or when the "
+        "two rounds used different models"
+    )
+
+
+class RegionHistory(BaseModel):
+    region_id: int
+    rounds: list[HistoryEntry]
+
+
+class PairDelta(BaseModel):
+    before_region_id: int
+    after_region_id: int
+    comparison: ProfileComparison | None = Field(
+        description="after minus before; null when the regions used different models"
+    )
+
+
+class RegionComparison(BaseModel):
+    profiles: list[RoundProfile]
+    deltas: list[PairDelta]
+
+
+# Keys
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "Norrbotten facilitator", "role": "member", "region_id": 1},
+                {"name": "Anna Lind", "role": "member", "region_id": 1, "stakeholder_id": 2},
+                {"name": "Twinning coordinator", "role": "coordinator"},
+            ]
+        },
+    )
+
+    name: str = Name
+    role: Role
+    region_id: int | None = None
+    stakeholder_id: int | None = None
+
+
+class KeyOut(_Out):
+    id: int
+    name: str
+    prefix: str = Field(description="first characters of the token, to recognise it")
+    role: Role
+    region_id: int | None
+    stakeholder_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    token: str = Field(description="the API key; shown only in this response")

@@ -1,0 +1,198 @@
+"""Between rows and the library: lookups that 404 with the field at fault, rows turned into
+``RatingMatrix`` / ``GroupScores`` / ``Profile``, and race-free upserts.
+
+Handlers stay thin: they check rights and round state, then call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col, select
+
+from app.problems import ApiProblem
+from app.schemas import RoundProfile
+from app.tables import (
+    AssessmentRound,
+    ConsensusRow,
+    FlagRow,
+    RatingRow,
+    Region,
+    RoundStatus,
+    Stakeholder,
+)
+from assessment import (
+    AgreementRule,
+    GroupScores,
+    MaturityModel,
+    ModelError,
+    ModelRef,
+    Profile,
+    RatingMatrix,
+    build_profile,
+    default_model,
+    find_model,
+    score_group,
+)
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_or_404(session: Session, table: type[Row], row_id: int, field: str) -> Row:
+    row = session.get(table, row_id)
+    if row is None:
+        name = table.__tablename__ if isinstance(table.__tablename__, str) else "row"
+        raise ApiProblem(404, f"no {name.rstrip('s')} with id {row_id}", field=field)
+    return row
+
+
+def lock_round(session: Session, round_id: int, field: str = "path.round_id") -> AssessmentRound:
+    """The round, locked against concurrent state changes for the rest of the transaction.
+
+    On PostgreSQL ``FOR UPDATE`` makes a rating write and a round transition take turns, so no
+    rating lands after the round left ``open``; SQLite gets the same from ``BEGIN IMMEDIATE``.
+    """
+    found = session.exec(
+        select(AssessmentRound).where(AssessmentRound.id == round_id).with_for_update()
+    ).first()
+    if found is None:
+        raise ApiProblem(404, f"no round with id {round_id}", field=field)
+    return found
+
+
+def resolve_model(model_id: str | None, version: str | None, field: str) -> MaturityModel:
+    """A shipped model (the default one when no id is given), unknown ones reported at
+    ``field``."""
+    try:
+        return find_model(model_id or default_model().id, version)
+    except ModelError as exc:
+        raise ModelError(exc.message, tuple(field.split("."))) from None
+
+
+def round_model(round_: AssessmentRound) -> MaturityModel:
+    return find_model(round_.model_id, round_.model_version)
+
+
+def round_ref(round_: AssessmentRound) -> ModelRef:
+    return ModelRef(id=round_.model_id, version=round_.model_version)
+
+
+def check_dimension(model: MaturityModel, dimension: str, field: str) -> None:
+    if dimension not in model.keys:
+        raise ModelError(
+            f"unknown dimension {dimension!r}; model {model.id} {model.version} has "
+            f"{', '.join(model.keys)}",
+            tuple(field.split(".")),
+        )
+
+
+def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
+    if round_.status not in {status.value for status in allowed}:
+        wanted = " or ".join(status.value for status in allowed)
+        raise ApiProblem(
+            409,
+            f"round {round_.id} is {round_.status}; this is possible only when it is {wanted}",
+            field="path.round_id",
+        )
+
+
+def rating_matrix(session: Session, round_: AssessmentRound) -> RatingMatrix | None:
+    """The round's ratings as the library's matrix (raters named by stakeholder); None when
+    nobody has rated yet."""
+    rows = session.exec(
+        select(RatingRow, Stakeholder.name)
+        .join(Stakeholder, col(Stakeholder.id) == RatingRow.stakeholder_id)
+        .where(RatingRow.round_id == round_.id)
+        .order_by(col(Stakeholder.id), col(RatingRow.id))
+    ).all()
+    if not rows:
+        return None
+    records = [
+        {
+            "rater": name,
+            "dimension": row.dimension,
+            "score": row.score,
+            "justification": row.justification,
+        }
+        for row, name in rows
+    ]
+    return RatingMatrix.from_ratings(round_model(round_), records)
+
+
+def group_scores(
+    session: Session, round_: AssessmentRound, rule: AgreementRule | None = None
+) -> GroupScores | None:
+    matrix = rating_matrix(session, round_)
+    if matrix is None:
+        return None
+    return score_group(matrix, rule) if rule is not None else score_group(matrix)
+
+
+def consensus_rows(session: Session, round_id: int | None) -> Sequence[ConsensusRow]:
+    return session.exec(
+        select(ConsensusRow).where(ConsensusRow.round_id == round_id).order_by(col(ConsensusRow.id))
+    ).all()
+
+
+def flag_rows(session: Session, round_id: int | None) -> Sequence[FlagRow]:
+    return session.exec(
+        select(FlagRow).where(FlagRow.round_id == round_id).order_by(col(FlagRow.id))
+    ).all()
+
+
+def round_profile(session: Session, round_: AssessmentRound) -> Profile:
+    """The library's profile of a round: workshop scores, else medians proposed as scores."""
+    region = session.get(Region, round_.region_id)
+    flags = flag_rows(session, round_.id)
+    return build_profile(
+        round_model(round_),
+        group=group_scores(session, round_),
+        workshop={
+            row.dimension: (row.score, row.justification)
+            for row in consensus_rows(session, round_.id)
+        },
+        improvement=[row.dimension for row in flags if row.for_improvement],
+        coaching=[row.dimension for row in flags if row.for_coaching],
+        region=region.name if region else "",
+        label=round_.label,
+    )
+
+
+def round_profile_view(session: Session, round_: AssessmentRound) -> RoundProfile:
+    assert round_.id is not None
+    return RoundProfile(
+        region_id=round_.region_id,
+        round_id=round_.id,
+        status=RoundStatus(round_.status),
+        published_at=round_.published_at,
+        profile=round_profile(session, round_),
+    )
+
+
+def published_rounds(session: Session, region_id: int) -> Sequence[AssessmentRound]:
+    """Published rounds of a region, oldest first."""
+    return session.exec(
+        select(AssessmentRound)
+        .where(
+            AssessmentRound.region_id == region_id,
+            AssessmentRound.status == RoundStatus.PUBLISHED.value,
+        )
+        .order_by(col(AssessmentRound.published_at), col(AssessmentRound.id))
+    ).all()
+
+
+def upsert(
+    session: Session,
+    table: type[SQLModel],
+    keys: Mapping[str, Any],
+    values: Mapping[str, Any],
+) -> None:
+    """Insert or update one row by its unique ``keys`` in a single statement, so two clients
+    writing the same cell at once both succeed (last write wins) instead of one failing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**keys, **values)
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=dict(values))
+    session.execute(statement)
