@@ -1,0 +1,194 @@
+"""Fixtures for HTTP tests of the API, each test running on SQLite and on PostgreSQL.
+
+- ``backend``: "sqlite" or "postgres" (session-scoped parameter; every test using the fixtures
+  below runs once per backend). PostgreSQL comes from ``TWINNING_TEST_POSTGRES_URL``; without
+  it the postgres runs are skipped locally and fail when ``CI=true``.
+- ``empty_database_url``: a brand-new, unmigrated database of the backend (migration tests).
+- ``migrated_url``: one database per backend and test session, migrated once with Alembic.
+- ``api_app``: the app over ``migrated_url`` (one per backend and session).
+- ``database``: the app's ``Database`` after every table was emptied, for tests that write rows
+  directly (``with database.session(write=True) as s: ...``).
+- ``client``: a ``TestClient`` over the emptied database.
+- ``world``: two regions (north, private; south, public) with stakeholders and ready keys:
+  ``world.admin``, ``world.coordinator``, ``world.north_member`` (north's facilitator),
+  ``world.north_rater`` (bound to ``world.north_people[0]``), ``world.south_member``; each is a
+  headers dict for ``client.get(..., headers=world.admin)``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+
+from alembic import command
+from app.auth import API_KEY_HEADER_NAME, issue_key
+from app.db import Database
+from app.main import create_app
+from app.tables import Region, Role, Stakeholder
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES_ENV = "TWINNING_TEST_POSTGRES_URL"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def _postgres_server() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        message = f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI requires it)")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        _postgres_server()
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def _database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Creates empty databases and drops the PostgreSQL ones at the end of the session."""
+    created: list[str] = []
+
+    def create(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'twinning.db'}"
+        server = make_url(_postgres_server())
+        name = f"twinning_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        created.append(name)
+        return server.set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    if created:
+        admin = create_engine(make_url(_postgres_server()), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(backend: str, _database_factory: object) -> str:
+    return _database_factory(backend)  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture(scope="session")
+def migrated_url(backend: str, _database_factory: object) -> str:
+    url: str = _database_factory(backend)  # type: ignore[operator]
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+def api_app(migrated_url: str) -> Iterator[FastAPI]:
+    app = create_app(migrated_url)
+    yield app
+    app.state.database.dispose()
+
+
+@pytest.fixture(scope="session")
+def _tables(api_app: FastAPI) -> list[str]:
+    """Every table the migrations created (later migrations' too), children first."""
+    metadata = MetaData()
+    metadata.reflect(bind=api_app.state.database.engine)
+    return [t.name for t in reversed(metadata.sorted_tables) if t.name != "alembic_version"]
+
+
+@pytest.fixture
+def database(api_app: FastAPI, _tables: list[str]) -> Database:
+    db: Database = api_app.state.database
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            names = ", ".join(f'"{name}"' for name in _tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with engine.begin() as connection:
+            for name in _tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+    return db
+
+
+@pytest.fixture
+def client(api_app: FastAPI, database: Database) -> TestClient:
+    return TestClient(api_app)
+
+
+def headers(token: str) -> dict[str, str]:
+    return {API_KEY_HEADER_NAME: token}
+
+
+@dataclass(frozen=True)
+class World:
+    north: int
+    south: int
+    north_people: list[int]
+    south_people: list[int]
+    admin: dict[str, str]
+    coordinator: dict[str, str]
+    north_member: dict[str, str]
+    north_rater: dict[str, str]
+    south_member: dict[str, str]
+
+
+@pytest.fixture
+def world(database: Database, client: TestClient) -> World:
+    with database.session(write=True) as session:
+        regions = [
+            Region(name="North", country="SE", kind="region", public_profile=False),
+            Region(name="South", country="ES", kind="region", public_profile=True),
+        ]
+        session.add_all(regions)
+        session.flush()
+        people: list[list[int]] = []
+        for region in regions:
+            assert region.id is not None
+            group = [
+                Stakeholder(region_id=region.id, name=f"{region.name} {role}", role=role)
+                for role in ("manager", "clinician", "IT", "citizen representative")
+            ]
+            session.add_all(group)
+            session.flush()
+            people.append([s.id for s in group if s.id is not None])
+        north, south = (r.id for r in regions)
+        assert north is not None and south is not None
+        tokens = {
+            "admin": issue_key(session, name="admin", role=Role.ADMIN)[1],
+            "coordinator": issue_key(session, name="coord", role=Role.COORDINATOR)[1],
+            "north_member": issue_key(session, name="n", role=Role.MEMBER, region_id=north)[1],
+            "north_rater": issue_key(
+                session, name="nr", role=Role.MEMBER, region_id=north, stakeholder_id=people[0][0]
+            )[1],
+            "south_member": issue_key(session, name="s", role=Role.MEMBER, region_id=south)[1],
+        }
+        session.commit()
+    return World(
+        north=north,
+        south=south,
+        north_people=people[0],
+        south_people=people[1],
+        **{who: headers(token) for who, token in tokens.items()},
+    )
