@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app import problems
 from app.db import Database, get_session
-from app.routers import consensus, keys, models, profiles, ratings, regions, rounds
+from app.routers import charts, consensus, exports, keys, models, profiles, ratings, regions, rounds
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -58,7 +58,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     )
     app.state.database = database
     problems.install(app)
-    for module in (models, regions, rounds, ratings, consensus, profiles, keys):
+    for module in (models, regions, rounds, ratings, consensus, profiles, keys, charts, exports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
     return app

@@ -1,0 +1,315 @@
+"""Radar charts of a region's profile as PNG, SVG or JSON, with overlays and the spread band.
+
+The chart is described first (cheap: a few queries and the scoring) and its ETag is a hash of
+that description, so a client revalidating with ``If-None-Match`` gets ``304`` without the
+image being drawn, and a repeated chart comes from the library's in-process cache.
+
+Access follows the profile reads: a region's published profile is readable without a key when
+the region is public, anything else needs a key that can read the region. The spread band is
+made of the stakeholders' ratings, so it is drawn only for keys that can read the round's
+scores; without such a key ``spread`` defaults to none (asking for one explicitly is 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
+
+from app.auth import Principal, current_principal, ensure_can_read, optional_principal
+from app.db import get_session
+from app.problems import ApiProblem, problem_responses
+from app.routers.profiles import _ensure_published_readable, _latest
+from app.store import get_or_404, rating_matrix, round_model, round_profile
+from app.tables import AssessmentRound, Region, RoundStatus
+from assessment import (
+    MaturityModel,
+    Profile,
+    RadarSpec,
+    RatingError,
+    RatingMatrix,
+    chart_etag,
+    radar_spec,
+    render_radar,
+    score_group,
+    spec_json,
+)
+from assessment.charts import SpreadKind
+
+router = APIRouter(tags=["charts"], responses=problem_responses(401, 403, 404, 422))
+MAX_OVERLAID = 6
+
+
+class RadarFormat(StrEnum):
+    PNG = "png"
+    SVG = "svg"
+    JSON = "json"
+
+
+class SpreadParam(StrEnum):
+    MINMAX = "minmax"
+    IQR = "iqr"
+    NONE = "none"
+
+
+MEDIA_TYPES = {
+    RadarFormat.PNG: "image/png",
+    RadarFormat.SVG: "image/svg+xml",
+    RadarFormat.JSON: "application/json",
+}
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """What a caller may see of one region's round: its profile, and the ratings if allowed."""
+
+    model: MaturityModel
+    round: AssessmentRound
+    profile: Profile
+    ratings: RatingMatrix | None
+    public: bool  # readable without a key: shared caches may keep it
+
+
+def _ids(values: list[str], field: str) -> list[int]:
+    """Ids given repeated (``?compare=2&compare=3``) or comma-separated (``?compare=2,3``)."""
+    out: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            try:
+                out.append(int(part))
+            except ValueError:
+                raise ApiProblem(422, f"{part!r} is not an id", field=field) from None
+    return list(dict.fromkeys(out))
+
+
+def _readable_round(
+    session: Session,
+    region: Region,
+    round_id: int | None,
+    principal: Principal | None,
+    fields: tuple[str, str],
+) -> tuple[AssessmentRound, bool]:
+    """The asked round of the region (its latest published one by default), and whether it
+    is readable without a key; the same rules as ``/rounds/{id}/profile``. ``fields`` name
+    the region and the round in errors."""
+    assert region.id is not None
+    region_field, round_field = fields
+    if round_id is None:
+        _ensure_published_readable(session, region.id, principal, region_field)
+        return _latest(session, region.id, region_field), region.public_profile
+    round_ = get_or_404(session, AssessmentRound, round_id, round_field)
+    if round_.region_id != region.id:
+        raise ApiProblem(
+            404, f"round {round_id} is not a round of region {region.id}", field=round_field
+        )
+    if round_.status != RoundStatus.PUBLISHED.value:
+        ensure_can_read(current_principal(principal), region.id)
+        return round_, False
+    _ensure_published_readable(session, region.id, principal, round_field)
+    return round_, region.public_profile
+
+
+def region_view(
+    session: Session,
+    region_id: int,
+    round_id: int | None,
+    principal: Principal | None,
+    fields: tuple[str, str] = ("path.region_id", "query.round_id"),
+    *,
+    with_ratings: bool = True,
+) -> RegionView:
+    """A region's round as the library's objects, ratings only for keys that may read them."""
+    region = get_or_404(session, Region, region_id, fields[0])
+    round_, public = _readable_round(session, region, round_id, principal, fields)
+    may_read_ratings = (
+        with_ratings and principal is not None and principal.can_read_region(region_id)
+    )
+    return RegionView(
+        model=round_model(round_),
+        round=round_,
+        profile=round_profile(session, round_),
+        ratings=rating_matrix(session, round_) if may_read_ratings else None,
+        public=public,
+    )
+
+
+@dataclass(frozen=True)
+class ChartInputs:
+    main: RegionView
+    overlays: tuple[Profile, ...]
+    spread: SpreadParam
+
+    @property
+    def public(self) -> bool:
+        return self.main.public
+
+
+def chart_inputs(
+    region_id: int,
+    round_id: int | None = Query(
+        None, description="round of the region to chart (default: its latest published one)"
+    ),
+    rounds: list[str] = Query(
+        [],
+        description="more rounds of the same region to overlay, e.g. an earlier one: "
+        "`?rounds=3,7` (comma-separated or repeated)",
+    ),
+    compare: list[str] = Query(
+        [],
+        description="other regions whose latest published profile is overlaid, e.g. a "
+        "transferring region: `?compare=2` (comma-separated or repeated)",
+    ),
+    spread: SpreadParam | None = Query(
+        None,
+        description="stakeholders' spread around the first profile: minmax or iqr (an "
+        "IQR-wide band centred on the median), or none. Default: minmax when the key may "
+        "read the round's ratings, otherwise none",
+    ),
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> ChartInputs:
+    main = region_view(session, region_id, round_id, principal)
+    round_ids = _ids(rounds, "query.rounds")
+    region_ids = _ids(compare, "query.compare")
+    if len(round_ids) + len(region_ids) > MAX_OVERLAID:
+        raise ApiProblem(422, f"overlay at most {MAX_OVERLAID} profiles", field="query.compare")
+    overlays = [
+        region_view(
+            session,
+            region_id,
+            rid,
+            principal,
+            ("path.region_id", "query.rounds"),
+            with_ratings=False,
+        ).profile
+        for rid in round_ids
+    ]
+    for other in region_ids:
+        fields = ("query.compare", "query.compare")
+        view = region_view(session, other, None, principal, fields, with_ratings=False)
+        overlays.append(view.profile)
+    if spread is None:
+        spread = SpreadParam.MINMAX if main.ratings is not None else SpreadParam.NONE
+    elif spread is not SpreadParam.NONE and main.ratings is None:
+        ensure_can_read(current_principal(principal), region_id)
+    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread)
+
+
+def build_spec(inputs: ChartInputs) -> RadarSpec:
+    main = inputs.main
+    group = None
+    if inputs.spread is not SpreadParam.NONE and main.ratings is not None:
+        group = score_group(main.ratings)
+    kind: SpreadKind = "iqr" if inputs.spread is SpreadParam.IQR else "minmax"
+    try:
+        return radar_spec(main.model, [main.profile, *inputs.overlays], group, kind)
+    except RatingError as exc:  # an overlay scored with another model
+        raise ApiProblem(422, exc.message, field="query.compare") from None
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        tag = candidate.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def cache_headers(public: bool) -> dict[str, str]:
+    """Revalidate every time (a new round may be published); never share private charts."""
+    return {
+        "Cache-Control": f"{'public' if public else 'private'}, no-cache",
+        "Vary": "X-API-Key, Accept",
+    }
+
+
+def chart_response(request: Request, inputs: ChartInputs, fmt: RadarFormat) -> Response:
+    spec = build_spec(inputs)
+    etag = f'"{chart_etag(spec, fmt.value)}"'
+    headers = {"ETag": etag, **cache_headers(inputs.public)}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if fmt is RadarFormat.JSON:
+        body = spec_json(spec)
+    else:
+        body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+_CHART_CONTENT = {
+    200: {
+        "description": "The chart; `ETag` identifies its content",
+        "content": {
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/svg+xml": {"schema": {"type": "string"}},
+            "application/json": {"schema": RadarSpec.model_json_schema()},
+        },
+    },
+    304: {"description": "Not modified (the `If-None-Match` ETag is current)"},
+}
+
+
+@router.get(
+    "/regions/{region_id}/radar.{fmt}",
+    summary="Radar chart of a region's profile as PNG, SVG or JSON",
+    response_class=Response,
+    responses=_CHART_CONTENT,  # type: ignore[arg-type]
+)
+def get_radar_file(
+    fmt: RadarFormat, request: Request, inputs: ChartInputs = Depends(chart_inputs)
+) -> Response:
+    """The JSON is the chart's own description (axes, series, values; null where missing),
+    for dashboards that draw their own; the images are drawn from the same description."""
+    return chart_response(request, inputs, fmt)
+
+
+@router.get(
+    "/regions/{region_id}/radar",
+    summary="Radar chart, in the format the Accept header prefers",
+    response_class=Response,
+    responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
+)
+def get_radar(request: Request, inputs: ChartInputs = Depends(chart_inputs)) -> Response:
+    """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
+    return chart_response(request, inputs, negotiate(request.headers.get("accept")))
+
+
+def negotiate(accept: str | None) -> RadarFormat:
+    """The supported format with the highest quality value; ties go to PNG, SVG, JSON."""
+    if not accept:
+        return RadarFormat.PNG
+    best: tuple[float, int, RadarFormat] | None = None
+    preference = list(RadarFormat)
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        for fmt in _formats_for(media.lower()):
+            rank = (quality, -preference.index(fmt), fmt)
+            if quality > 0 and (best is None or rank[:2] > best[:2]):
+                best = rank
+    if best is None:
+        raise ApiProblem(
+            406, "the chart is available as image/png, image/svg+xml or application/json"
+        )
+    return best[2]
+
+
+def _formats_for(media: str) -> list[RadarFormat]:
+    if media in ("*/*", ""):
+        return list(RadarFormat)
+    if media == "image/*":
+        return [RadarFormat.PNG, RadarFormat.SVG]
+    return [fmt for fmt, media_type in MEDIA_TYPES.items() if media_type == media]

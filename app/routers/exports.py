@@ -1,0 +1,127 @@
+"""Downloads: a round's ratings and a region's profile as CSV or JSON, and the one-page report.
+
+Access is that of the matching reads: ratings need a key that can read the round's region
+(as ``/rounds/{id}/ratings``); profiles follow ``/regions/{id}/profile`` (public regions'
+published profiles need no key); the report shows the stakeholders' ratings and
+justifications only to keys that can read the region.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import StrEnum
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session
+
+from app.auth import Principal, current_principal, optional_principal
+from app.db import get_session
+from app.problems import ApiProblem, problem_responses
+from app.routers.charts import ChartInputs, SpreadParam, cache_headers, chart_inputs, region_view
+from app.routers.rounds import readable_round
+from app.store import rating_matrix
+from assessment import (
+    profile_to_csv,
+    profile_to_json,
+    ratings_to_csv,
+    ratings_to_json,
+    render_report,
+)
+
+router = APIRouter(tags=["exports"], responses=problem_responses(401, 403, 404, 422))
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.JSON: "application/json",
+}
+_FILE_CONTENT = {
+    200: {
+        "description": "The file, as an attachment",
+        "content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {}},
+    }
+}
+
+
+def _download(text: str, fmt: ExportFormat, filename: str, public: bool) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"',
+            **cache_headers(public),
+        },
+    )
+
+
+@router.get(
+    "/rounds/{round_id}/ratings.{fmt}",
+    summary="A round's ratings as CSV (long form, re-importable) or JSON",
+    response_class=Response,
+    responses={**_FILE_CONTENT, **problem_responses(409)},  # type: ignore[dict-item]
+)
+def export_ratings(
+    round_id: int,
+    fmt: ExportFormat,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> Response:
+    """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
+    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them."""
+    round_ = readable_round(session, round_id, principal)
+    matrix = rating_matrix(session, round_)
+    if matrix is None:
+        raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
+    text = ratings_to_csv(matrix) if fmt is ExportFormat.CSV else ratings_to_json(matrix)
+    return _download(text, fmt, f"round-{round_id}-ratings", public=False)
+
+
+@router.get(
+    "/regions/{region_id}/profile.{fmt}",
+    summary="A region's profile (latest published, or ?round_id=) as CSV or JSON",
+    response_class=Response,
+    responses=_FILE_CONTENT,  # type: ignore[arg-type]
+)
+def export_profile(
+    region_id: int,
+    fmt: ExportFormat,
+    round_id: int | None = Query(None, description="default: the latest published round"),
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Stamped with the model id and version (the first two CSV columns)."""
+    view = region_view(session, region_id, round_id, principal, with_ratings=False)
+    if fmt is ExportFormat.CSV:
+        text = profile_to_csv(view.profile, view.model)
+    else:
+        text = profile_to_json(view.profile)
+    return _download(text, fmt, f"region-{region_id}-round-{view.round.id}-profile", view.public)
+
+
+@router.get(
+    "/regions/{region_id}/report.html",
+    summary="One-page HTML report: radar, scores, spread and justifications",
+    response_class=Response,
+    responses={200: {"description": "Self-contained HTML page", "content": {"text/html": {}}}},
+)
+def export_report(inputs: ChartInputs = Depends(chart_inputs)) -> Response:
+    """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
+    minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
+    read the region's ratings, whatever ``spread`` says, since they are half of the report."""
+    main = inputs.main
+    html = render_report(
+        main.model,
+        main.profile,
+        ratings=main.ratings,
+        compare=inputs.overlays,
+        spread_kind="iqr" if inputs.spread is SpreadParam.IQR else "minmax",
+        generated_on=datetime.datetime.now(datetime.UTC).date(),
+    )
+    return Response(
+        html, media_type="text/html; charset=utf-8", headers=cache_headers(inputs.public)
+    )
