@@ -333,7 +333,27 @@ class _Block:
     feasible: BoolArray
 
 
-def _score_block(reg: _Regions, rows: IntArray, cols: IntArray, dim: int) -> _Block:
+@dataclass(frozen=True)
+class _Columns:
+    """Transferring regions of one dimension with their codes transposed once, so that each
+    block is a plain matrix product (no per-block gather of n x codes)."""
+
+    cols: IntArray
+    values: FloatArray  # (cols,) scores on the dimension
+    level_code: FloatArray  # (m * levels, cols)
+    context_present: FloatArray  # (m, cols)
+
+    @classmethod
+    def of(cls, reg: _Regions, cols: IntArray, dim: int) -> _Columns:
+        return cls(
+            cols=cols,
+            values=reg.values[cols, dim],
+            level_code=np.ascontiguousarray(reg.level_code[cols].T),
+            context_present=np.ascontiguousarray(reg.context_present[cols].T),
+        )
+
+
+def _score_block(reg: _Regions, rows: IntArray, columns: _Columns, dim: int) -> _Block:
     """The rule of the module docstring for every (row, column) pair at once.
 
     Context distances come from one matrix product of the rows' distance codes with the
@@ -341,10 +361,10 @@ def _score_block(reg: _Regions, rows: IntArray, cols: IntArray, dim: int) -> _Bl
     (n, n, dimensions) tensor; the transferred dimension is taken out afterwards.
     """
     params = reg.params
-    gap = reg.values[cols, dim][None, :] - reg.values[rows, dim][:, None]
+    gap = columns.values[None, :] - reg.values[rows, dim][:, None]
     feasible = gap >= params.min_gap
-    distance = reg.distance_code[rows] @ reg.level_code[cols].T
-    shared = reg.context_present[rows] @ reg.context_present[cols].T
+    distance = reg.distance_code[rows] @ columns.level_code
+    shared = reg.context_present[rows] @ columns.context_present
     if reg.context[dim]:
         distance -= np.abs(gap)
         shared -= 1.0
@@ -356,14 +376,20 @@ def _score_block(reg: _Regions, rows: IntArray, cols: IntArray, dim: int) -> _Bl
         params.gap_weight + params.similarity_weight
     )
     score = np.floor(combined * SCORE_DECIMALS + 0.5) / SCORE_DECIMALS
-    return _Block(rows, cols, dim, gap, similarity, shared, score, feasible)
+    return _Block(rows, columns.cols, dim, gap, similarity, shared, score, feasible)
 
 
-def _row_chunks(rows: IntArray, width: int) -> Iterator[IntArray]:
-    """Row slices small enough that a rows x width block stays within ``BLOCK_ELEMENTS``."""
-    step = max(1, BLOCK_ELEMENTS // max(width, 1))
-    for start in range(0, rows.size, step):
-        yield rows[start : start + step]
+def _row_chunks(rows: IntArray, work: IntArray | int) -> Iterator[IntArray]:
+    """Consecutive slices of ``rows`` whose summed ``work`` (pairs to score per row) stays
+    near ``BLOCK_ELEMENTS``: about one block's worth, and a single row when one row has more."""
+    per_row = np.broadcast_to(np.asarray(work, dtype=np.int64), rows.shape)
+    bucket = np.cumsum(per_row) // max(BLOCK_ELEMENTS, 1)
+    cuts = np.flatnonzero(np.diff(bucket)) + 1
+    start = 0
+    for stop in [*cuts.tolist(), rows.size]:
+        if stop > start:
+            yield rows[start:stop]
+        start = stop
 
 
 @dataclass(frozen=True)
@@ -486,11 +512,12 @@ def candidate_pairs(
         dims = range(model.index(dimension), model.index(dimension) + 1)
     parts = []
     for d in dims:
-        cols = np.flatnonzero(reg.give[:, d])
-        for rows in _row_chunks(np.flatnonzero(reg.receive[:, d]), cols.size):
-            if cols.size:
-                block = _score_block(reg, rows, cols, d)
-                parts.append(_Pairs.from_block(block, block.feasible))
+        columns = _Columns.of(reg, np.flatnonzero(reg.give[:, d]), d)
+        if not columns.cols.size:
+            continue
+        for rows in _row_chunks(np.flatnonzero(reg.receive[:, d]), columns.cols.size):
+            block = _score_block(reg, rows, columns, d)
+            parts.append(_Pairs.from_block(block, block.feasible))
     pairs, rank = _Pairs.concat(parts).ranked(by_dimension=True, limit=None)
     return MatchingResult(
         model=model.ref,
@@ -506,26 +533,29 @@ def suggest_partners(
 ) -> MatchingResult:
     """The ``top_k`` best pairs per receiving region, over all its needs.
 
-    Receiving regions are processed in chunks of rows; within a chunk each dimension keeps the
-    pairs that reach its k-th best score (ties included, found with ``np.partition``), then
-    the chunk is sorted and cut. Memory stays at a few blocks of ``BLOCK_ELEMENTS`` float64
-    (16 MiB each) plus the regions' codes (n x dimensions x levels), for any n.
+    Receiving regions are processed in chunks holding about ``BLOCK_ELEMENTS`` pairs to
+    score; within a chunk each dimension keeps the pairs that reach its k-th best score (ties
+    included, found with ``np.partition``), then the chunk is sorted and cut. Memory stays at
+    a few such blocks of float64 (16 MiB each) plus the regions' codes (n x dimensions x
+    levels, and once more transposed per dimension for the transferring side), for any n.
     """
     params = MatchingParams() if params is None else params
     reg = _prepare(model, profiles, params)
     k = params.top_k
-    n, m = reg.values.shape
-    give_cols = [np.flatnonzero(reg.give[:, d]) for d in range(m)]
+    m = reg.values.shape[1]
+    columns = [_Columns.of(reg, np.flatnonzero(reg.give[:, d]), d) for d in range(m)]
+    widths = np.array([c.cols.size for c in columns], dtype=np.int64)
+    receivers = np.flatnonzero(reg.receive.any(axis=1))
     results = []
-    for chunk in _row_chunks(np.flatnonzero(reg.receive.any(axis=1)), n):
+    for chunk in _row_chunks(receivers, reg.receive[receivers].astype(np.int64) @ widths):
         parts = []
         for d in range(m):
-            rows, cols = chunk[reg.receive[chunk, d]], give_cols[d]
-            if not rows.size or not cols.size:
+            rows = chunk[reg.receive[chunk, d]]
+            if not rows.size or not widths[d]:
                 continue
-            block = _score_block(reg, rows, cols, d)
+            block = _score_block(reg, rows, columns[d], d)
             keep = block.feasible
-            if cols.size > k:
+            if widths[d] > k:
                 masked = np.where(keep, block.score, -np.inf)
                 kth = -np.partition(-masked, k - 1, axis=1)[:, k - 1]
                 keep = keep & (masked >= kth[:, None])
@@ -563,10 +593,11 @@ def assign_partners(
     for d in range(len(model.keys)):
         needs_d = np.flatnonzero(need_dim == d)
         slot_cols = np.flatnonzero(reg.give[offering, d])
+        if not slot_cols.size:
+            continue
+        columns = _Columns.of(reg, offering[slot_cols], d)
         for part in _row_chunks(needs_d, slot_cols.size):
-            if not slot_cols.size:
-                continue
-            block = _score_block(reg, need_row[part], offering[slot_cols], d)
+            block = _score_block(reg, need_row[part], columns, d)
             where = np.ix_(part, slot_cols)
             score[where] = np.where(block.feasible, block.score, -np.inf)
             similarity[where] = block.similarity
