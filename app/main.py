@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app import problems
 from app.db import Database, get_session
 from app.routers import charts, consensus, exports, keys, models, profiles, ratings, regions, rounds
+from app.routers import matching as matching_routes
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -60,6 +61,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     problems.install(app)
     for module in (models, regions, rounds, ratings, consensus, profiles, keys, charts, exports):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
     return app
 

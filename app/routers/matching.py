@@ -1,0 +1,647 @@
+"""Twinning over HTTP: partner suggestions, stored assignment runs reviewed by a coordinator,
+good practices and a region's feasibility for them.
+
+Matching works on each region's latest published profile of one model (the default model
+unless ``model_id``/``model_version`` say otherwise); regions without one take no part. The
+rule and its parameters are the library's (``assessment.matching``, docs/matching.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.auth import Principal, current_principal, ensure_can_read, require_role
+from app.db import get_session
+from app.pagination import PageParams, page_params, paginate
+from app.problems import ApiProblem, problem_responses
+from app.schemas import Page
+from app.store import get_or_404, published_rounds, resolve_model, round_profile
+from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
+from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun, PairStatus
+from assessment import (
+    AssessmentError,
+    MatchingParams,
+    MaturityModel,
+    ModelRef,
+    PairProposal,
+    PracticeReport,
+    Profile,
+    assign_partners,
+    find_model,
+    parse_practice,
+    practice_gaps,
+    suggest_partners,
+)
+from assessment.matching import FlagPolicy
+
+router = APIRouter(tags=["matching"], responses=problem_responses(401, 403, 404, 422))
+COORDINATION = require_role(Role.ADMIN, Role.COORDINATOR)
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class PairOut(PairProposal):
+    receiving_region_id: int
+    transferring_region_id: int
+
+
+class Suggestions(BaseModel):
+    model: ModelRef
+    params: MatchingParams
+    regions: int = Field(description="regions with a published profile of this model")
+    pairs: list[PairOut]
+    without_candidates: list[int] = Field(description="receiving regions with no allowed partner")
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "parameters": {"min_gap": 1, "capacity": 2, "similarity_weight": 0.4},
+                    "capacity_overrides": {"3": 1},
+                }
+            ]
+        },
+    )
+
+    model_id: str | None = None
+    model_version: str | None = None
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="MatchingParams fields (docs/matching.md) except capacity_overrides",
+    )
+    capacity_overrides: dict[int, int] = Field(
+        default_factory=dict, description="capacity per transferring region id"
+    )
+
+
+class RunPairOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    run_id: int
+    receiving_region_id: int
+    transferring_region_id: int
+    dimension: str
+    receiving_score: int
+    transferring_score: int
+    gap: int
+    similarity: float
+    shared_context: int
+    score: float
+    rank: int
+    explanation: str
+    status: PairStatus
+    note: str
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+
+
+class RunSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    model_id: str
+    model_version: str
+    parameters: dict[str, Any]
+    regions: int
+    needs: int
+    total_score: float
+    created_by: int | None
+    created_at: datetime
+
+
+class RunDetail(RunSummary):
+    unmet: list[dict[str, Any]]
+    pairs: list[RunPairOut]
+
+
+class PairReview(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "approved"}]}
+    )
+
+    status: PairStatus
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Innovation procurement pathway",
+                    "transferring_region_id": 2,
+                    "requirements": {"structure_governance": 3, "funding": 2},
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    transferring_region_id: int | None = None
+    model_id: str | None = None
+    model_version: str | None = None
+    requirements: dict[str, int] = Field(description="dimension key -> minimum level")
+
+
+class PracticeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    transferring_region_id: int | None = None
+    requirements: dict[str, int] | None = None
+
+
+class PracticeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    transferring_region_id: int | None
+    model_id: str
+    model_version: str
+    requirements: dict[str, int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegionPractices(BaseModel):
+    region_id: int
+    round_id: int
+    report: PracticeReport = Field(description="practice_id is the practice's id as text")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _located(exc: AssessmentError, *prefix: str | int) -> AssessmentError:
+    """The same error, located in the request (``query.min_gap``, ``body.parameters...``)."""
+    return type(exc)(exc.message, (*prefix, *exc.location))
+
+
+def _params(data: dict[str, Any], *where: str) -> MatchingParams:
+    try:
+        return MatchingParams(**data)
+    except AssessmentError as exc:
+        raise _located(exc, *where) from None
+
+
+def query_params(
+    min_gap: float | None = Query(None, description="smallest gap, scale points (default 1)"),
+    min_transfer_level: float | None = Query(
+        None, description="lowest transferring score (default 3; the scale min for no floor)"
+    ),
+    max_receiving_level: float | None = Query(None, description="highest receiving score"),
+    improvement_flags: FlagPolicy | None = Query(None, description="default when_flagged"),
+    coaching_flags: FlagPolicy | None = Query(None, description="default when_flagged"),
+    gap_weight: float | None = Query(None, description="default 0.6"),
+    similarity_weight: float | None = Query(None, description="default 0.4"),
+    similarity_dimension: list[str] | None = Query(
+        None, description="context dimensions, repeated; default all"
+    ),
+    neutral_similarity: float | None = Query(None, description="default 0.5"),
+    top_k: int | None = Query(None, description="suggestions per region (default 3)"),
+) -> MatchingParams:
+    """Matching parameters from the query string; those left out keep the library default."""
+    given: dict[str, Any] = {
+        "min_gap": min_gap,
+        "min_transfer_level": min_transfer_level,
+        "max_receiving_level": max_receiving_level,
+        "improvement_flags": improvement_flags,
+        "coaching_flags": coaching_flags,
+        "gap_weight": gap_weight,
+        "similarity_weight": similarity_weight,
+        "similarity_dimensions": tuple(similarity_dimension) if similarity_dimension else None,
+        "neutral_similarity": neutral_similarity,
+        "top_k": top_k,
+    }
+    return _params({k: v for k, v in given.items() if v is not None}, "query")
+
+
+def model_query(
+    model_id: str | None = Query(None, description="default: the shipped default model"),
+    model_version: str | None = Query(None),
+) -> MaturityModel:
+    return resolve_model(model_id, model_version, "query.model_id")
+
+
+def _latest_profiles(session: Session, model: MaturityModel) -> tuple[list[Profile], list[int]]:
+    """Each region's latest published profile of ``model``, with the region ids."""
+    rounds = session.exec(
+        select(AssessmentRound)
+        .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
+        .order_by(
+            col(AssessmentRound.region_id),
+            col(AssessmentRound.published_at),
+            col(AssessmentRound.id),
+        )
+    ).all()
+    latest = {round_.region_id: round_ for round_ in rounds}
+    chosen = [
+        latest[rid]
+        for rid in sorted(latest)
+        if (latest[rid].model_id, latest[rid].model_version) == (model.id, model.version)
+    ]
+    return [round_profile(session, round_) for round_ in chosen], [r.region_id for r in chosen]
+
+
+def _run_matching(
+    model: MaturityModel, profiles: Sequence[Profile], params: MatchingParams, where: str
+) -> Any:
+    """Library errors about parameters, located in the request."""
+    try:
+        if where == "query":
+            return suggest_partners(model, profiles, params)
+        return assign_partners(model, profiles, params)
+    except AssessmentError as exc:
+        prefix = ("query",) if where == "query" else ("body", "parameters")
+        raise _located(exc, *prefix) from None
+
+
+def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
+    return PairOut(
+        **pair.model_dump(),
+        receiving_region_id=ids[pair.receiving],
+        transferring_region_id=ids[pair.transferring],
+    )
+
+
+# --- suggestions and runs -------------------------------------------------------------------
+
+
+@router.get(
+    "/matching/suggestions",
+    response_model=Suggestions,
+    summary="Top-k twinning partners per receiving region (coordinator or admin)",
+)
+def get_suggestions(
+    region_id: int | None = Query(None, description="only this receiving region"),
+    params: MatchingParams = Depends(query_params),
+    model: MaturityModel = Depends(model_query),
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> Suggestions:
+    """Computed on the fly from the latest published profiles; nothing is stored."""
+    profiles, region_ids = _latest_profiles(session, model)
+    ids = {p.region: rid for p, rid in zip(profiles, region_ids, strict=True)}
+    if region_id is not None and region_id not in region_ids:
+        get_or_404(session, Region, region_id, "query.region_id")
+        raise ApiProblem(
+            404,
+            f"region {region_id} has no published profile of {model.id} {model.version}",
+            field="query.region_id",
+        )
+    result = _run_matching(model, profiles, params, "query")
+    pairs = [_pair_out(pair, ids) for pair in result.pairs]
+    lonely = [ids[name] for name in result.without_candidates]
+    if region_id is not None:
+        pairs = [p for p in pairs if p.receiving_region_id == region_id]
+        lonely = [rid for rid in lonely if rid == region_id]
+    return Suggestions(
+        model=model.ref,
+        params=params,
+        regions=len(profiles),
+        pairs=pairs,
+        without_candidates=lonely,
+    )
+
+
+@router.post(
+    "/matching/runs",
+    response_model=RunDetail,
+    status_code=201,
+    summary="Assign partners programme-wide and store the proposal (coordinator or admin)",
+)
+def create_run(
+    body: RunCreate,
+    principal: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> RunDetail:
+    """Maximises the total score under each transferring region's capacity; every pair starts
+    ``proposed``. The stored parameters name regions by name, as the library does."""
+    model = resolve_model(body.model_id, body.model_version, "body.model_id")
+    if "capacity_overrides" in body.parameters:
+        raise ApiProblem(
+            422,
+            "give capacity_overrides beside parameters, by region id",
+            field="body.parameters.capacity_overrides",
+        )
+    profiles, region_ids = _latest_profiles(session, model)
+    names = {rid: p.region for p, rid in zip(profiles, region_ids, strict=True)}
+    for rid in body.capacity_overrides:
+        if rid not in names:
+            raise ApiProblem(
+                422,
+                f"region {rid} has no published profile of {model.id} {model.version}",
+                field=f"body.capacity_overrides.{rid}",
+            )
+    overrides = {names[rid]: capacity for rid, capacity in body.capacity_overrides.items()}
+    try:
+        params = MatchingParams(**body.parameters, capacity_overrides=overrides)
+    except AssessmentError as exc:
+        if exc.location[:1] == ("capacity_overrides",):
+            raise ApiProblem(422, exc.message, field="body.capacity_overrides") from None
+        raise _located(exc, "body", "parameters") from None
+    result = _run_matching(model, profiles, params, "body")
+    ids = {name: rid for rid, name in names.items()}
+    run = MatchingRun(
+        model_id=model.id,
+        model_version=model.version,
+        parameters=params.model_dump(mode="json"),
+        regions=len(profiles),
+        needs=result.needs,
+        total_score=result.total_score,
+        unmet=[
+            {**need.model_dump(mode="json"), "receiving_region_id": ids[need.receiving]}
+            for need in result.unmet
+        ],
+        created_by=principal.key_id,
+    )
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    for pair in result.pairs:
+        fields = pair.model_dump(exclude={"receiving", "transferring"})
+        session.add(
+            MatchingPairRow(
+                run_id=run.id,
+                receiving_region_id=ids[pair.receiving],
+                transferring_region_id=ids[pair.transferring],
+                **fields,
+            )
+        )
+    session.commit()
+    return _run_detail(session, run)
+
+
+def _run_detail(session: Session, run: MatchingRun) -> RunDetail:
+    pairs = session.exec(
+        select(MatchingPairRow)
+        .where(MatchingPairRow.run_id == run.id)
+        .order_by(col(MatchingPairRow.id))
+    ).all()
+    return RunDetail(
+        **RunSummary.model_validate(run).model_dump(),
+        unmet=run.unmet,
+        pairs=[RunPairOut.model_validate(p) for p in pairs],
+    )
+
+
+@router.get(
+    "/matching/runs",
+    response_model=Page[RunSummary],
+    summary="Stored assignment runs, newest first (coordinator or admin)",
+)
+def list_runs(
+    params: PageParams = Depends(page_params),
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> Page[MatchingRun]:
+    query = select(MatchingRun).order_by(col(MatchingRun.id).desc())
+    return paginate(session, query, params)
+
+
+@router.get(
+    "/matching/runs/{run_id}",
+    response_model=RunDetail,
+    summary="A run with its pairs and unmet needs (coordinator or admin)",
+)
+def get_run(
+    run_id: int,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> RunDetail:
+    return _run_detail(session, get_or_404(session, MatchingRun, run_id, "path.run_id"))
+
+
+@router.patch(
+    "/matching/runs/{run_id}/pairs/{pair_id}",
+    response_model=RunPairOut,
+    summary="Approve or reject a proposed pair (coordinator or admin)",
+)
+def review_pair(
+    run_id: int,
+    pair_id: int,
+    body: PairReview,
+    principal: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> MatchingPairRow:
+    get_or_404(session, MatchingRun, run_id, "path.run_id")
+    pair = session.get(MatchingPairRow, pair_id)
+    if pair is None or pair.run_id != run_id:
+        raise ApiProblem(404, f"run {run_id} has no pair {pair_id}", field="path.pair_id")
+    pair.status = body.status.value
+    if body.note is not None:
+        pair.note = body.note
+    pair.reviewed_by = principal.key_id
+    pair.reviewed_at = utcnow()
+    session.add(pair)
+    session.commit()
+    return pair
+
+
+# --- good practices -------------------------------------------------------------------------
+
+
+def _checked_requirements(
+    model: MaturityModel, name: str, requirements: dict[str, int]
+) -> dict[str, int]:
+    try:
+        practice = parse_practice(model, {"id": "new", "name": name, "requirements": requirements})
+    except AssessmentError as exc:
+        raise _located(exc, "body") from None
+    return dict(practice.requirements)
+
+
+def _check_practice_refs(
+    session: Session, name: str, region_id: int | None, own: int | None
+) -> None:
+    if region_id is not None and session.get(Region, region_id) is None:
+        raise ApiProblem(422, f"no region with id {region_id}", field="body.transferring_region_id")
+    clash = session.exec(select(GoodPracticeRow).where(GoodPracticeRow.name == name)).first()
+    if clash is not None and clash.id != own:
+        raise ApiProblem(409, f"a practice named {name!r} exists already", field="body.name")
+
+
+def _commit_practice(session: Session, row: GoodPracticeRow) -> GoodPracticeRow:
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent insert of the same name
+        session.rollback()
+        raise ApiProblem(
+            409, f"a practice named {row.name!r} exists already", field="body.name"
+        ) from None
+    return row
+
+
+@router.post(
+    "/practices",
+    response_model=PracticeOut,
+    status_code=201,
+    tags=["practices"],
+    summary="Record a good practice and the levels it needs (coordinator or admin)",
+    responses=problem_responses(409),
+)
+def create_practice(
+    body: PracticeIn,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> GoodPracticeRow:
+    model = resolve_model(body.model_id, body.model_version, "body.model_id")
+    requirements = _checked_requirements(model, body.name, body.requirements)
+    _check_practice_refs(session, body.name, body.transferring_region_id, None)
+    row = GoodPracticeRow(
+        name=body.name,
+        description=body.description,
+        transferring_region_id=body.transferring_region_id,
+        model_id=model.id,
+        model_version=model.version,
+        requirements=requirements,
+    )
+    return _commit_practice(session, row)
+
+
+@router.get(
+    "/practices",
+    response_model=Page[PracticeOut],
+    tags=["practices"],
+    summary="Good practices (coordinator or admin)",
+)
+def list_practices(
+    transferring_region_id: int | None = None,
+    params: PageParams = Depends(page_params),
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> Page[GoodPracticeRow]:
+    query = select(GoodPracticeRow).order_by(col(GoodPracticeRow.name))
+    if transferring_region_id is not None:
+        query = query.where(GoodPracticeRow.transferring_region_id == transferring_region_id)
+    return paginate(session, query, params)
+
+
+@router.get(
+    "/practices/{practice_id}",
+    response_model=PracticeOut,
+    tags=["practices"],
+    summary="A good practice (coordinator or admin)",
+)
+def get_practice(
+    practice_id: int,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> GoodPracticeRow:
+    return get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
+
+
+@router.patch(
+    "/practices/{practice_id}",
+    response_model=PracticeOut,
+    tags=["practices"],
+    summary="Change a good practice (coordinator or admin)",
+    responses=problem_responses(409),
+)
+def update_practice(
+    practice_id: int,
+    body: PracticeUpdate,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> GoodPracticeRow:
+    row = get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("name", "description", "requirements"):
+        if name in changes and changes[name] is None:
+            raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
+    if "requirements" in changes:
+        model = find_model(row.model_id, row.model_version)
+        changes["requirements"] = _checked_requirements(
+            model, changes.get("name", row.name), changes["requirements"]
+        )
+    _check_practice_refs(
+        session,
+        changes.get("name", row.name),
+        changes.get("transferring_region_id", row.transferring_region_id),
+        row.id,
+    )
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    return _commit_practice(session, row)
+
+
+@router.delete(
+    "/practices/{practice_id}",
+    status_code=204,
+    tags=["practices"],
+    summary="Delete a good practice (coordinator or admin)",
+)
+def delete_practice(
+    practice_id: int,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> Response:
+    session.delete(get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id"))
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/regions/{region_id}/practices",
+    response_model=RegionPractices,
+    tags=["practices"],
+    summary="Which good practices the region's latest published profile can take up",
+)
+def get_region_practices(
+    region_id: int,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RegionPractices:
+    """Practices of the profile's model, feasible first; readable by whoever reads the region.
+    An unscored dimension counts as a gap from the scale minimum and is listed as unknown."""
+    get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_read(principal, region_id)
+    rounds = published_rounds(session, region_id)
+    if not rounds:
+        raise ApiProblem(
+            404, f"region {region_id} has no published round yet", field="path.region_id"
+        )
+    latest = rounds[-1]
+    assert latest.id is not None
+    model = find_model(latest.model_id, latest.model_version)
+    rows = session.exec(
+        select(GoodPracticeRow)
+        .where(
+            GoodPracticeRow.model_id == model.id,
+            GoodPracticeRow.model_version == model.version,
+        )
+        .order_by(col(GoodPracticeRow.id))
+    ).all()
+    practices = [
+        {
+            "id": str(row.id),
+            "name": row.name,
+            "description": row.description,
+            "transferring_region": None
+            if row.transferring_region_id is None
+            else str(row.transferring_region_id),
+            "requirements": row.requirements,
+        }
+        for row in rows
+    ]
+    report = practice_gaps(model, round_profile(session, latest), practices)
+    return RegionPractices(region_id=region_id, round_id=latest.id, report=report)
