@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from app.db import get_session
 from app.problems import ApiProblem
-from app.tables import ApiKey, Role, Stakeholder
+from app.tables import ApiKey, Region, Role, Stakeholder
 
 API_KEY_HEADER_NAME = "X-API-Key"
 TOKEN_PREFIX = "tw_"
@@ -94,6 +94,8 @@ def issue_key(
         raise ApiProblem(
             422, f"a {role.value} key is not bound to a region", field="body.region_id"
         )
+    if region_id is not None and session.get(Region, region_id) is None:
+        raise ApiProblem(404, f"no region with id {region_id}", field="body.region_id")
     if stakeholder_id is not None:
         stakeholder = session.get(Stakeholder, stakeholder_id)
         if stakeholder is None or stakeholder.region_id != region_id:

@@ -1,0 +1,112 @@
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import World
+from tests.api.flows import API, KEYS, move, new_round, ok, problem, published_round
+
+
+def test_the_region_profile_is_the_latest_published_round(client: TestClient, world: World) -> None:
+    url = f"{API}/regions/{world.north}/profile"
+    problem(client.get(url, headers=world.admin), 404, "path.region_id")
+    published_round(
+        client, world.north_member, world.north, world.north_people[:2], [1] * 12, "2022"
+    )
+    latest = published_round(
+        client, world.north_member, world.north, world.north_people[:2], [2] * 12, "2024"
+    )
+    draft = new_round(client, world.north_member, world.north, "2026")
+    move(client, world.north_member, draft, "open")
+    body = ok(client.get(url, headers=world.coordinator))
+    assert (body["round_id"], body["status"], body["profile"]["label"]) == (
+        latest,
+        "published",
+        "2024",
+    )
+    assert body["profile"]["region"] == "North" and body["profile"]["overall"] == 2.0
+    assert body["profile"]["model"]["version"] == "2019-22"
+
+
+def test_private_profiles_need_a_key_that_reads_the_region(
+    client: TestClient, world: World
+) -> None:
+    round_id = published_round(
+        client, world.north_member, world.north, world.north_people[:1], [3] * 12
+    )
+    for url in (
+        f"{API}/regions/{world.north}/profile",
+        f"{API}/regions/{world.north}/history",
+        f"{API}/rounds/{round_id}/profile",
+    ):
+        problem(client.get(url), 401)
+        problem(client.get(url, headers=world.south_member), 403)
+        ok(client.get(url, headers=world.north_rater))
+        ok(client.get(url, headers=world.coordinator))
+
+
+def test_public_profiles_are_read_without_a_key(client: TestClient, world: World) -> None:
+    round_id = published_round(
+        client, world.south_member, world.south, world.south_people[:2], [4] * 12
+    )
+    assert ok(client.get(f"{API}/regions/{world.south}/profile"))["round_id"] == round_id
+    assert len(ok(client.get(f"{API}/regions/{world.south}/history"))["rounds"]) == 1
+    ok(client.get(f"{API}/rounds/{round_id}/profile"))
+    ok(client.get(f"{API}/regions/{world.south}/profile", headers=world.north_member))
+    # an unpublished round stays private even in a public region
+    draft = new_round(client, world.south_member, world.south)
+    problem(client.get(f"{API}/rounds/{draft}/profile"), 401)
+    problem(client.get(f"{API}/rounds/{draft}/profile", headers=world.north_member), 403)
+    problem(client.get(f"{API}/rounds/999/profile", headers=world.admin), 404, "path.round_id")
+
+
+def test_history_is_oldest_first_with_deltas(client: TestClient, world: World) -> None:
+    people = world.north_people[:2]
+    published_round(client, world.north_member, world.north, people, [1] * 12, "2020")
+    published_round(client, world.north_member, world.north, people, [2] * 6 + [1] * 6, "2022")
+    published_round(client, world.north_member, world.north, people, [2] * 11 + [0], "2024")
+    body = ok(client.get(f"{API}/regions/{world.north}/history", headers=world.admin))
+    rounds = body["rounds"]
+    assert [r["profile"]["label"] for r in rounds] == ["2020", "2022", "2024"]
+    assert rounds[0]["change"] is None
+    assert rounds[1]["change"]["improved"] == list(KEYS[:6])
+    assert rounds[1]["change"]["overall_delta"] == 0.5
+    assert rounds[2]["change"]["improved"] == list(KEYS[6:11])
+    assert rounds[2]["change"]["declined"] == [KEYS[11]]
+    empty = ok(client.get(f"{API}/regions/{world.south}/history"))
+    assert empty == {"region_id": world.south, "rounds": []}
+
+
+def test_comparing_regions_side_by_side(client: TestClient, world: World) -> None:
+    published_round(client, world.north_member, world.north, world.north_people[:1], [1] * 12)
+    published_round(client, world.south_member, world.south, world.south_people[:1], [3] * 12)
+    url = f"{API}/profiles/compare"
+    params = {"region_id": [world.north, world.south]}
+    body = ok(client.get(url, params=params, headers=world.coordinator))
+    assert [p["region_id"] for p in body["profiles"]] == [world.north, world.south]
+    (delta,) = body["deltas"]
+    assert (delta["before_region_id"], delta["after_region_id"]) == (world.north, world.south)
+    assert delta["comparison"]["overall_delta"] == 2.0
+    problem(client.get(url, params=params), 401)  # north is private
+    problem(client.get(url, params=params, headers=world.south_member), 403)
+    problem(
+        client.get(url, params={"region_id": [world.north]}, headers=world.admin),
+        422,
+        "query.region_id",
+    )
+    problem(client.get(url, headers=world.admin), 422, "query.region_id")
+    problem(
+        client.get(url, params={"region_id": [world.north, 999]}, headers=world.admin),
+        404,
+        "query.region_id",
+    )
+
+
+def test_comparing_needs_published_profiles(client: TestClient, world: World) -> None:
+    published_round(client, world.south_member, world.south, world.south_people[:1], [3] * 12)
+    problem(
+        client.get(
+            f"{API}/profiles/compare",
+            params={"region_id": [world.south, world.north]},
+            headers=world.admin,
+        ),
+        404,
+        "query.region_id",
+    )

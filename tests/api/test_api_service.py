@@ -1,0 +1,116 @@
+"""Migrations, demo data and the OpenAPI documentation."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect
+
+from alembic import command
+from app.db import Database
+from app.demo import DEMO_KEYS, load_demo, main
+from app.main import create_app
+from tests.api.conftest import alembic_config, headers
+from tests.api.flows import API, ok, problem
+
+TABLES = {
+    "regions",
+    "stakeholders",
+    "rounds",
+    "ratings",
+    "consensus_scores",
+    "dimension_flags",
+    "api_keys",
+}
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrations_go_up_down_and_up_again(empty_database_url: str) -> None:
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    assert tables(empty_database_url) >= TABLES
+    command.downgrade(config, "base")
+    assert tables(empty_database_url) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert tables(empty_database_url) >= TABLES
+
+
+def test_importing_the_app_touches_no_database(tmp_path: object) -> None:
+    app = create_app("sqlite:////nonexistent-dir/never.db")
+    assert app.state.database._engine is None
+    ok(TestClient(app).get(f"{API}/models"))  # models need no database either
+    assert app.state.database._engine is None
+
+
+def test_demo_data_loads_once_and_answers_at_once(client: TestClient, database: Database) -> None:
+    with database.session(write=True) as session:
+        assert load_demo(session) is True
+    with database.session(write=True) as session:
+        assert load_demo(session) is False
+    public = ok(client.get(f"{API}/regions"))
+    assert {"Norrbotten", "Scotland", "Lund", "Helsingborg"} <= {r["name"] for r in public["items"]}
+    coordinator = headers(DEMO_KEYS["coordinator"])
+    regions = ok(client.get(f"{API}/regions", params={"q": "Norrbotten"}, headers=coordinator))
+    norrbotten = regions["items"][0]["id"]
+    history = ok(client.get(f"{API}/regions/{norrbotten}/history"))
+    assert [r["profile"]["label"] for r in history["rounds"]] == ["2022", "2024"]
+    assert history["rounds"][1]["change"]["improved"]
+    rounds = ok(
+        client.get(
+            f"{API}/rounds", params={"status": "open"}, headers=headers(DEMO_KEYS["helsingborg"])
+        )
+    )
+    (open_round,) = rounds["items"]
+    people = ok(
+        client.get(
+            f"{API}/regions/{open_round['region_id']}/stakeholders",
+            headers=headers(DEMO_KEYS["helsingborg"]),
+        )
+    )["items"]
+    ok(
+        client.put(
+            f"{API}/rounds/{open_round['id']}/ratings/{people[-1]['id']}/funding",
+            json={"score": 2},
+            headers=headers(DEMO_KEYS["helsingborg"]),
+        )
+    )
+    ok(client.get(f"{API}/rounds/{open_round['id']}/scores", headers=coordinator))
+    clinician = headers(DEMO_KEYS["norrbotten_clinician"])
+    assert ok(client.get(f"{API}/keys/me", headers=clinician))["stakeholder_id"] is not None
+    ok(client.get(f"{API}/keys", headers=headers(DEMO_KEYS["admin"])))
+
+
+def test_demo_command_prints_the_keys(
+    migrated_url: str,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TWINNING_DATABASE_URL", migrated_url)
+    main()
+    main()
+    out = capsys.readouterr().out
+    assert "demo data loaded" in out and "demo data already present" in out
+    assert all(token in out for token in DEMO_KEYS.values())
+
+
+def test_openapi_documents_examples_and_problems(client: TestClient) -> None:
+    assert "text/html" in client.get("/docs").headers["content-type"]
+    spec = ok(client.get("/openapi.json"))
+    assert all(path.startswith(f"{API}/") for path in spec["paths"])
+    schemas = spec["components"]["schemas"]
+    assert schemas["RegionCreate"]["examples"][0]["name"] == "Norrbotten"
+    assert schemas["BulkRatings"]["examples"]
+    put = spec["paths"][f"{API}/rounds/{{round_id}}/ratings/{{stakeholder_id}}/{{dimension}}"]
+    assert "application/problem+json" in put["put"]["responses"]["422"]["content"]
+    assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+
+
+def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:
+    problem(client.get(f"{API}/nowhere"), 404)
+    problem(client.delete(f"{API}/models"), 405)
