@@ -48,14 +48,17 @@ def get_or_404(session: Session, table: type[Row], row_id: int, field: str) -> R
     return row
 
 
-def lock_round(session: Session, round_id: int, field: str = "path.round_id") -> AssessmentRound:
+def lock_round(
+    session: Session, round_id: int, field: str = "path.round_id", *, shared: bool = False
+) -> AssessmentRound:
     """The round, locked against concurrent state changes for the rest of the transaction.
 
-    On PostgreSQL ``FOR UPDATE`` makes a rating write and a round transition take turns, so no
-    rating lands after the round left ``open``; SQLite gets the same from ``BEGIN IMMEDIATE``.
+    On PostgreSQL a transition's ``FOR UPDATE`` waits for the rating writes holding ``FOR SHARE``
+    (``shared``, which do not wait for each other), so no rating lands after the round left
+    ``open``; SQLite gets the same from ``BEGIN IMMEDIATE``.
     """
     found = session.exec(
-        select(AssessmentRound).where(AssessmentRound.id == round_id).with_for_update()
+        select(AssessmentRound).where(AssessmentRound.id == round_id).with_for_update(read=shared)
     ).first()
     if found is None:
         raise ApiProblem(404, f"no round with id {round_id}", field=field)

@@ -46,7 +46,7 @@ def _writable(
     session: Session, round_id: int, stakeholder_id: int, principal: Principal
 ) -> AssessmentRound:
     """The round, once the caller may write this stakeholder's ratings in it now."""
-    round_ = lock_round(session, round_id)
+    round_ = lock_round(session, round_id, shared=True)
     ensure_can_read(principal, round_.region_id)
     stakeholder = session.get(Stakeholder, stakeholder_id)
     if stakeholder is None or stakeholder.region_id != round_.region_id:
