@@ -1,5 +1,7 @@
 """Demo data for a newcomer: ``python -m app.demo`` loads a few regions with stakeholders,
-ratings and published profiles into an empty (migrated) database and prints API keys.
+ratings, published profiles with improvement/coaching flags and good practices into an empty
+(migrated) database and prints API keys, so matching answers at once with the seeds' case
+(Norrbotten learns innovation management from Scotland).
 
 The keys are fixed, documented strings so that README examples work as written. They are
 demo credentials for a demo database: never load this into a database you deploy. Loading is
@@ -27,7 +29,8 @@ from app.tables import (
     Stakeholder,
     utcnow,
 )
-from assessment import MaturityModel, RatingMatrix, build_profile, default_model, score_group
+from app.tables_matching import GoodPracticeRow
+from assessment import MaturityModel, default_model
 
 DEMO_KEYS = {
     "admin": "tw_demo_admin",
@@ -52,9 +55,14 @@ LEANS = {
 
 @dataclass(frozen=True)
 class DemoRound:
+    """A round: the consensus the workshop agreed (stakeholders' ratings lean around it) and
+    the dimensions it marked for improvement (needs) and for coaching (strengths it offers)."""
+
     label: str
     profile: tuple[int, ...]
     status: RoundStatus = RoundStatus.PUBLISHED
+    improve: tuple[str, ...] = ()
+    coach: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,19 @@ REGIONS = (
             ("Karin Holm", "citizen representative"),
         ),
         (
-            DemoRound("2022", (3, 2, 3, 2, 2, 2, 1, 2, 1, 2, 1, 2)),
-            DemoRound("2024", (3, 3, 4, 2, 3, 2, 2, 2, 2, 3, 2, 2)),
+            # Low on innovation management: twinned with Scotland, which is strong there.
+            DemoRound(
+                "2022",
+                (3, 2, 3, 2, 2, 2, 1, 2, 1, 2, 1, 2),
+                improve=("innovation_management", "evaluation_methods"),
+                coach=("readiness_to_change", "digital_infrastructure"),
+            ),
+            DemoRound(
+                "2024",
+                (3, 3, 4, 2, 3, 2, 2, 2, 2, 3, 2, 2),
+                improve=("innovation_management", "capacity_building"),
+                coach=("digital_infrastructure",),
+            ),
         ),
     ),
     DemoRegion(
@@ -97,7 +116,14 @@ REGIONS = (
             ("Eilidh Ross", "citizen representative"),
             ("Callum Grant", "procurement"),
         ),
-        (DemoRound("2023", (4, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3)),),
+        (
+            DemoRound(
+                "2023",
+                (4, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
+                improve=("population_approach",),
+                coach=("innovation_management", "structure_governance", "citizen_empowerment"),
+            ),
+        ),
     ),
     DemoRegion("Skåne", "SE", "region", (("Lena Persson", "manager"),), (), public=False),
     DemoRegion(
@@ -110,7 +136,14 @@ REGIONS = (
             ("Oskar Lund", "procurement"),
             ("Ida Nyström", "social care"),
         ),
-        (DemoRound("2024", (3, 3, 3, 3, 3, 2, 2, 3, 2, 3, 3, 3)),),
+        (
+            DemoRound(
+                "2024",
+                (3, 3, 2, 3, 3, 2, 2, 3, 2, 3, 3, 3),
+                improve=("digital_infrastructure", "evaluation_methods"),
+                coach=("innovation_management", "process_coordination"),
+            ),
+        ),
         parent="Skåne",
     ),
     DemoRegion(
@@ -136,8 +169,48 @@ REGIONS = (
             ("Luca Ferri", "IT"),
             ("Chiara Esposito", "citizen representative"),
         ),
-        (DemoRound("2024", (3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, 4)),),
+        (
+            DemoRound(
+                "2024",
+                (3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, 4),
+                improve=("citizen_empowerment", "digital_infrastructure"),
+                coach=("capacity_building",),
+            ),
+        ),
         public=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoPractice:
+    name: str
+    description: str
+    region: str
+    requirements: dict[str, int]
+
+
+PRACTICES = (
+    DemoPractice(
+        "Regional innovation hub",
+        "A standing team that collects ideas from staff, tests them in small pilots and takes "
+        "the ones that work to innovation procurement and region-wide roll-out.",
+        "Scotland",
+        {"innovation_management": 3, "structure_governance": 3, "funding": 3},
+    ),
+    DemoPractice(
+        "Remote monitoring at home",
+        "Patients with chronic conditions in sparsely populated areas measure at home; a "
+        "shared record lets district nurses and hospital teams act on the readings.",
+        "Norrbotten",
+        {"digital_infrastructure": 3, "process_coordination": 2, "citizen_empowerment": 2},
+    ),
+    DemoPractice(
+        "From pilot to procurement",
+        "Municipalities prepare a pilot with procurement staff from day one, so that a "
+        "successful pilot can be bought and implemented without starting over.",
+        "Lund",
+        {"innovation_management": 3, "funding": 2, "readiness_to_change": 3},
     ),
 )
 
@@ -149,6 +222,10 @@ def _score(model: MaturityModel, base: int, role: str, column: int, person: int)
     # A small deterministic wobble so two people of one role do not agree to the point.
     wobble = ((person * 7 + column * 3) % 5 == 0) - ((person * 5 + column) % 7 == 0)
     return max(model.scale.min, min(model.scale.max, base + lean + wobble))
+
+
+def _level_text(model: MaturityModel, key: str, score: int) -> str:
+    return model.dimension(key).levels[score].rstrip(".")
 
 
 def _load_round(
@@ -169,7 +246,6 @@ def _load_round(
     session.add(round_)
     session.flush()
     assert round_.id is not None
-    records = []
     for p, person in enumerate(people):
         for c, key in enumerate(model.keys):
             if spec.status is RoundStatus.OPEN and p == len(people) - 1:
@@ -178,10 +254,7 @@ def _load_round(
             why = (
                 "Don't know: outside what I see day to day."
                 if score is None
-                else f"As {person.role}: {model.dimension(key).levels[score].rstrip('.')}."
-            )
-            records.append(
-                {"rater": person.name, "dimension": key, "score": score, "justification": why}
+                else f"As {person.role}: {_level_text(model, key, score)}."
             )
             assert person.id is not None
             session.add(
@@ -195,30 +268,24 @@ def _load_round(
             )
     if spec.status is not RoundStatus.PUBLISHED:
         return
-    proposed = build_profile(model, group=score_group(RatingMatrix.from_ratings(model, records)))
-    scores = [s.score for s in proposed.scores]
-    scored = sorted((s, k) for s, k in zip(scores, model.keys, strict=True) if s is not None)
-    weakest = {key for _, key in scored[:2]}
-    strongest = {key for _, key in scored[-2:]}
-    for key, score in zip(model.keys, scores, strict=True):
-        text = model.dimension(key).levels[score] if score is not None else "not judged"
+    for key, score in zip(model.keys, spec.profile, strict=True):
         session.add(
             ConsensusRow(
                 round_id=round_.id,
                 dimension=key,
                 score=score,
-                justification=f"Workshop agreed: {text.rstrip('.')}.",
+                justification=f"Workshop agreed: {_level_text(model, key, score)}.",
             )
         )
-        if key in weakest or key in strongest:
-            session.add(
-                FlagRow(
-                    round_id=round_.id,
-                    dimension=key,
-                    for_improvement=key in weakest,
-                    for_coaching=key in strongest,
-                )
+    for key in sorted({*spec.improve, *spec.coach}, key=model.keys.index):
+        session.add(
+            FlagRow(
+                round_id=round_.id,
+                dimension=key,
+                for_improvement=key in spec.improve,
+                for_coaching=key in spec.coach,
             )
+        )
     round_.published_at = utcnow()
     session.add(round_)
 
@@ -252,6 +319,17 @@ def load_demo(session: Session) -> bool:
         people_of[spec.name] = people
         for round_spec in spec.rounds:
             _load_round(session, model, region, people, round_spec)
+    for practice in PRACTICES:
+        session.add(
+            GoodPracticeRow(
+                name=practice.name,
+                description=practice.description,
+                transferring_region_id=regions[practice.region].id,
+                model_id=model.id,
+                model_version=model.version,
+                requirements=practice.requirements,
+            )
+        )
     norrbotten, helsingborg = regions["Norrbotten"].id, regions["Helsingborg"].id
     clinician = people_of["Norrbotten"][1].id
     issue_key(session, name="Demo admin", role=Role.ADMIN, token=DEMO_KEYS["admin"])

@@ -85,6 +85,35 @@ def test_demo_data_loads_once_and_answers_at_once(client: TestClient, database: 
     ok(client.get(f"{API}/keys", headers=headers(DEMO_KEYS["admin"])))
 
 
+def test_demo_matching_shows_the_seeds_case(client: TestClient, database: Database) -> None:
+    """Norrbotten, weak on innovation management, is offered Scotland, strong there."""
+    with database.session(write=True) as session:
+        load_demo(session)
+    coordinator = headers(DEMO_KEYS["coordinator"])
+    ids = {
+        r["name"]: r["id"] for r in ok(client.get(f"{API}/regions", headers=coordinator))["items"]
+    }
+    suggestions = ok(
+        client.get(
+            f"{API}/matching/suggestions",
+            params={"region_id": ids["Norrbotten"]},
+            headers=coordinator,
+        )
+    )
+    partners = [
+        p["transferring"]
+        for p in suggestions["pairs"]
+        if p["receiving"] == "Norrbotten" and p["dimension"] == "innovation_management"
+    ]
+    assert partners[0] == "Scotland"
+    run = ok(client.post(f"{API}/matching/runs", json={}, headers=coordinator), 201)
+    assert run["pairs"] and all(p["status"] == "proposed" for p in run["pairs"])
+    report = ok(client.get(f"{API}/regions/{ids['Lund']}/practices", headers=coordinator))
+    practices = report["report"]["practices"]
+    assert len(practices) == 3
+    assert practices[0]["feasible"] and not practices[-1]["feasible"]
+
+
 def test_demo_command_prints_the_keys(
     migrated_url: str,
     database: Database,
