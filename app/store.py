@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from app.auth import Principal, current_principal, ensure_can_read
 from app.problems import ApiProblem
 from app.schemas import RoundProfile
 from app.tables import (
@@ -184,6 +185,24 @@ def published_rounds(session: Session, region_id: int) -> Sequence[AssessmentRou
         )
         .order_by(col(AssessmentRound.published_at), col(AssessmentRound.id))
     ).all()
+
+
+def latest_published_round(session: Session, region_id: int, field: str) -> AssessmentRound:
+    """The round that stands for the region today; 404 naming ``field`` before it has one."""
+    rounds = published_rounds(session, region_id)
+    if not rounds:
+        raise ApiProblem(404, f"region {region_id} has no published round yet", field=field)
+    return rounds[-1]
+
+
+def ensure_published_readable(
+    session: Session, region_id: int, principal: Principal | None, field: str
+) -> Region:
+    """A public region's published profiles need no key; otherwise the key must read it."""
+    region = get_or_404(session, Region, region_id, field)
+    if not region.public_profile:
+        ensure_can_read(current_principal(principal), region_id)
+    return region
 
 
 def upsert(

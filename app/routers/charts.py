@@ -21,8 +21,14 @@ from sqlmodel import Session
 from app.auth import Principal, current_principal, ensure_can_read, optional_principal
 from app.db import get_session
 from app.problems import ApiProblem, problem_responses
-from app.routers.profiles import _ensure_published_readable, _latest
-from app.store import get_or_404, rating_matrix, round_model, round_profile
+from app.store import (
+    ensure_published_readable,
+    get_or_404,
+    latest_published_round,
+    rating_matrix,
+    round_model,
+    round_profile,
+)
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
     MaturityModel,
@@ -99,8 +105,8 @@ def _readable_round(
     assert region.id is not None
     region_field, round_field = fields
     if round_id is None:
-        _ensure_published_readable(session, region.id, principal, region_field)
-        return _latest(session, region.id, region_field), region.public_profile
+        ensure_published_readable(session, region.id, principal, region_field)
+        return latest_published_round(session, region.id, region_field), region.public_profile
     round_ = get_or_404(session, AssessmentRound, round_id, round_field)
     if round_.region_id != region.id:
         raise ApiProblem(
@@ -109,7 +115,7 @@ def _readable_round(
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(current_principal(principal), region.id)
         return round_, False
-    _ensure_published_readable(session, region.id, principal, round_field)
+    ensure_published_readable(session, region.id, principal, round_field)
     return round_, region.public_profile
 
 

@@ -22,7 +22,12 @@ from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Page
-from app.store import get_or_404, published_rounds, resolve_model, round_profile
+from app.store import (
+    get_or_404,
+    latest_published_round,
+    resolve_model,
+    round_profile,
+)
 from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
 from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun, PairStatus
 from assessment import (
@@ -615,12 +620,7 @@ def get_region_practices(
     An unscored dimension counts as a gap from the scale minimum and is listed as unknown."""
     get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
-    rounds = published_rounds(session, region_id)
-    if not rounds:
-        raise ApiProblem(
-            404, f"region {region_id} has no published round yet", field="path.region_id"
-        )
-    latest = rounds[-1]
+    latest = latest_published_round(session, region_id, "path.region_id")
     assert latest.id is not None
     model = find_model(latest.model_id, latest.model_version)
     rows = session.exec(

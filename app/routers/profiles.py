@@ -16,28 +16,18 @@ from app.auth import Principal, current_principal, ensure_can_read, optional_pri
 from app.db import get_session
 from app.problems import ApiProblem, problem_responses
 from app.schemas import HistoryEntry, PairDelta, RegionComparison, RegionHistory, RoundProfile
-from app.store import get_or_404, published_rounds, round_profile_view
-from app.tables import AssessmentRound, Region, RoundStatus
+from app.store import (
+    ensure_published_readable,
+    get_or_404,
+    latest_published_round,
+    published_rounds,
+    round_profile_view,
+)
+from app.tables import AssessmentRound, RoundStatus
 from assessment import Profile, ProfileComparison, RatingError, compare_profiles
 
 router = APIRouter(tags=["profiles"], responses=problem_responses(401, 403, 404, 422))
 MAX_COMPARED = 10
-
-
-def _ensure_published_readable(
-    session: Session, region_id: int, principal: Principal | None, field: str
-) -> Region:
-    region = get_or_404(session, Region, region_id, field)
-    if not region.public_profile:
-        ensure_can_read(current_principal(principal), region_id)
-    return region
-
-
-def _latest(session: Session, region_id: int, field: str) -> AssessmentRound:
-    rounds = published_rounds(session, region_id)
-    if not rounds:
-        raise ApiProblem(404, f"region {region_id} has no published round yet", field=field)
-    return rounds[-1]
 
 
 def _compare(before: Profile, after: Profile) -> ProfileComparison | None:
@@ -62,7 +52,7 @@ def get_round_profile(
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(current_principal(principal), round_.region_id)
     else:
-        _ensure_published_readable(session, round_.region_id, principal, "path.round_id")
+        ensure_published_readable(session, round_.region_id, principal, "path.round_id")
     return round_profile_view(session, round_)
 
 
@@ -76,8 +66,8 @@ def get_region_profile(
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> RoundProfile:
-    _ensure_published_readable(session, region_id, principal, "path.region_id")
-    return round_profile_view(session, _latest(session, region_id, "path.region_id"))
+    ensure_published_readable(session, region_id, principal, "path.region_id")
+    return round_profile_view(session, latest_published_round(session, region_id, "path.region_id"))
 
 
 @router.get(
@@ -90,7 +80,7 @@ def get_region_history(
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> RegionHistory:
-    _ensure_published_readable(session, region_id, principal, "path.region_id")
+    ensure_published_readable(session, region_id, principal, "path.region_id")
     entries: list[HistoryEntry] = []
     for round_ in published_rounds(session, region_id):
         view = round_profile_view(session, round_)
@@ -119,8 +109,10 @@ def compare_regions(
         )
     views = []
     for rid in ids:
-        _ensure_published_readable(session, rid, principal, "query.region_id")
-        views.append(round_profile_view(session, _latest(session, rid, "query.region_id")))
+        ensure_published_readable(session, rid, principal, "query.region_id")
+        views.append(
+            round_profile_view(session, latest_published_round(session, rid, "query.region_id"))
+        )
     deltas = [
         PairDelta(
             before_region_id=a.region_id,
