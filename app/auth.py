@@ -159,6 +159,10 @@ def require_role(*roles: Role) -> Callable[[Principal], Principal]:
     return dependency
 
 
+COORDINATION = require_role(Role.ADMIN, Role.COORDINATOR)
+"""Matching and good practices span regions: coordinators and admins only."""
+
+
 def ensure_can_read(principal: Principal, region_id: int) -> None:
     if not principal.can_read_region(region_id):
         raise ApiProblem(403, f"this key cannot read region {region_id}")

@@ -14,7 +14,18 @@ from sqlmodel import Session
 
 from app import problems
 from app.db import Database, get_session
-from app.routers import charts, consensus, exports, keys, models, profiles, ratings, regions, rounds
+from app.routers import (
+    charts,
+    consensus,
+    exports,
+    keys,
+    models,
+    practices,
+    profiles,
+    ratings,
+    regions,
+    rounds,
+)
 from app.routers import matching as matching_routes
 
 API_PREFIX = "/api/v1"
@@ -62,6 +73,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     for module in (models, regions, rounds, ratings, consensus, profiles, keys, charts, exports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(matching_routes.router, prefix=API_PREFIX)
+    app.include_router(practices.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
     return app
 

@@ -17,6 +17,10 @@ class AssessmentError(ValueError):
         self.location: tuple[str | int, ...] = tuple(location)
         super().__init__(self.__str__())
 
+    def within(self, *prefix: str | int) -> AssessmentError:
+        """The same error located inside a larger document (``body.parameters.min_gap``)."""
+        return type(self)(self.message, (*prefix, *self.location))
+
     @property
     def field(self) -> str:
         """Dotted path of the offending value, empty when the error is about the whole input."""

@@ -12,42 +12,35 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.auth import Principal, current_principal, ensure_can_read, require_role
+from app.auth import COORDINATION, Principal
 from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Page
 from app.store import (
     get_or_404,
-    latest_published_round,
     resolve_model,
     round_profile,
 )
-from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
-from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun, PairStatus
+from app.tables import AssessmentRound, Region, RoundStatus, utcnow
+from app.tables_matching import MatchingPairRow, MatchingRun, PairStatus
 from assessment import (
     AssessmentError,
     MatchingParams,
     MaturityModel,
     ModelRef,
     PairProposal,
-    PracticeReport,
     Profile,
     assign_partners,
-    find_model,
-    parse_practice,
-    practice_gaps,
     suggest_partners,
 )
 from assessment.matching import FlagPolicy
 
 router = APIRouter(tags=["matching"], responses=problem_responses(401, 403, 404, 422))
-COORDINATION = require_role(Role.ADMIN, Role.COORDINATOR)
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -140,70 +133,14 @@ class PairReview(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class PracticeIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Innovation procurement pathway",
-                    "transferring_region_id": 2,
-                    "requirements": {"structure_governance": 3, "funding": 2},
-                }
-            ]
-        },
-    )
-
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10_000)
-    transferring_region_id: int | None = None
-    model_id: str | None = None
-    model_version: str | None = None
-    requirements: dict[str, int] = Field(description="dimension key -> minimum level")
-
-
-class PracticeUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=10_000)
-    transferring_region_id: int | None = None
-    requirements: dict[str, int] | None = None
-
-
-class PracticeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    description: str
-    transferring_region_id: int | None
-    model_id: str
-    model_version: str
-    requirements: dict[str, int]
-    created_at: datetime
-    updated_at: datetime
-
-
-class RegionPractices(BaseModel):
-    region_id: int
-    round_id: int
-    report: PracticeReport = Field(description="practice_id is the practice's id as text")
-
-
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _located(exc: AssessmentError, *prefix: str | int) -> AssessmentError:
-    """The same error, located in the request (``query.min_gap``, ``body.parameters...``)."""
-    return type(exc)(exc.message, (*prefix, *exc.location))
 
 
 def _params(data: dict[str, Any], *where: str) -> MatchingParams:
     try:
         return MatchingParams(**data)
     except AssessmentError as exc:
-        raise _located(exc, *where) from None
+        raise exc.within(*where) from None
 
 
 def query_params(
@@ -275,7 +212,7 @@ def _run_matching(
         return assign_partners(model, profiles, params)
     except AssessmentError as exc:
         prefix = ("query",) if where == "query" else ("body", "parameters")
-        raise _located(exc, *prefix) from None
+        raise exc.within(*prefix) from None
 
 
 def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
@@ -361,7 +298,7 @@ def create_run(
     except AssessmentError as exc:
         if exc.location[:1] == ("capacity_overrides",):
             raise ApiProblem(422, exc.message, field="body.capacity_overrides") from None
-        raise _located(exc, "body", "parameters") from None
+        raise exc.within("body", "parameters") from None
     result = _run_matching(model, profiles, params, "body")
     ids = {name: rid for rid, name in names.items()}
     run = MatchingRun(
@@ -458,190 +395,3 @@ def review_pair(
     session.add(pair)
     session.commit()
     return pair
-
-
-# --- good practices -------------------------------------------------------------------------
-
-
-def _checked_requirements(
-    model: MaturityModel, name: str, requirements: dict[str, int]
-) -> dict[str, int]:
-    try:
-        practice = parse_practice(model, {"id": "new", "name": name, "requirements": requirements})
-    except AssessmentError as exc:
-        raise _located(exc, "body") from None
-    return dict(practice.requirements)
-
-
-def _check_practice_refs(
-    session: Session, name: str, region_id: int | None, own: int | None
-) -> None:
-    if region_id is not None and session.get(Region, region_id) is None:
-        raise ApiProblem(422, f"no region with id {region_id}", field="body.transferring_region_id")
-    clash = session.exec(select(GoodPracticeRow).where(GoodPracticeRow.name == name)).first()
-    if clash is not None and clash.id != own:
-        raise ApiProblem(409, f"a practice named {name!r} exists already", field="body.name")
-
-
-def _commit_practice(session: Session, row: GoodPracticeRow) -> GoodPracticeRow:
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # a concurrent insert of the same name
-        session.rollback()
-        raise ApiProblem(
-            409, f"a practice named {row.name!r} exists already", field="body.name"
-        ) from None
-    return row
-
-
-@router.post(
-    "/practices",
-    response_model=PracticeOut,
-    status_code=201,
-    tags=["practices"],
-    summary="Record a good practice and the levels it needs (coordinator or admin)",
-    responses=problem_responses(409),
-)
-def create_practice(
-    body: PracticeIn,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
-) -> GoodPracticeRow:
-    model = resolve_model(body.model_id, body.model_version, "body.model_id")
-    requirements = _checked_requirements(model, body.name, body.requirements)
-    _check_practice_refs(session, body.name, body.transferring_region_id, None)
-    row = GoodPracticeRow(
-        name=body.name,
-        description=body.description,
-        transferring_region_id=body.transferring_region_id,
-        model_id=model.id,
-        model_version=model.version,
-        requirements=requirements,
-    )
-    return _commit_practice(session, row)
-
-
-@router.get(
-    "/practices",
-    response_model=Page[PracticeOut],
-    tags=["practices"],
-    summary="Good practices (coordinator or admin)",
-)
-def list_practices(
-    transferring_region_id: int | None = None,
-    params: PageParams = Depends(page_params),
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
-) -> Page[GoodPracticeRow]:
-    query = select(GoodPracticeRow).order_by(col(GoodPracticeRow.name))
-    if transferring_region_id is not None:
-        query = query.where(GoodPracticeRow.transferring_region_id == transferring_region_id)
-    return paginate(session, query, params)
-
-
-@router.get(
-    "/practices/{practice_id}",
-    response_model=PracticeOut,
-    tags=["practices"],
-    summary="A good practice (coordinator or admin)",
-)
-def get_practice(
-    practice_id: int,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
-) -> GoodPracticeRow:
-    return get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
-
-
-@router.patch(
-    "/practices/{practice_id}",
-    response_model=PracticeOut,
-    tags=["practices"],
-    summary="Change a good practice (coordinator or admin)",
-    responses=problem_responses(409),
-)
-def update_practice(
-    practice_id: int,
-    body: PracticeUpdate,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
-) -> GoodPracticeRow:
-    row = get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
-    changes = body.model_dump(exclude_unset=True)
-    for name in ("name", "description", "requirements"):
-        if name in changes and changes[name] is None:
-            raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
-    if "requirements" in changes:
-        model = find_model(row.model_id, row.model_version)
-        changes["requirements"] = _checked_requirements(
-            model, changes.get("name", row.name), changes["requirements"]
-        )
-    _check_practice_refs(
-        session,
-        changes.get("name", row.name),
-        changes.get("transferring_region_id", row.transferring_region_id),
-        row.id,
-    )
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.updated_at = utcnow()
-    return _commit_practice(session, row)
-
-
-@router.delete(
-    "/practices/{practice_id}",
-    status_code=204,
-    tags=["practices"],
-    summary="Delete a good practice (coordinator or admin)",
-)
-def delete_practice(
-    practice_id: int,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
-) -> Response:
-    session.delete(get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id"))
-    session.commit()
-    return Response(status_code=204)
-
-
-@router.get(
-    "/regions/{region_id}/practices",
-    response_model=RegionPractices,
-    tags=["practices"],
-    summary="Which good practices the region's latest published profile can take up",
-)
-def get_region_practices(
-    region_id: int,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
-) -> RegionPractices:
-    """Practices of the profile's model, feasible first; readable by whoever reads the region.
-    An unscored dimension counts as a gap from the scale minimum and is listed as unknown."""
-    get_or_404(session, Region, region_id, "path.region_id")
-    ensure_can_read(principal, region_id)
-    latest = latest_published_round(session, region_id, "path.region_id")
-    assert latest.id is not None
-    model = find_model(latest.model_id, latest.model_version)
-    rows = session.exec(
-        select(GoodPracticeRow)
-        .where(
-            GoodPracticeRow.model_id == model.id,
-            GoodPracticeRow.model_version == model.version,
-        )
-        .order_by(col(GoodPracticeRow.id))
-    ).all()
-    practices = [
-        {
-            "id": str(row.id),
-            "name": row.name,
-            "description": row.description,
-            "transferring_region": None
-            if row.transferring_region_id is None
-            else str(row.transferring_region_id),
-            "requirements": row.requirements,
-        }
-        for row in rows
-    ]
-    report = practice_gaps(model, round_profile(session, latest), practices)
-    return RegionPractices(region_id=region_id, round_id=latest.id, report=report)

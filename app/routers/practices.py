@@ -1,0 +1,261 @@
+"""Good practices over HTTP: a practice is rated with the model's dimensions as the minimum
+maturity it needs, and a region sees which practices its latest published profile can take
+up (``assessment.practices``, docs/matching.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.auth import COORDINATION, Principal, current_principal, ensure_can_read
+from app.db import get_session
+from app.pagination import PageParams, page_params, paginate
+from app.problems import ApiProblem, problem_responses
+from app.schemas import Page
+from app.store import get_or_404, latest_published_round, resolve_model, round_profile
+from app.tables import Region, utcnow
+from app.tables_matching import GoodPracticeRow
+from assessment import (
+    AssessmentError,
+    MaturityModel,
+    PracticeReport,
+    find_model,
+    parse_practice,
+    practice_gaps,
+)
+
+router = APIRouter(tags=["practices"], responses=problem_responses(401, 403, 404, 422))
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Innovation procurement pathway",
+                    "transferring_region_id": 2,
+                    "requirements": {"structure_governance": 3, "funding": 2},
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    transferring_region_id: int | None = None
+    model_id: str | None = None
+    model_version: str | None = None
+    requirements: dict[str, int] = Field(description="dimension key -> minimum level")
+
+
+class PracticeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    transferring_region_id: int | None = None
+    requirements: dict[str, int] | None = None
+
+
+class PracticeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    transferring_region_id: int | None
+    model_id: str
+    model_version: str
+    requirements: dict[str, int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegionPractices(BaseModel):
+    region_id: int
+    round_id: int
+    report: PracticeReport = Field(description="practice_id is the practice's id as text")
+
+
+def _checked_requirements(
+    model: MaturityModel, name: str, requirements: dict[str, int]
+) -> dict[str, int]:
+    try:
+        practice = parse_practice(model, {"id": "new", "name": name, "requirements": requirements})
+    except AssessmentError as exc:
+        raise exc.within("body") from None
+    return dict(practice.requirements)
+
+
+def _check_practice_refs(
+    session: Session, name: str, region_id: int | None, own: int | None
+) -> None:
+    if region_id is not None and session.get(Region, region_id) is None:
+        raise ApiProblem(422, f"no region with id {region_id}", field="body.transferring_region_id")
+    clash = session.exec(select(GoodPracticeRow).where(GoodPracticeRow.name == name)).first()
+    if clash is not None and clash.id != own:
+        raise ApiProblem(409, f"a practice named {name!r} exists already", field="body.name")
+
+
+def _commit_practice(session: Session, row: GoodPracticeRow) -> GoodPracticeRow:
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent insert of the same name
+        session.rollback()
+        raise ApiProblem(
+            409, f"a practice named {row.name!r} exists already", field="body.name"
+        ) from None
+    return row
+
+
+@router.post(
+    "/practices",
+    response_model=PracticeOut,
+    status_code=201,
+    summary="Record a good practice and the levels it needs (coordinator or admin)",
+    responses=problem_responses(409),
+)
+def create_practice(
+    body: PracticeIn,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> GoodPracticeRow:
+    model = resolve_model(body.model_id, body.model_version, "body.model_id")
+    requirements = _checked_requirements(model, body.name, body.requirements)
+    _check_practice_refs(session, body.name, body.transferring_region_id, None)
+    row = GoodPracticeRow(
+        name=body.name,
+        description=body.description,
+        transferring_region_id=body.transferring_region_id,
+        model_id=model.id,
+        model_version=model.version,
+        requirements=requirements,
+    )
+    return _commit_practice(session, row)
+
+
+@router.get(
+    "/practices",
+    response_model=Page[PracticeOut],
+    summary="Good practices (coordinator or admin)",
+)
+def list_practices(
+    transferring_region_id: int | None = None,
+    params: PageParams = Depends(page_params),
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> Page[GoodPracticeRow]:
+    query = select(GoodPracticeRow).order_by(col(GoodPracticeRow.name))
+    if transferring_region_id is not None:
+        query = query.where(GoodPracticeRow.transferring_region_id == transferring_region_id)
+    return paginate(session, query, params)
+
+
+@router.get(
+    "/practices/{practice_id}",
+    response_model=PracticeOut,
+    summary="A good practice (coordinator or admin)",
+)
+def get_practice(
+    practice_id: int,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> GoodPracticeRow:
+    return get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
+
+
+@router.patch(
+    "/practices/{practice_id}",
+    response_model=PracticeOut,
+    summary="Change a good practice (coordinator or admin)",
+    responses=problem_responses(409),
+)
+def update_practice(
+    practice_id: int,
+    body: PracticeUpdate,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> GoodPracticeRow:
+    row = get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("name", "description", "requirements"):
+        if name in changes and changes[name] is None:
+            raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
+    if "requirements" in changes:
+        model = find_model(row.model_id, row.model_version)
+        changes["requirements"] = _checked_requirements(
+            model, changes.get("name", row.name), changes["requirements"]
+        )
+    _check_practice_refs(
+        session,
+        changes.get("name", row.name),
+        changes.get("transferring_region_id", row.transferring_region_id),
+        row.id,
+    )
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    return _commit_practice(session, row)
+
+
+@router.delete(
+    "/practices/{practice_id}",
+    status_code=204,
+    summary="Delete a good practice (coordinator or admin)",
+)
+def delete_practice(
+    practice_id: int,
+    _: Principal = Depends(COORDINATION),
+    session: Session = Depends(get_session),
+) -> Response:
+    session.delete(get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id"))
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/regions/{region_id}/practices",
+    response_model=RegionPractices,
+    summary="Which good practices the region's latest published profile can take up",
+)
+def get_region_practices(
+    region_id: int,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> RegionPractices:
+    """Practices of the profile's model, feasible first; readable by whoever reads the region.
+    An unscored dimension counts as a gap from the scale minimum and is listed as unknown."""
+    get_or_404(session, Region, region_id, "path.region_id")
+    ensure_can_read(principal, region_id)
+    latest = latest_published_round(session, region_id, "path.region_id")
+    assert latest.id is not None
+    model = find_model(latest.model_id, latest.model_version)
+    rows = session.exec(
+        select(GoodPracticeRow)
+        .where(
+            GoodPracticeRow.model_id == model.id,
+            GoodPracticeRow.model_version == model.version,
+        )
+        .order_by(col(GoodPracticeRow.id))
+    ).all()
+    practices = [
+        {
+            "id": str(row.id),
+            "name": row.name,
+            "description": row.description,
+            "transferring_region": None
+            if row.transferring_region_id is None
+            else str(row.transferring_region_id),
+            "requirements": row.requirements,
+        }
+        for row in rows
+    ]
+    report = practice_gaps(model, round_profile(session, latest), practices)
+    return RegionPractices(region_id=region_id, round_id=latest.id, report=report)
