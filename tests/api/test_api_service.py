@@ -1,5 +1,7 @@
 """Migrations, demo data and the OpenAPI documentation."""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect
@@ -8,7 +10,7 @@ from alembic import command
 from app.db import Database
 from app.demo import DEMO_KEYS, load_demo, main
 from app.main import create_app
-from tests.api.conftest import alembic_config, headers
+from tests.api.conftest import ROOT, alembic_config, headers
 from tests.api.flows import API, ok, problem
 
 TABLES = {
@@ -138,6 +140,14 @@ def test_openapi_documents_examples_and_problems(client: TestClient) -> None:
     put = spec["paths"][f"{API}/rounds/{{round_id}}/ratings/{{stakeholder_id}}/{{dimension}}"]
     assert "application/problem+json" in put["put"]["responses"]["422"]["content"]
     assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+
+
+def test_the_container_health_check_asks_a_served_path(client: TestClient) -> None:
+    """The Dockerfile's HEALTHCHECK and the README's balancer advice name this path."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    (path,) = re.findall(r"127\.0\.0\.1:\{[^}]*\}(/[\w/]+)", dockerfile)
+    assert ok(client.get(path))["status"] == "ok"
+    assert f"`{path}`" in (ROOT / "README.md").read_text()
 
 
 def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:
