@@ -61,7 +61,7 @@ def rate(
         client.put(
             f"{API}/rounds/{round_id}/ratings/{stakeholder}", json={"ratings": items}, headers=who
         )
-    )  # type: ignore[no-any-return]
+    )
 
 
 def decide_all(

@@ -1,6 +1,7 @@
 """Migrations, demo data and the OpenAPI documentation."""
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +41,20 @@ def test_migrations_go_up_down_and_up_again(empty_database_url: str) -> None:
     assert tables(empty_database_url) <= {"alembic_version"}
     command.upgrade(config, "head")
     assert tables(empty_database_url) >= TABLES
+
+
+def test_sqlite_connections_are_durable_and_checked(tmp_path: Path) -> None:
+    """WAL for concurrent readers, foreign keys enforced, and every commit synced to disk."""
+    database = Database(f"sqlite:///{tmp_path / 'settings.db'}")
+    try:
+        with database.session() as session:
+            pragma = session.connection().exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar() == "wal"
+            assert pragma("PRAGMA foreign_keys").scalar() == 1
+            assert pragma("PRAGMA synchronous").scalar() == 2  # FULL
+            assert pragma("PRAGMA busy_timeout").scalar() >= 1000
+    finally:
+        database.dispose()
 
 
 def test_importing_the_app_touches_no_database(tmp_path: object) -> None:
