@@ -146,13 +146,16 @@ def flag_rows(session: Session, round_id: int | None) -> Sequence[FlagRow]:
     ).all()
 
 
-def round_profile(session: Session, round_: AssessmentRound) -> Profile:
-    """The library's profile of a round: workshop scores, else medians proposed as scores."""
+def round_profile(
+    session: Session, round_: AssessmentRound, group: GroupScores | None = None
+) -> Profile:
+    """The library's profile of a round: workshop scores, else medians proposed as scores.
+    Pass the round's ``group`` when the caller scored its ratings already (else read here)."""
     region = session.get(Region, round_.region_id)
     flags = flag_rows(session, round_.id)
     return build_profile(
         round_model(round_),
-        group=group_scores(session, round_),
+        group=group if group is not None else group_scores(session, round_),
         workshop={
             row.dimension: (row.score, row.justification)
             for row in consensus_rows(session, round_.id)

@@ -7,7 +7,7 @@ same shape loads, and every result is stamped with the model's id and version.
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -113,15 +113,20 @@ class MaturityModel(_Strict):
     def ref(self) -> ModelRef:
         return ModelRef(id=self.id, version=self.version)
 
-    @property
+    @cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(dim.key for dim in self.dimensions)
+
+    @cached_property
+    def _columns(self) -> dict[str, int]:
+        # Looked up once per rating: a dict, built once per (immutable) model.
+        return {key: column for column, key in enumerate(self.keys)}
 
     def index(self, key: str) -> int:
         """Column of a dimension in score arrays; raises a clear error for unknown keys."""
         try:
-            return self.keys.index(key)
-        except ValueError:
+            return self._columns[key]
+        except KeyError:
             raise ModelError(
                 f"unknown dimension {key!r} in model {self.id} {self.version}", ("dimension",)
             ) from None

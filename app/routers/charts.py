@@ -31,6 +31,7 @@ from app.store import (
 )
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
+    GroupScores,
     MaturityModel,
     Profile,
     RadarSpec,
@@ -75,6 +76,7 @@ class RegionView:
     round: AssessmentRound
     profile: Profile
     ratings: RatingMatrix | None
+    group: GroupScores | None  # the ratings scored, when they may be seen
     public: bool  # readable without a key: shared caches may keep it
 
 
@@ -134,11 +136,15 @@ def region_view(
     may_read_ratings = (
         with_ratings and principal is not None and principal.can_read_region(region_id)
     )
+    # Read and scored once: the profile's proposed scores and the spread both come from them.
+    ratings = rating_matrix(session, round_)
+    group = score_group(ratings) if ratings is not None else None
     return RegionView(
         model=round_model(round_),
         round=round_,
-        profile=round_profile(session, round_),
-        ratings=rating_matrix(session, round_) if may_read_ratings else None,
+        profile=round_profile(session, round_, group),
+        ratings=ratings if may_read_ratings else None,
+        group=group if may_read_ratings else None,
         public=public,
     )
 
@@ -207,9 +213,7 @@ def chart_inputs(
 
 def build_spec(inputs: ChartInputs) -> RadarSpec:
     main = inputs.main
-    group = None
-    if inputs.spread is not SpreadParam.NONE and main.ratings is not None:
-        group = score_group(main.ratings)
+    group = main.group if inputs.spread is not SpreadParam.NONE else None
     kind: SpreadKind = "iqr" if inputs.spread is SpreadParam.IQR else "minmax"
     try:
         return radar_spec(main.model, [main.profile, *inputs.overlays], group, kind)

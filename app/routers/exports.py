@@ -118,6 +118,7 @@ def export_report(inputs: ChartInputs = Depends(chart_inputs)) -> Response:
         main.model,
         main.profile,
         ratings=main.ratings,
+        group=main.group,
         compare=inputs.overlays,
         spread_kind="iqr" if inputs.spread is SpreadParam.IQR else "minmax",
         generated_on=datetime.datetime.now(datetime.UTC).date(),
