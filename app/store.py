@@ -105,8 +105,9 @@ def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
 def rating_matrix(session: Session, round_: AssessmentRound) -> RatingMatrix | None:
     """The round's ratings as the library's matrix (raters named by stakeholder); None when
     nobody has rated yet."""
+    # Plain columns, not ORM objects: charts and scores read every rating of a round.
     rows = session.exec(
-        select(RatingRow, Stakeholder.name)
+        select(Stakeholder.name, RatingRow.dimension, RatingRow.score, RatingRow.justification)
         .join(Stakeholder, col(Stakeholder.id) == RatingRow.stakeholder_id)
         .where(RatingRow.round_id == round_.id)
         .order_by(col(Stakeholder.id), col(RatingRow.id))
@@ -114,13 +115,8 @@ def rating_matrix(session: Session, round_: AssessmentRound) -> RatingMatrix | N
     if not rows:
         return None
     records = [
-        {
-            "rater": name,
-            "dimension": row.dimension,
-            "score": row.score,
-            "justification": row.justification,
-        }
-        for row, name in rows
+        {"rater": name, "dimension": dimension, "score": score, "justification": why}
+        for name, dimension, score, why in rows
     ]
     return RatingMatrix.from_ratings(round_model(round_), records)
 

@@ -131,10 +131,9 @@ def column_stats(
     """
     present = ~np.isnan(values)
     n = present.sum(axis=-2).astype(np.float64)
+    q25, median, q75 = _quantiles(values, n, (0.25, 0.5, 0.75))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        median = np.nanmedian(values, axis=-2)
-        q25, q75 = np.nanpercentile(values, [25, 75], axis=-2)
         mean = np.nanmean(values, axis=-2)
         std = np.where(n >= 2, np.nanstd(values, axis=-2, ddof=1), np.nan)
         low = np.nanmin(values, axis=-2)
@@ -151,6 +150,28 @@ def column_stats(
         "iqr": q75 - q25,
         "outside": outside,
     }
+
+
+def _quantiles(
+    values: npt.NDArray[np.float64], n: npt.NDArray[np.float64], qs: tuple[float, ...]
+) -> list[npt.NDArray[np.float64]]:
+    """Quantiles over axis -2 ignoring NaNs, linear interpolation (numpy's default method).
+
+    One sort serves every quantile; ``np.nanpercentile`` instead loops over the columns in
+    Python whenever NaNs are present, which dominated scoring one group.
+    """
+    ordered = np.sort(values, axis=-2)  # NaNs sort last, so the ratings come first
+    out = []
+    for q in qs:
+        position = q * np.maximum(n - 1, 0)
+        below = np.floor(position)
+        fraction = position - below
+        lower = np.expand_dims(below.astype(np.intp), -2)
+        upper = np.expand_dims(np.ceil(position).astype(np.intp), -2)
+        a = np.take_along_axis(ordered, lower, axis=-2).squeeze(-2)
+        b = np.take_along_axis(ordered, upper, axis=-2).squeeze(-2)
+        out.append(np.where(n > 0, a + (b - a) * fraction, np.nan))
+    return out
 
 
 def _status(n: int, outside: int, rule: AgreementRule) -> AgreementStatus:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -42,6 +44,25 @@ def groups(draw: st.DrawFn) -> RatingMatrix:
         )
     )
     return RatingMatrix.from_array(model, values)
+
+
+@settings(max_examples=80, deadline=None)
+@given(groups())
+def test_median_and_iqr_equal_the_textbook_definitions(matrix: RatingMatrix) -> None:
+    """Median and IQR (linear interpolation) as Python's statistics module computes them."""
+    group = score_group(matrix)
+    for column, stats in enumerate(group.dimensions):
+        given_scores = [v for v in matrix.values[:, column] if not np.isnan(v)]
+        if not given_scores:
+            assert stats.median is None and stats.iqr is None
+            continue
+        assert stats.median == pytest.approx(statistics.median(given_scores))
+        q1, _, q3 = (
+            statistics.quantiles(given_scores, n=4, method="inclusive")
+            if len(given_scores) > 1
+            else (given_scores[0],) * 3
+        )
+        assert stats.iqr == pytest.approx(q3 - q1)
 
 
 rules = st.builds(
