@@ -27,7 +27,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_score_wide_csv_as_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", str(write(tmp_path, "r.csv", WIDE))]) == 0
     out = capsys.readouterr().out
-    assert "scirocco-exchange 2019-22" in out and "3 raters" in out
+    assert "scirocco 2019-22" in out and "3 raters" in out
     funding = next(line for line in out.splitlines() if line.startswith("funding"))
     assert funding.split()[:3] == ["funding", "2", "1"]  # n=2, one don't know
 
@@ -43,7 +43,7 @@ def test_score_long_json_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     stats = {d["dimension"]: d for d in out["group"]["dimensions"]}
     assert stats["innovation_management"]["median"] == 2
     assert stats["funding"]["agreement"] == "no_data"
-    assert out["profile"]["model"] == {"id": "scirocco-exchange", "version": "2019-22"}
+    assert out["profile"]["model"] == {"id": "scirocco", "version": "2019-22"}
 
 
 def test_long_csv_and_agreement_parameters(
@@ -90,4 +90,4 @@ def test_module_entry_point_runs() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ok: scirocco-exchange 2019-22")
+    assert done.stdout.startswith("ok: scirocco 2019-22")

@@ -31,7 +31,7 @@ SCIROCCO_KEYS = (
 
 def test_shipped_model_is_scirocco_exchange_with_twelve_described_dimensions() -> None:
     model = default_model()
-    assert (model.id, model.version) == ("scirocco-exchange", "2019-22")
+    assert (model.id, model.version) == ("scirocco", "2019-22")
     assert model.keys == SCIROCCO_KEYS
     assert [d.number for d in model.dimensions] == list(range(1, 13))
     assert (model.scale.min, model.scale.max) == (0, 5)

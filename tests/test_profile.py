@@ -7,6 +7,8 @@ from assessment import (
     Rounding,
     build_profile,
     compare_profiles,
+    default_model,
+    find_model,
     parse_model,
     score_group,
 )
@@ -97,3 +99,14 @@ def test_comparison_across_model_versions_uses_shared_dimensions() -> None:
         compare_profiles(
             build_profile(old), build_profile(parse_model({**make_model_data(), "id": "x"}))
         )
+
+
+def test_a_region_reassessed_on_the_exchange_model_compares_with_its_2016_profile() -> None:
+    """The shipped SCIROCCO versions are one model: ten dimensions carry over."""
+    old, new = find_model("scirocco", "2016-19"), default_model()
+    before = build_profile(old, workshop=dict.fromkeys(old.keys, 2), label="2018")
+    after = build_profile(new, workshop=dict.fromkeys(new.keys, 3), label="2021")
+    diff = compare_profiles(before, after)
+    assert len(diff.dimensions) == 10 and diff.overall_delta == 1.0
+    assert diff.only_before == ("information_ehealth_services", "standardisation_simplification")
+    assert diff.only_after == ("digital_infrastructure", "process_coordination")

@@ -38,7 +38,7 @@ def test_the_workshop_records_scores_and_the_profile_shows_them(
     page = ok(client.get(f"{API}/rounds/{workshop}/consensus", headers=world.coordinator))
     assert [(c["dimension"], c["score"]) for c in page["items"]] == [("innovation_management", 3)]
     profile = ok(client.get(f"{API}/rounds/{workshop}/profile", headers=world.north_rater))
-    assert profile["profile"]["model"] == {"id": "scirocco-exchange", "version": "2019-22"}
+    assert profile["profile"]["model"] == {"id": "scirocco", "version": "2019-22"}
     scores = {s["dimension"]: s for s in profile["profile"]["scores"]}
     assert (
         scores["innovation_management"]["score"],

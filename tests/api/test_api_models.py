@@ -8,7 +8,7 @@ def test_models_are_listed_without_a_key(client: TestClient) -> None:
     body = ok(client.get(f"{API}/models"))
     assert body["total"] == len(body["items"]) >= 2
     first = body["items"][0]
-    assert (first["id"], first["version"]) == ("scirocco-exchange", "2019-22")
+    assert (first["id"], first["version"]) == ("scirocco", "2019-22")
     assert first["dimensions"] == list(KEYS)
     assert (first["scale_min"], first["scale_max"]) == (0, 5)
 
@@ -16,9 +16,10 @@ def test_models_are_listed_without_a_key(client: TestClient) -> None:
 def test_models_paginate_and_filter(client: TestClient) -> None:
     page = ok(client.get(f"{API}/models", params={"limit": 1, "offset": 1}))
     assert (len(page["items"]), page["limit"], page["offset"]) == (1, 1, 1)
-    assert page["items"][0]["id"] == "scirocco"
+    assert (page["items"][0]["id"], page["items"][0]["version"]) == ("scirocco", "2016-19")
     only = ok(client.get(f"{API}/models", params={"model_id": "scirocco"}))
-    assert [m["version"] for m in only["items"]] == ["2016-19"]
+    assert [m["version"] for m in only["items"]] == ["2019-22", "2016-19"]
+    assert ok(client.get(f"{API}/models", params={"model_id": "b3"}))["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,7 @@ def test_bad_pagination_is_a_problem_naming_the_parameter(
 
 
 def test_a_model_in_full_and_by_version(client: TestClient) -> None:
-    model = ok(client.get(f"{API}/models/scirocco-exchange"))
+    model = ok(client.get(f"{API}/models/scirocco"))
     assert model["version"] == "2019-22"
     assert [d["key"] for d in model["dimensions"]] == list(KEYS)
     old = ok(client.get(f"{API}/models/scirocco", params={"version": "2016-19"}))
@@ -46,9 +47,9 @@ def test_a_model_in_full_and_by_version(client: TestClient) -> None:
 
 
 def test_dimensions_with_level_descriptors(client: TestClient) -> None:
-    page = ok(client.get(f"{API}/models/scirocco-exchange/dimensions", params={"limit": 5}))
+    page = ok(client.get(f"{API}/models/scirocco/dimensions", params={"limit": 5}))
     assert page["total"] == 12 and len(page["items"]) == 5
-    dim = ok(client.get(f"{API}/models/scirocco-exchange/dimensions/innovation_management"))
+    dim = ok(client.get(f"{API}/models/scirocco/dimensions/innovation_management"))
     assert dim["number"] == 11 and set(dim["levels"]) == {"0", "1", "2", "3", "4", "5"}
-    problem(client.get(f"{API}/models/scirocco-exchange/dimensions/nope"), 404, "path.key")
+    problem(client.get(f"{API}/models/scirocco/dimensions/nope"), 404, "path.key")
     problem(client.get(f"{API}/models/nope/dimensions"), 404, "path.model_id")

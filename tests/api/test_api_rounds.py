@@ -40,7 +40,7 @@ def test_a_round_starts_in_draft_with_the_default_model(client: TestClient, worl
         201,
     )
     assert body["status"] == "draft" and body["published_at"] is None
-    assert body["model"] == {"id": "scirocco-exchange", "version": "2019-22"}
+    assert body["model"] == {"id": "scirocco", "version": "2019-22"}
     assert ok(client.get(f"{API}/rounds/{body['id']}", headers=world.north_rater)) == body
 
 
@@ -229,7 +229,7 @@ def test_round_scores_are_the_library_statistics(client: TestClient, world: Worl
     for person, score in zip(world.north_people, [0, 1, 4, None], strict=True):
         rate(client, world.north_member, round_id, person, [score] * 12)
     body = ok(client.get(url, headers=world.coordinator))
-    assert body["model"] == {"id": "scirocco-exchange", "version": "2019-22"}
+    assert body["model"] == {"id": "scirocco", "version": "2019-22"}
     assert body["raters"] == 4 and body["rule"] == {"band_width": 3.0, "split_threshold": 4}
     first = body["dimensions"][0]
     assert (first["n"], first["dont_know"], first["median"], first["min"], first["max"]) == (
