@@ -7,7 +7,7 @@ Statistics and profiles are the library's own pydantic models (``GroupScores``, 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -16,6 +16,9 @@ from assessment import ModelRef, Profile, ProfileComparison
 
 RegionKind = Literal["region", "municipality", "hospital", "country", "other"]
 Name = Field(min_length=1, max_length=200)
+# Ids are PostgreSQL integers: larger numbers cannot name a row (and would not bind).
+ID_MAX = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 def _example(**example: Any) -> ConfigDict:
@@ -74,7 +77,7 @@ class RegionCreate(BaseModel):
     name: str = Name
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
     kind: RegionKind = "region"
-    parent_id: int | None = Field(default=None, description="enclosing region, if any")
+    parent_id: Id | None = Field(default=None, description="enclosing region, if any")
     public_profile: bool = Field(
         default=False, description="published profiles and history readable without a key"
     )
@@ -86,7 +89,7 @@ class RegionUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     kind: RegionKind | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     public_profile: bool | None = None
 
 
@@ -95,7 +98,7 @@ class RegionOut(_Out):
     name: str
     country: str
     kind: str
-    parent_id: int | None
+    parent_id: Id | None
     public_profile: bool
     created_at: datetime
 
@@ -121,7 +124,7 @@ class StakeholderUpdate(BaseModel):
 
 class StakeholderOut(_Out):
     id: int
-    region_id: int
+    region_id: Id
     name: str
     role: str
 
@@ -150,7 +153,7 @@ class RoundUpdate(BaseModel):
 
 class RoundOut(_Out):
     id: int
-    region_id: int
+    region_id: Id
     label: str
     model: ModelRef
     status: RoundStatus
@@ -211,8 +214,8 @@ class BulkRatings(BaseModel):
 
 class RatingOut(_Out):
     id: int
-    round_id: int
-    stakeholder_id: int
+    round_id: Id
+    stakeholder_id: Id
     dimension: str
     score: int | None
     justification: str
@@ -238,7 +241,7 @@ class ConsensusIn(BaseModel):
 
 
 class ConsensusOut(_Out):
-    round_id: int
+    round_id: Id
     dimension: str
     score: int | None
     justification: str
@@ -253,7 +256,7 @@ class FlagsIn(BaseModel):
 
 
 class FlagsOut(_Out):
-    round_id: int
+    round_id: Id
     dimension: str
     for_improvement: bool
     for_coaching: bool
@@ -265,8 +268,8 @@ class FlagsOut(_Out):
 class RoundProfile(_Out):
     """A round's consensus profile: workshop scores, else proposals from the median."""
 
-    region_id: int
-    round_id: int
+    region_id: Id
+    round_id: Id
     status: RoundStatus
     published_at: datetime | None
     profile: Profile
@@ -280,13 +283,13 @@ class HistoryEntry(RoundProfile):
 
 
 class RegionHistory(BaseModel):
-    region_id: int
+    region_id: Id
     rounds: list[HistoryEntry]
 
 
 class PairDelta(BaseModel):
-    before_region_id: int
-    after_region_id: int
+    before_region_id: Id
+    after_region_id: Id
     comparison: ProfileComparison | None = Field(
         description="after minus before; null when the regions used different models"
     )
@@ -314,8 +317,8 @@ class KeyCreate(BaseModel):
 
     name: str = Name
     role: Role
-    region_id: int | None = None
-    stakeholder_id: int | None = None
+    region_id: Id | None = None
+    stakeholder_id: Id | None = None
 
 
 class KeyOut(_Out):
@@ -323,8 +326,8 @@ class KeyOut(_Out):
     name: str
     prefix: str = Field(description="first characters of the token, to recognise it")
     role: Role
-    region_id: int | None
-    stakeholder_id: int | None
+    region_id: Id | None
+    stakeholder_id: Id | None
     created_at: datetime
     revoked_at: datetime | None
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from app.auth import Principal, current_principal, ensure_can_read, optional_principal
 from app.db import get_session
 from app.problems import ApiProblem, problem_responses
+from app.schemas import ID_MAX, Id
 from app.store import (
     ensure_published_readable,
     get_or_404,
@@ -88,16 +89,19 @@ def _ids(values: list[str], field: str) -> list[int]:
             if not part.strip():
                 continue
             try:
-                out.append(int(part))
+                number = int(part)
             except ValueError:
-                raise ApiProblem(422, f"{part!r} is not an id", field=field) from None
+                number = 0
+            if not 1 <= number <= ID_MAX:
+                raise ApiProblem(422, f"{part!r} is not an id", field=field)
+            out.append(number)
     return list(dict.fromkeys(out))
 
 
 def _readable_round(
     session: Session,
     region: Region,
-    round_id: int | None,
+    round_id: Id | None,
     principal: Principal | None,
     fields: tuple[str, str],
 ) -> tuple[AssessmentRound, bool]:
@@ -123,8 +127,8 @@ def _readable_round(
 
 def region_view(
     session: Session,
-    region_id: int,
-    round_id: int | None,
+    region_id: Id,
+    round_id: Id | None,
     principal: Principal | None,
     fields: tuple[str, str] = ("path.region_id", "query.round_id"),
     *,
@@ -161,8 +165,8 @@ class ChartInputs:
 
 
 def chart_inputs(
-    region_id: int,
-    round_id: int | None = Query(
+    region_id: Id,
+    round_id: Id | None = Query(
         None, description="round of the region to chart (default: its latest published one)"
     ),
     rounds: list[str] = Query(

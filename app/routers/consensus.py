@@ -12,16 +12,16 @@ from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
-from app.schemas import ConsensusIn, ConsensusOut, FlagsIn, FlagsOut, Page
+from app.schemas import ConsensusIn, ConsensusOut, FlagsIn, FlagsOut, Id, Page
 from app.store import check_dimension, ensure_status, lock_round, round_model, upsert
 from app.tables import AssessmentRound, ConsensusRow, FlagRow, RoundStatus, utcnow
 from assessment import parse_score
 
-router = APIRouter(tags=["consensus"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(tags=["consensus"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
 def _workshop_round(
-    session: Session, round_id: int, dimension: str, principal: Principal
+    session: Session, round_id: Id, dimension: str, principal: Principal
 ) -> AssessmentRound:
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
@@ -36,7 +36,7 @@ def _workshop_round(
     summary="Consensus scores recorded so far",
 )
 def list_consensus(
-    round_id: int,
+    round_id: Id,
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -53,7 +53,7 @@ def list_consensus(
     responses=problem_responses(409),
 )
 def put_consensus(
-    round_id: int,
+    round_id: Id,
     dimension: str,
     body: ConsensusIn,
     principal: Principal = Depends(current_principal),
@@ -88,7 +88,7 @@ def put_consensus(
     summary="Dimensions marked for improvement or coaching",
 )
 def list_flags(
-    round_id: int,
+    round_id: Id,
     for_improvement: bool | None = None,
     for_coaching: bool | None = None,
     params: PageParams = Depends(page_params),
@@ -111,7 +111,7 @@ def list_flags(
     responses=problem_responses(409),
 )
 def put_flags(
-    round_id: int,
+    round_id: Id,
     dimension: str,
     body: FlagsIn,
     principal: Principal = Depends(current_principal),

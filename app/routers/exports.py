@@ -19,6 +19,7 @@ from app.db import get_session
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import ChartInputs, SpreadParam, cache_headers, chart_inputs, region_view
 from app.routers.rounds import readable_round
+from app.schemas import Id
 from app.store import rating_matrix
 from assessment import (
     profile_to_csv,
@@ -66,7 +67,7 @@ def _download(text: str, fmt: ExportFormat, filename: str, public: bool) -> Resp
     responses={**_FILE_CONTENT, **problem_responses(409)},  # type: ignore[dict-item]
 )
 def export_ratings(
-    round_id: int,
+    round_id: Id,
     fmt: ExportFormat,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -88,9 +89,9 @@ def export_ratings(
     responses=_FILE_CONTENT,  # type: ignore[arg-type]
 )
 def export_profile(
-    region_id: int,
+    region_id: Id,
     fmt: ExportFormat,
-    round_id: int | None = Query(None, description="default: the latest published round"),
+    round_id: Id | None = Query(None, description="default: the latest published round"),
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> Response:

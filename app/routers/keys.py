@@ -10,17 +10,17 @@ from app.auth import Principal, current_principal, ensure_can_manage, issue_key,
 from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import KeyCreate, KeyCreated, KeyOut, Page
+from app.schemas import Id, KeyCreate, KeyCreated, KeyOut, Page
 from app.store import get_or_404
 from app.tables import ApiKey, Role, utcnow
 
-router = APIRouter(prefix="/keys", tags=["keys"], responses=problem_responses(401, 403, 422))
+router = APIRouter(prefix="/keys", tags=["keys"], responses=problem_responses(400, 401, 403, 422))
 
 
 @router.get("", response_model=Page[KeyOut], summary="List keys (admin)")
 def list_keys(
     role: Role | None = None,
-    region_id: int | None = None,
+    region_id: Id | None = None,
     revoked: bool | None = None,
     params: PageParams = Depends(page_params),
     _: Principal = Depends(require_role(Role.ADMIN)),
@@ -42,6 +42,7 @@ def list_keys(
     response_model=KeyCreated,
     status_code=201,
     summary="Create a key; the token is in this response only",
+    responses=problem_responses(404),
 )
 def create_key(
     body: KeyCreate,
@@ -78,7 +79,7 @@ def who_am_i(
     responses=problem_responses(404),
 )
 def revoke_key(
-    key_id: int,
+    key_id: Id,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> Response:

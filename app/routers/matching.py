@@ -20,7 +20,7 @@ from app.auth import COORDINATION, Principal
 from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Page
+from app.schemas import Id, Page, _Out
 from app.store import (
     get_or_404,
     resolve_model,
@@ -40,15 +40,15 @@ from assessment import (
 )
 from assessment.matching import FlagPolicy
 
-router = APIRouter(tags=["matching"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(tags=["matching"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
 # --- schemas --------------------------------------------------------------------------------
 
 
 class PairOut(PairProposal):
-    receiving_region_id: int
-    transferring_region_id: int
+    receiving_region_id: Id
+    transferring_region_id: Id
 
 
 class Suggestions(BaseModel):
@@ -78,18 +78,16 @@ class RunCreate(BaseModel):
         default_factory=dict,
         description="MatchingParams fields (docs/matching.md) except capacity_overrides",
     )
-    capacity_overrides: dict[int, int] = Field(
+    capacity_overrides: dict[Id, int] = Field(
         default_factory=dict, description="capacity per transferring region id"
     )
 
 
-class RunPairOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class RunPairOut(_Out):
     id: int
-    run_id: int
-    receiving_region_id: int
-    transferring_region_id: int
+    run_id: Id
+    receiving_region_id: Id
+    transferring_region_id: Id
     dimension: str
     receiving_score: int
     transferring_score: int
@@ -105,9 +103,7 @@ class RunPairOut(BaseModel):
     reviewed_at: datetime | None
 
 
-class RunSummary(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class RunSummary(_Out):
     id: int
     model_id: str
     model_version: str
@@ -232,10 +228,10 @@ def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
     summary="Top-k twinning partners per receiving region (coordinator or admin)",
 )
 def get_suggestions(
-    region_id: int | None = Query(None, description="only this receiving region"),
+    _: Principal = Depends(COORDINATION),
+    region_id: Id | None = Query(None, description="only this receiving region"),
     params: MatchingParams = Depends(query_params),
     model: MaturityModel = Depends(model_query),
-    _: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
 ) -> Suggestions:
     """Computed on the fly from the latest published profiles; nothing is stored."""
@@ -364,7 +360,7 @@ def list_runs(
     summary="A run with its pairs and unmet needs (coordinator or admin)",
 )
 def get_run(
-    run_id: int,
+    run_id: Id,
     _: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
 ) -> RunDetail:
@@ -377,8 +373,8 @@ def get_run(
     summary="Approve or reject a proposed pair (coordinator or admin)",
 )
 def review_pair(
-    run_id: int,
-    pair_id: int,
+    run_id: Id,
+    pair_id: Id,
     body: PairReview,
     principal: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),

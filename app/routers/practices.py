@@ -16,7 +16,7 @@ from app.auth import COORDINATION, Principal, current_principal, ensure_can_read
 from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Page
+from app.schemas import Id, Page, _Out
 from app.store import get_or_404, latest_published_round, resolve_model, round_profile
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
@@ -29,7 +29,7 @@ from assessment import (
     practice_gaps,
 )
 
-router = APIRouter(tags=["practices"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(tags=["practices"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
 class PracticeIn(BaseModel):
@@ -48,7 +48,7 @@ class PracticeIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
-    transferring_region_id: int | None = None
+    transferring_region_id: Id | None = None
     model_id: str | None = None
     model_version: str | None = None
     requirements: dict[str, int] = Field(description="dimension key -> minimum level")
@@ -59,17 +59,15 @@ class PracticeUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
-    transferring_region_id: int | None = None
+    transferring_region_id: Id | None = None
     requirements: dict[str, int] | None = None
 
 
-class PracticeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class PracticeOut(_Out):
     id: int
     name: str
     description: str
-    transferring_region_id: int | None
+    transferring_region_id: Id | None
     model_id: str
     model_version: str
     requirements: dict[str, int]
@@ -78,8 +76,8 @@ class PracticeOut(BaseModel):
 
 
 class RegionPractices(BaseModel):
-    region_id: int
-    round_id: int
+    region_id: Id
+    round_id: Id
     report: PracticeReport = Field(description="practice_id is the practice's id as text")
 
 
@@ -94,7 +92,7 @@ def _checked_requirements(
 
 
 def _check_practice_refs(
-    session: Session, name: str, region_id: int | None, own: int | None
+    session: Session, name: str, region_id: Id | None, own: int | None
 ) -> None:
     if region_id is not None and session.get(Region, region_id) is None:
         raise ApiProblem(422, f"no region with id {region_id}", field="body.transferring_region_id")
@@ -147,7 +145,7 @@ def create_practice(
     summary="Good practices (coordinator or admin)",
 )
 def list_practices(
-    transferring_region_id: int | None = None,
+    transferring_region_id: Id | None = None,
     params: PageParams = Depends(page_params),
     _: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
@@ -164,7 +162,7 @@ def list_practices(
     summary="A good practice (coordinator or admin)",
 )
 def get_practice(
-    practice_id: int,
+    practice_id: Id,
     _: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
 ) -> GoodPracticeRow:
@@ -178,7 +176,7 @@ def get_practice(
     responses=problem_responses(409),
 )
 def update_practice(
-    practice_id: int,
+    practice_id: Id,
     body: PracticeUpdate,
     _: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
@@ -211,7 +209,7 @@ def update_practice(
     summary="Delete a good practice (coordinator or admin)",
 )
 def delete_practice(
-    practice_id: int,
+    practice_id: Id,
     _: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
 ) -> Response:
@@ -226,7 +224,7 @@ def delete_practice(
     summary="Which good practices the region's latest published profile can take up",
 )
 def get_region_practices(
-    region_id: int,
+    region_id: Id,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> RegionPractices:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.auth import Principal, current_principal, ensure_can_read, optional_principal
 from app.db import get_session
 from app.problems import ApiProblem, problem_responses
-from app.schemas import HistoryEntry, PairDelta, RegionComparison, RegionHistory, RoundProfile
+from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.store import (
     ensure_published_readable,
     get_or_404,
@@ -43,7 +43,7 @@ def _compare(before: Profile, after: Profile) -> ProfileComparison | None:
     summary="A round's profile: workshop scores, else proposed from medians",
 )
 def get_round_profile(
-    round_id: int,
+    round_id: Id,
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> RoundProfile:
@@ -62,7 +62,7 @@ def get_round_profile(
     summary="The region's latest published profile",
 )
 def get_region_profile(
-    region_id: int,
+    region_id: Id,
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> RoundProfile:
@@ -76,7 +76,7 @@ def get_region_profile(
     summary="Published profiles, oldest first, each with its change from the previous",
 )
 def get_region_history(
-    region_id: int,
+    region_id: Id,
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> RegionHistory:
@@ -95,7 +95,7 @@ def get_region_history(
     summary="Latest published profiles of several regions, with pairwise deltas",
 )
 def compare_regions(
-    region_id: list[int] = Query(
+    region_id: list[Id] = Query(
         ..., description=f"2 to {MAX_COMPARED} regions, repeated: ?region_id=1&region_id=2"
     ),
     principal: Principal | None = Depends(optional_principal),

@@ -16,18 +16,18 @@ from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
-from app.schemas import BulkRatings, Page, RatingIn, RatingOut
+from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
 from app.store import check_dimension, ensure_status, lock_round, round_model, upsert
 from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder, utcnow
 from assessment import ModelError, parse_score
 
-router = APIRouter(tags=["ratings"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
 @router.get("/rounds/{round_id}/ratings", response_model=Page[RatingOut], summary="Ratings")
 def list_ratings(
-    round_id: int,
-    stakeholder_id: int | None = None,
+    round_id: Id,
+    stakeholder_id: Id | None = None,
     dimension: str | None = Query(None, max_length=100),
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(current_principal),
@@ -43,7 +43,7 @@ def list_ratings(
 
 
 def _writable(
-    session: Session, round_id: int, stakeholder_id: int, principal: Principal
+    session: Session, round_id: Id, stakeholder_id: Id, principal: Principal
 ) -> AssessmentRound:
     """The round, once the caller may write this stakeholder's ratings in it now."""
     round_ = lock_round(session, round_id, shared=True)
@@ -63,8 +63,8 @@ def _writable(
 
 def _store(
     session: Session,
-    round_id: int,
-    stakeholder_id: int,
+    round_id: Id,
+    stakeholder_id: Id,
     cells: Sequence[tuple[str, int | None, str]],
 ) -> None:
     stamp = utcnow()
@@ -78,7 +78,7 @@ def _store(
     session.commit()
 
 
-def _ratings_of(session: Session, round_id: int, stakeholder_id: int) -> list[RatingRow]:
+def _ratings_of(session: Session, round_id: Id, stakeholder_id: Id) -> list[RatingRow]:
     return list(
         session.exec(
             select(RatingRow)
@@ -95,8 +95,8 @@ def _ratings_of(session: Session, round_id: int, stakeholder_id: int) -> list[Ra
     responses=problem_responses(409),
 )
 def put_rating(
-    round_id: int,
-    stakeholder_id: int,
+    round_id: Id,
+    stakeholder_id: Id,
     dimension: str,
     body: RatingIn,
     principal: Principal = Depends(current_principal),
@@ -119,8 +119,8 @@ def put_rating(
     responses=problem_responses(409),
 )
 def put_ratings(
-    round_id: int,
-    stakeholder_id: int,
+    round_id: Id,
+    stakeholder_id: Id,
     body: BulkRatings,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -153,8 +153,8 @@ def put_ratings(
     responses=problem_responses(409),
 )
 def delete_rating(
-    round_id: int,
-    stakeholder_id: int,
+    round_id: Id,
+    stakeholder_id: Id,
     dimension: str,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),

@@ -17,6 +17,7 @@ from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import (
+    Id,
     Page,
     RegionCreate,
     RegionKind,
@@ -29,10 +30,10 @@ from app.schemas import (
 from app.store import get_or_404
 from app.tables import AssessmentRound, Region, Role, Stakeholder
 
-router = APIRouter(tags=["regions"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
-def _check_parent(session: Session, region_id: int | None, parent_id: int | None) -> None:
+def _check_parent(session: Session, region_id: Id | None, parent_id: Id | None) -> None:
     """The parent exists and is not the region itself or one of its descendants."""
     seen = {region_id}
     current = parent_id
@@ -46,7 +47,7 @@ def _check_parent(session: Session, region_id: int | None, parent_id: int | None
         current = parent.parent_id
 
 
-def _check_unique_name(session: Session, name: str, region_id: int | None) -> None:
+def _check_unique_name(session: Session, name: str, region_id: Id | None) -> None:
     clash = session.exec(select(Region).where(Region.name == name)).first()
     if clash is not None and clash.id != region_id:
         raise ApiProblem(409, f"a region named {name!r} exists already", field="body.name")
@@ -56,7 +57,7 @@ def _check_unique_name(session: Session, name: str, region_id: int | None) -> No
 def list_regions(
     country: str | None = Query(None, pattern=r"^[A-Z]{2}$"),
     kind: RegionKind | None = None,
-    parent_id: int | None = None,
+    parent_id: Id | None = None,
     q: str | None = Query(None, max_length=200, description="name contains (any case)"),
     params: PageParams = Depends(page_params),
     principal: Principal | None = Depends(optional_principal),
@@ -99,7 +100,7 @@ def create_region(
 
 @router.get("/regions/{region_id}", response_model=RegionOut, summary="A region")
 def get_region(
-    region_id: int,
+    region_id: Id,
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
 ) -> Region:
@@ -116,7 +117,7 @@ def get_region(
     responses=problem_responses(409),
 )
 def update_region(
-    region_id: int,
+    region_id: Id,
     body: RegionUpdate,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -145,7 +146,7 @@ def update_region(
     responses=problem_responses(409),
 )
 def delete_region(
-    region_id: int,
+    region_id: Id,
     _: Principal = Depends(require_role(Role.ADMIN)),
     session: Session = Depends(get_session),
 ) -> Response:
@@ -166,7 +167,7 @@ def delete_region(
     summary="Stakeholders of a region",
 )
 def list_stakeholders(
-    region_id: int,
+    region_id: Id,
     role: str | None = Query(None, description="only this role label"),
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(current_principal),
@@ -180,7 +181,7 @@ def list_stakeholders(
     return paginate(session, query.order_by(col(Stakeholder.id)), params)
 
 
-def _check_stakeholder_name(session: Session, region_id: int, name: str, own: int | None) -> None:
+def _check_stakeholder_name(session: Session, region_id: Id, name: str, own: int | None) -> None:
     clash = session.exec(
         select(Stakeholder).where(Stakeholder.region_id == region_id, Stakeholder.name == name)
     ).first()
@@ -197,7 +198,7 @@ def _check_stakeholder_name(session: Session, region_id: int, name: str, own: in
     responses=problem_responses(409),
 )
 def create_stakeholder(
-    region_id: int,
+    region_id: Id,
     body: StakeholderCreate,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -219,8 +220,8 @@ def create_stakeholder(
     responses=problem_responses(409),
 )
 def update_stakeholder(
-    region_id: int,
-    stakeholder_id: int,
+    region_id: Id,
+    stakeholder_id: Id,
     body: StakeholderUpdate,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),

@@ -15,7 +15,7 @@ from app.auth import Principal, current_principal, ensure_can_manage, ensure_can
 from app.db import get_session
 from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Page, RoundCreate, RoundOut, RoundUpdate, Transition
+from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
 from app.store import (
     consensus_rows,
     ensure_status,
@@ -29,7 +29,7 @@ from app.store import (
 from app.tables import AssessmentRound, RatingRow, Region, Role, RoundStatus, utcnow
 from assessment import AgreementRule, GroupScores
 
-router = APIRouter(tags=["rounds"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422))
 
 S = RoundStatus
 TRANSITIONS: dict[RoundStatus, frozenset[RoundStatus]] = {
@@ -62,7 +62,7 @@ def _page(page: Page[AssessmentRound]) -> Page[RoundOut]:
     )
 
 
-def readable_round(session: Session, round_id: int, principal: Principal) -> AssessmentRound:
+def readable_round(session: Session, round_id: Id, principal: Principal) -> AssessmentRound:
     round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
     ensure_can_read(principal, round_.region_id)
     return round_
@@ -70,7 +70,7 @@ def readable_round(session: Session, round_id: int, principal: Principal) -> Ass
 
 @router.get("/rounds", response_model=Page[RoundOut], summary="Rounds across regions")
 def list_rounds(
-    region_id: int | None = None,
+    region_id: Id | None = None,
     status: RoundStatus | None = None,
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(current_principal),
@@ -91,7 +91,7 @@ def list_rounds(
     "/regions/{region_id}/rounds", response_model=Page[RoundOut], summary="Rounds of a region"
 )
 def list_region_rounds(
-    region_id: int,
+    region_id: Id,
     status: RoundStatus | None = None,
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(current_principal),
@@ -112,7 +112,7 @@ def list_region_rounds(
     summary="Start a round in draft (admin or facilitator)",
 )
 def create_round(
-    region_id: int,
+    region_id: Id,
     body: RoundCreate,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -131,7 +131,7 @@ def create_round(
 
 @router.get("/rounds/{round_id}", response_model=RoundOut, summary="A round")
 def get_round(
-    round_id: int,
+    round_id: Id,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> RoundOut:
@@ -145,7 +145,7 @@ def get_round(
     responses=problem_responses(409),
 )
 def update_round(
-    round_id: int,
+    round_id: Id,
     body: RoundUpdate,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -166,7 +166,7 @@ def update_round(
     responses=problem_responses(409),
 )
 def delete_round(
-    round_id: int,
+    round_id: Id,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> Response:
@@ -204,7 +204,7 @@ def _check_ready(session: Session, round_: AssessmentRound, target: RoundStatus)
     responses=problem_responses(409),
 )
 def transition_round(
-    round_id: int,
+    round_id: Id,
     body: Transition,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
@@ -239,7 +239,7 @@ def transition_round(
     responses=problem_responses(409),
 )
 def round_scores(
-    round_id: int,
+    round_id: Id,
     band_width: float | None = Query(
         None, description="agreement band width in scale points (default 3)"
     ),
