@@ -1,7 +1,7 @@
 """Twinning: pair receiving and transferring regions by gap and context, then assign them.
 
 No published formula exists for matching, so this module defines one and makes every part of
-it a parameter of :class:`MatchingParams` (docs/matching.md has the README text).
+it a parameter of :class:`MatchingParams` (the README's "Twinning" section says it in words).
 
 **Who may pair.** Region ``r`` may receive dimension ``d`` from region ``t`` when
 

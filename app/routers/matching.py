@@ -3,7 +3,7 @@ good practices and a region's feasibility for them.
 
 Matching works on each region's latest published profile of one model (the default model
 unless ``model_id``/``model_version`` say otherwise); regions without one take no part. The
-rule and its parameters are the library's (``assessment.matching``, docs/matching.md).
+rule and its parameters are the library's (``assessment.matching``; README, "Twinning").
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class RunCreate(BaseModel):
     model_version: str | None = None
     parameters: dict[str, Any] = Field(
         default_factory=dict,
-        description="MatchingParams fields (docs/matching.md) except capacity_overrides",
+        description='MatchingParams fields (README, "Twinning") except capacity_overrides',
     )
     capacity_overrides: dict[Id, int] = Field(
         default_factory=dict, description="capacity per transferring region id"

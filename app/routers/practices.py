@@ -1,6 +1,6 @@
 """Good practices over HTTP: a practice is rated with the model's dimensions as the minimum
 maturity it needs, and a region sees which practices its latest published profile can take
-up (``assessment.practices``, docs/matching.md).
+up (``assessment.practices``; README, "Good practices").
 """
 
 from __future__ import annotations
