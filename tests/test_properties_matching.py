@@ -1,0 +1,608 @@
+"""Property-based checks of twinning and good-practice feasibility against the README's rule.
+
+The rule is recomputed here from the documented text (eligibility, similarity, score, tie
+order, capacities), independently of the vectorised code, on small random models so that
+the assignment's optimum can be found by exhaustive search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from typing import Any, Literal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessment import (
+    GoodPractice,
+    MatchingParams,
+    MatchingResult,
+    MaturityModel,
+    PairProposal,
+    PracticeFeasibility,
+    PracticeReport,
+    Profile,
+    assign_partners,
+    build_profile,
+    candidate_pairs,
+    parse_model,
+    practice_gaps,
+    suggest_partners,
+)
+from tests.conftest import make_model_data
+
+# Names whose order differs between case-sensitive, case-folded and accent-stripped sorting.
+NAMES = ("Alba", "Bergen", "Lund", "lund", "Norrbotten", "Scotland", "Z", "Örebro")
+POLICIES: tuple[Literal["when_flagged", "required", "ignored"], ...] = (
+    "when_flagged",
+    "required",
+    "ignored",
+)
+Triple = tuple[str, str, str]
+
+
+def profile_line(profile: Profile) -> str:
+    """``Lund: d0=1^ d1=4*`` (^ flagged for improvement, * for coaching)."""
+    cells = " ".join(
+        f"{s.dimension}={s.score}{'^' * s.for_improvement}{'*' * s.for_coaching}"
+        for s in profile.scores
+    )
+    return f"{profile.region}: {cells}"
+
+
+@dataclass(frozen=True)
+class World:
+    model: MaturityModel
+    profiles: tuple[Profile, ...]
+    params: MatchingParams
+
+    def __repr__(self) -> str:
+        """A failing example as a score table, not as nested model reprs."""
+        scale = f"scale {self.model.scale.min}-{self.model.scale.max}"
+        regions = "; ".join(profile_line(p) for p in self.profiles)
+        return f"World({scale}; {regions}; {self.params.model_dump(exclude_defaults=True)})"
+
+    @property
+    def span(self) -> int:
+        return self.model.scale.max - self.model.scale.min
+
+    def profile(self, name: str) -> Profile:
+        return next(p for p in self.profiles if p.region == name)
+
+
+@st.composite
+def small_models(
+    draw: st.DrawFn, min_dims: int = 1, max_dims: int = 3, min_span: int = 1
+) -> MaturityModel:
+    n_dims = draw(st.integers(min_dims, max_dims))
+    lo = draw(st.integers(-1, 1))
+    hi = lo + draw(st.integers(min_span, 5))
+    return parse_model(make_model_data(keys=tuple(f"d{i}" for i in range(n_dims)), lo=lo, hi=hi))
+
+
+@st.composite
+def profiles_of(draw: st.DrawFn, model: MaturityModel, name: str) -> Profile:
+    lo, hi = model.scale.min, model.scale.max
+    # Unscored cells and the scale ends are common enough to matter, rare enough to pair.
+    cell = st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, hi - 1, lo + 1, None]))
+    keys = st.sampled_from(model.keys)
+    workshop: dict[str, int | tuple[int | None, str] | None] = {
+        key: draw(cell) for key in model.keys
+    }
+    return build_profile(
+        model,
+        workshop=workshop,
+        improvement=draw(st.sets(keys)),
+        coaching=draw(st.sets(keys)),
+        region=name,
+    )
+
+
+# Bounded away from 0: a gap weight near 1e-13 rounds allowed pairs' scores to 0, which the
+# README's "every allowed pair scores above 0" (and the unmet reasons built on it) excludes.
+float_weights = st.floats(0.05, 5)
+# Whole weights and a neutral similarity in quarters keep exact scores off rounding halves.
+whole_weights = st.integers(1, 3).map(float)
+quarters = st.sampled_from([0.0, 0.25, 0.5, 1.0])
+
+
+@st.composite
+def worlds(
+    draw: st.DrawFn,
+    max_regions: int = 5,
+    weights: st.SearchStrategy[float] = float_weights,
+    similarity_weights: st.SearchStrategy[float] = st.just(0.0) | float_weights,
+    neutral: st.SearchStrategy[float] = st.floats(0, 1),
+    loose: bool = False,
+) -> World:
+    """Random regions and parameters; ``loose`` lifts the level limits and flag policies so
+    that each need has many candidates to rank."""
+    model = draw(small_models(min_dims=2 if loose else 1))
+    lo, hi = model.scale.min, model.scale.max
+    sizes = [0, 1, *(n for n in range(2, max_regions + 1) for _ in range(3))]
+    names = draw(st.permutations(NAMES))[: draw(st.sampled_from(sizes))]
+    profiles = tuple(draw(profiles_of(model, name)) for name in names)
+    level = st.one_of(
+        st.just(None), st.just(None), st.integers(lo, hi).map(float), st.floats(lo, hi)
+    )
+    policy = st.sampled_from(POLICIES)
+    context = st.none() | st.lists(st.sampled_from(model.keys), min_size=1, unique=True).map(tuple)
+    gap = st.integers(1, hi - lo).map(float) | st.floats(0.05, hi - lo)
+    if loose:
+        level, policy, context, gap = st.none(), st.just("ignored"), st.none(), st.just(1.0)
+    params = MatchingParams(
+        min_gap=draw(gap),
+        min_transfer_level=draw(level),
+        max_receiving_level=draw(level),
+        improvement_flags=draw(policy),
+        coaching_flags=draw(policy),
+        gap_weight=draw(weights),
+        similarity_weight=draw(similarity_weights),
+        similarity_dimensions=draw(context),
+        neutral_similarity=draw(neutral),
+        capacity=draw(st.integers(1, 3)),
+        capacity_overrides=draw(
+            st.dictionaries(st.sampled_from(names), st.integers(0, 3)) if names else st.just({})
+        ),
+        top_k=draw(st.integers(1, 4)),
+    )
+    return World(model, profiles, params)
+
+
+# Equal weights make pairs with different gaps tie often (a gap one point larger against a
+# context one point further away), which is what the tie-breaks are for.
+tie_worlds = worlds(
+    weights=st.just(1.0),
+    similarity_weights=st.just(1.0),
+    neutral=quarters,
+    loose=True,
+    max_regions=6,
+)
+any_worlds = worlds() | tie_worlds
+
+
+# --- the documented rule, restated --------------------------------------------------------
+
+
+def score_of(profile: Profile, key: str) -> int | None:
+    return profile.by_key()[key].score
+
+
+def counts(flags: frozenset[str], key: str, policy: str) -> bool:
+    if policy == "ignored":
+        return True
+    if policy == "required":
+        return key in flags
+    return key in flags or not flags
+
+
+def capacity_of(params: MatchingParams, name: str) -> int:
+    return params.capacity_overrides.get(name, params.capacity)
+
+
+def is_need(world: World, region: Profile, key: str) -> bool:
+    score, cap = score_of(region, key), world.params.max_receiving_level
+    return (
+        score is not None
+        and (cap is None or score <= cap)
+        and counts(region.improvement, key, world.params.improvement_flags)
+    )
+
+
+def reachable_need(world: World, region: Profile, key: str) -> bool:
+    """A need some region could exceed by ``min_gap`` on this scale. The README counts every
+    scored need; the code leaves needs at the top of the scale out of ``needs``, ``unmet`` and
+    ``without_candidates``, so only reachable needs are required to appear there."""
+    score = score_of(region, key)
+    return (
+        is_need(world, region, key)
+        and score is not None
+        and score + world.params.min_gap <= world.model.scale.max
+    )
+
+
+def offers(world: World, region: Profile, key: str) -> bool:
+    score, floor = score_of(region, key), world.params.min_transfer_level
+    return (
+        score is not None
+        and (floor is None or score >= floor)
+        and counts(region.coaching, key, world.params.coaching_flags)
+        and capacity_of(world.params, region.region) > 0
+    )
+
+
+def allowed(world: World, receiving: Profile, transferring: Profile, key: str) -> bool:
+    low, high = score_of(receiving, key), score_of(transferring, key)
+    return (
+        is_need(world, receiving, key)
+        and offers(world, transferring, key)
+        and low is not None
+        and high is not None
+        and high - low >= world.params.min_gap
+    )
+
+
+def allowed_triples(world: World) -> set[Triple]:
+    return {
+        (r.region, t.region, key)
+        for r in world.profiles
+        for t in world.profiles
+        for key in world.model.keys
+        if allowed(world, r, t, key)
+    }
+
+
+@dataclass(frozen=True)
+class Expected:
+    gap: int
+    shared: int
+    similarity: Fraction
+    score: Fraction
+
+
+def expected_pair(world: World, receiving: str, transferring: str, key: str) -> Expected:
+    """Similarity and score as the README states them, in exact arithmetic (floats are binary
+    fractions, so ``Fraction`` of a parameter is its exact value)."""
+    params, span = world.params, world.span
+    r, t = world.profile(receiving), world.profile(transferring)
+    context = params.similarity_dimensions or world.model.keys
+    distances = [
+        abs(a - b)
+        for c in world.model.keys
+        if c in context and c != key
+        for a, b in [(score_of(r, c), score_of(t, c))]
+        if a is not None and b is not None
+    ]
+    if distances:
+        similarity = 1 - Fraction(sum(distances), len(distances) * span)
+    else:
+        similarity = Fraction(params.neutral_similarity)
+    high, low = score_of(t, key), score_of(r, key)
+    assert high is not None and low is not None
+    gap = high - low
+    gw, sw = Fraction(params.gap_weight), Fraction(params.similarity_weight)
+    score = (gw * Fraction(gap, span) + sw * similarity) / (gw + sw)
+    return Expected(gap, len(distances), similarity, score)
+
+
+def rounded(value: Fraction) -> float:
+    """The documented rounding, half up to 12 decimals, applied to the exact score."""
+    return math.floor(value * 10**12 + Fraction(1, 2)) / 1e12
+
+
+def pair_order(model: MaturityModel) -> Callable[[PairProposal], tuple[float, int, int, str]]:
+    """Documented ranking: score, then gap (both high first), dimension order, then name."""
+    return lambda p: (-p.score, -p.gap, model.keys.index(p.dimension), p.transferring)
+
+
+def triple(pair: PairProposal) -> Triple:
+    return (pair.receiving, pair.transferring, pair.dimension)
+
+
+def unranked(pair: PairProposal) -> dict[str, Any]:
+    """A pair's content apart from its place in a list (the explanation quotes the rank)."""
+    return pair.model_dump(exclude={"rank", "explanation"})
+
+
+def check_without_candidates(world: World, result: MatchingResult) -> None:
+    """Bounds rather than one exact set, for the reason given in ``reachable_need``."""
+    paired = {p.receiving for p in result.pairs}
+    lonely = set(result.without_candidates)
+    assert len(lonely) == len(result.without_candidates)
+    assert not lonely & paired
+    for name in lonely:
+        assert any(is_need(world, world.profile(name), key) for key in world.model.keys)
+    for profile in world.profiles:
+        if profile.region not in paired and any(
+            reachable_need(world, profile, key) for key in world.model.keys
+        ):
+            assert profile.region in lonely
+
+
+# --- candidates and suggestions -----------------------------------------------------------
+
+
+@settings(max_examples=120, deadline=None)
+@given(any_worlds)
+def test_candidates_are_exactly_the_allowed_pairs_scored_by_the_formula(world: World) -> None:
+    result = candidate_pairs(world.model, world.profiles, world.params)
+    got = [triple(p) for p in result.pairs]
+    assert len(got) == len(set(got))
+    assert set(got) == allowed_triples(world)
+    for pair in result.pairs:
+        assert pair.receiving != pair.transferring
+        expected = expected_pair(world, *triple(pair))
+        assert pair.receiving_score == score_of(world.profile(pair.receiving), pair.dimension)
+        assert pair.transferring_score == score_of(world.profile(pair.transferring), pair.dimension)
+        assert pair.gap == expected.gap == pair.transferring_score - pair.receiving_score
+        assert pair.gap >= world.params.min_gap
+        assert pair.shared_context == expected.shared
+        assert 0 <= pair.similarity <= 1 and 0 < pair.score <= 1
+        assert pair.similarity == pytest.approx(float(expected.similarity), abs=1e-12)
+        assert pair.score == pytest.approx(rounded(expected.score), abs=1e-12)
+    groups: dict[tuple[str, str], list[PairProposal]] = {}
+    for pair in result.pairs:
+        groups.setdefault((pair.receiving, pair.dimension), []).append(pair)
+    for group in groups.values():
+        ranked = sorted(group, key=pair_order(world.model))
+        assert [p.rank for p in ranked] == list(range(1, len(group) + 1))
+    check_without_candidates(world, result)
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_worlds)
+def test_one_dimension_is_a_slice_of_all_candidates(world: World) -> None:
+    everything = candidate_pairs(world.model, world.profiles, world.params).pairs
+    for key in world.model.keys:
+        sliced = candidate_pairs(world.model, world.profiles, world.params, dimension=key)
+        assert sorted(sliced.pairs, key=triple) == sorted(
+            (p for p in everything if p.dimension == key), key=triple
+        )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    worlds(
+        weights=whole_weights,
+        similarity_weights=whole_weights,
+        neutral=quarters,
+        loose=True,
+        max_regions=6,
+    )
+)
+def test_scores_are_exact_scores_rounded_so_equal_scores_tie(world: World) -> None:
+    """With whole weights up to 3 and a neutral similarity in quarters, an exact score times
+    10**12 has a fractional part j / 3**a, never near a half, so the documented rounding must
+    give the exact score rounded, bit for bit: mathematically equal scores then tie exactly and
+    the documented tie-breaks (gap, dimension, name) decide between them."""
+    pairs = candidate_pairs(world.model, world.profiles, world.params).pairs
+    exact = {triple(p): expected_pair(world, *triple(p)).score for p in pairs}
+    for a in pairs:
+        assert a.score == rounded(exact[triple(a)])
+        for b in pairs:
+            assert (a.score == b.score) == (exact[triple(a)] == exact[triple(b)])
+            assert (a.score < b.score) == (exact[triple(a)] < exact[triple(b)])
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_worlds)
+def test_suggestions_are_the_head_of_each_regions_ranking(world: World) -> None:
+    candidates = candidate_pairs(world.model, world.profiles, world.params)
+    suggestions = suggest_partners(world.model, world.profiles, world.params)
+    k = world.params.top_k
+    for profile in world.profiles:
+        mine = sorted(candidates.for_region(profile.region), key=pair_order(world.model))
+        top = sorted(suggestions.for_region(profile.region), key=lambda p: p.rank)
+        assert [p.rank for p in top] == list(range(1, min(k, len(mine)) + 1))
+        assert [unranked(p) for p in top] == [unranked(p) for p in mine[:k]]
+    assert len(suggestions.pairs) == sum(
+        min(k, len(candidates.for_region(p.region))) for p in world.profiles
+    )
+    assert suggestions.without_candidates == candidates.without_candidates
+    check_without_candidates(world, suggestions)
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_worlds, st.data())
+def test_profile_order_does_not_matter(world: World, data: st.DataObject) -> None:
+    shuffled = data.draw(st.permutations(world.profiles))
+    model, params = world.model, world.params
+    assert candidate_pairs(model, shuffled, params) == candidate_pairs(
+        model, world.profiles, params
+    )
+    assert suggest_partners(model, shuffled, params) == suggest_partners(
+        model, world.profiles, params
+    )
+    assert assign_partners(model, shuffled, params) == assign_partners(
+        model, world.profiles, params
+    )
+
+
+# --- assignment ---------------------------------------------------------------------------
+
+
+def best_total(world: World) -> float:
+    """Optimal total by exhaustive search over every way of giving each need at most one
+    allowed partner within capacities (memoised on the capacities left, so it stays cheap)."""
+    options: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    names = [p.region for p in world.profiles]
+    for receiving, transferring, key in allowed_triples(world):
+        exact = expected_pair(world, receiving, transferring, key).score
+        score = rounded(exact)
+        options.setdefault((receiving, key), []).append((names.index(transferring), score))
+    needs = list(options.values())
+
+    @cache
+    def best(i: int, left: tuple[int, ...]) -> float:
+        if i == len(needs):
+            return 0.0
+        result = best(i + 1, left)
+        for j, score in needs[i]:
+            if left[j]:
+                taken = (*left[:j], left[j] - 1, *left[j + 1 :])
+                result = max(result, score + best(i + 1, taken))
+        return result
+
+    return best(0, tuple(capacity_of(world.params, name) for name in names))
+
+
+@settings(max_examples=150, deadline=None)
+@given(any_worlds)
+def test_assignment_respects_the_rule_and_capacities_and_is_optimal(world: World) -> None:
+    result = assign_partners(world.model, world.profiles, world.params)
+    candidates = {
+        triple(p): p for p in candidate_pairs(world.model, world.profiles, world.params).pairs
+    }
+    needs = Counter((p.receiving, p.dimension) for p in result.pairs)
+    assert all(n == 1 for n in needs.values())
+    for pair in result.pairs:
+        assert triple(pair) in candidates
+        assert unranked(pair) == unranked(candidates[triple(pair)])
+    used = Counter(p.transferring for p in result.pairs)
+    load = {entry.region: entry for entry in result.load}
+    assert len(load) == len(result.load)
+    for name, count in used.items():
+        assert count <= capacity_of(world.params, name)
+        assert load[name].assigned == count
+    for entry in result.load:
+        assert entry.capacity == capacity_of(world.params, entry.region)
+        assert entry.assigned == used.get(entry.region, 0) <= entry.capacity
+    assert result.total_score == pytest.approx(sum(p.score for p in result.pairs), abs=1e-9)
+    assert result.total_score == pytest.approx(best_total(world), abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tie_worlds)
+def test_an_assigned_pair_keeps_its_rank_among_the_needs_candidates(world: World) -> None:
+    result = assign_partners(world.model, world.profiles, world.params)
+    candidates = candidate_pairs(world.model, world.profiles, world.params).pairs
+    rank = {triple(p): p.rank for p in candidates}
+    assert [p.rank for p in result.pairs] == [rank[triple(p)] for p in result.pairs]
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_worlds)
+def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: World) -> None:
+    result = assign_partners(world.model, world.profiles, world.params)
+    allowed_pairs = candidate_pairs(world.model, world.profiles, world.params).pairs
+    candidates = Counter((p.receiving, p.dimension) for p in allowed_pairs)
+    assigned = {(p.receiving, p.dimension) for p in result.pairs}
+    unmet = {(u.receiving, u.dimension): u for u in result.unmet}
+    assert len(unmet) == len(result.unmet)
+    assert not assigned & set(unmet)
+    full = {e.region for e in result.load if e.assigned == e.capacity}
+    for need, entry in unmet.items():
+        name, key = need
+        region = world.profile(name)
+        if entry.reason == "missing_score":
+            assert score_of(region, key) is None and key in region.improvement
+            assert entry.candidates == 0
+            continue
+        assert is_need(world, region, key)
+        assert entry.candidates == candidates[need]
+        assert (entry.reason == "capacity") == (entry.candidates > 0)
+        # Every allowed pair scores above 0, so a need waits only when its partners are full.
+        partners = {p.transferring for p in allowed_pairs if (p.receiving, p.dimension) == need}
+        assert partners <= full
+    for profile in world.profiles:
+        for key in world.model.keys:
+            if reachable_need(world, profile, key) or (profile.region, key) in candidates:
+                assert (profile.region, key) in assigned | set(unmet)
+    if world.params.improvement_flags != "ignored":
+        assert {n for n, u in unmet.items() if u.reason == "missing_score"} == {
+            (p.region, key)
+            for p in world.profiles
+            for key in p.improvement
+            if score_of(p, key) is None
+        }
+    measured = [u for u in result.unmet if u.reason != "missing_score"]
+    assert result.needs == len(result.pairs) + len(measured)
+
+
+# --- good practices -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticeCase:
+    model: MaturityModel
+    profile: Profile
+    practices: tuple[GoodPractice, ...]
+
+    def __repr__(self) -> str:
+        scale = f"scale {self.model.scale.min}-{self.model.scale.max}"
+        needs = "; ".join(f"{p.id}: {p.requirements}" for p in self.practices)
+        return f"PracticeCase({scale}; {profile_line(self.profile)}; {needs})"
+
+
+@st.composite
+def practice_cases(draw: st.DrawFn) -> PracticeCase:
+    # A span of 2 or more lets equal total gaps spread over different numbers of dimensions.
+    model = draw(small_models(max_dims=4, min_span=2))
+    lo, hi = model.scale.min, model.scale.max
+    ids = draw(st.permutations(["A", "a", "b", "p1", "p10", "p2", "p3"]))
+    ids = ids[: draw(st.sampled_from([0, 1, 2, 4, 5, 6, 7, 7, 7]))]
+    practices = tuple(
+        GoodPractice(
+            id=practice_id,
+            name=f"Practice {practice_id}",
+            requirements=draw(
+                st.dictionaries(st.sampled_from(model.keys), st.integers(lo, hi), min_size=1)
+            ),
+        )
+        for practice_id in ids
+    )
+    return PracticeCase(model, draw(profiles_of(model, "Lund")), practices)
+
+
+def practice_key(p: PracticeFeasibility) -> tuple[bool, int, int, int, str]:
+    """Documented order: feasible first, total gap, dimensions with a gap, unknowns, id."""
+    return (not p.feasible, p.total_gap, p.dimensions_with_gap, len(p.unknown), p.practice_id)
+
+
+@settings(max_examples=150, deadline=None)
+@given(practice_cases())
+def test_practice_gaps_feasibility_and_ranking(case: PracticeCase) -> None:
+    report = practice_gaps(case.model, case.profile, case.practices)
+    by_id = {p.id: p for p in case.practices}
+    assert sorted(p.practice_id for p in report.practices) == sorted(by_id)
+    lo = case.model.scale.min
+    for row in report.practices:
+        requirements = by_id[row.practice_id].requirements
+        assert {g.dimension for g in row.gaps} == set(requirements)
+        assert len(row.gaps) == len(requirements)
+        for gap in row.gaps:
+            score = score_of(case.profile, gap.dimension)
+            assert gap.required == requirements[gap.dimension]
+            assert gap.score == score
+            assert gap.unknown == (score is None)
+            # An unscored dimension counts as if it sat at the scale minimum.
+            assert gap.gap == max(0, gap.required - (lo if score is None else score))
+        assert set(row.unknown) == {g.dimension for g in row.gaps if g.unknown}
+        assert row.total_gap == sum(g.gap for g in row.gaps)
+        assert row.dimensions_with_gap == sum(g.gap > 0 for g in row.gaps)
+        assert row.feasible == all(g.gap == 0 for g in row.gaps)
+    assert [p.rank for p in report.practices] == list(range(1, len(report.practices) + 1))
+    assert list(report.practices) == sorted(report.practices, key=practice_key)
+    assert report.feasible == tuple(p for p in report.practices if p.feasible)
+
+
+def summary(report: PracticeReport) -> dict[str, dict[str, int]]:
+    return {p.practice_id: {g.dimension: g.gap for g in p.gaps} for p in report.practices}
+
+
+@settings(max_examples=80, deadline=None)
+@given(practice_cases(), st.data())
+def test_a_more_mature_profile_never_has_a_larger_gap(
+    case: PracticeCase, data: st.DataObject
+) -> None:
+    """Raising scores, or scoring an unknown dimension at any level, never widens a gap: a
+    missing score never makes a practice look more feasible than a real one would."""
+    hi = case.model.scale.max
+    raised: dict[str, int | tuple[int | None, str] | None] = {}
+    for key in case.model.keys:
+        score = score_of(case.profile, key)
+        low = case.model.scale.min if score is None else score
+        raised[key] = data.draw(st.integers(low, hi))
+    better = build_profile(case.model, workshop=raised, region="Lund")
+    before = practice_gaps(case.model, case.profile, case.practices)
+    after = practice_gaps(case.model, better, case.practices)
+    widest = summary(before)
+    for practice_id, gaps in summary(after).items():
+        for key, gap in gaps.items():
+            assert gap <= widest[practice_id][key]
+    assert {p.practice_id for p in before.feasible} <= {p.practice_id for p in after.feasible}
+
+
+@settings(max_examples=60, deadline=None)
+@given(practice_cases(), st.data())
+def test_practice_order_does_not_matter(case: PracticeCase, data: st.DataObject) -> None:
+    shuffled: Sequence[GoodPractice] = data.draw(st.permutations(case.practices))
+    assert practice_gaps(case.model, case.profile, shuffled) == practice_gaps(
+        case.model, case.profile, case.practices
+    )
