@@ -12,6 +12,10 @@ it a parameter of :class:`MatchingParams` (the README's "Twinning" section says 
 * the gap ``g = x[t, d] - x[r, d]`` is at least ``min_gap`` (so a region never pairs with
   itself).
 
+A flagged need the rule cannot consider is reported by ``assign_partners`` as unmet, never
+dropped: ``missing_score`` (not scored) or ``no_room`` (scored within ``min_gap`` of the
+scale's top, so nobody can be that far ahead).
+
 Flag policies: ``"when_flagged"`` (default) counts only the flagged dimensions of a region that
 flagged at least one, and every dimension of a region that flagged none; ``"required"`` counts
 flagged dimensions only; ``"ignored"`` counts every dimension.
@@ -25,7 +29,8 @@ both regions scored::
                  / (gap_weight + similarity_weight)
 
 Both terms lie in [0, 1], so does the score. Scores are rounded half up to 12 decimals
-(``floor(score * 1e12 + 0.5) / 1e12``) so that mathematically equal scores tie exactly.
+(``floor(score * 1e12 + 0.5) / 1e12``) so that mathematically equal scores tie exactly, and
+never below ``1e-12``, so that every allowed pair scores above 0 whatever the weights.
 
 **Order.** Pairs rank by score (high first), then gap (high first), then the dimension's order
 in the model, then the transferring region's name: deterministic and independent of the
@@ -60,7 +65,7 @@ IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
 FlagPolicy = Literal["when_flagged", "required", "ignored"]
-UnmetReason = Literal["no_candidate", "capacity", "missing_score"]
+UnmetReason = Literal["no_candidate", "capacity", "missing_score", "no_room"]
 
 SCORE_DECIMALS = 1e12
 # Elements per (receiving rows x transferring columns) block: each live float64 block array is
@@ -375,7 +380,8 @@ def _score_block(reg: _Regions, rows: IntArray, columns: _Columns, dim: int) -> 
     combined = (params.gap_weight * gap / reg.span + params.similarity_weight * similarity) / (
         params.gap_weight + params.similarity_weight
     )
-    score = np.floor(combined * SCORE_DECIMALS + 0.5) / SCORE_DECIMALS
+    # Never below one step: an allowed pair must outscore the excluded ones (0) in the solver.
+    score = np.maximum(np.floor(combined * SCORE_DECIMALS + 0.5), 1.0) / SCORE_DECIMALS
     return _Block(rows, columns.cols, dim, gap, similarity, shared, score, feasible)
 
 
@@ -692,15 +698,32 @@ def _unmet(
             )
         )
     if reg.params.improvement_flags != "ignored":
-        missing = reg.improvement & np.isnan(reg.values)
-        for r, d in zip(*np.nonzero(missing), strict=True):
-            out.append(
-                UnmetNeed(
-                    receiving=reg.names[r],
-                    dimension=keys[d],
-                    reason="missing_score",
-                    candidates=0,
-                    message="flagged for improvement but not scored: no gap can be measured",
+        # Flagged needs the rule cannot even consider are reported, never dropped silently.
+        scored = ~np.isnan(reg.values)
+        with np.errstate(invalid="ignore"):
+            no_room = scored & (reg.values > reg.model.scale.max - reg.params.min_gap)
+        flagged: tuple[tuple[UnmetReason, BoolArray, str], ...] = (
+            (
+                "missing_score",
+                reg.improvement & ~scored,
+                "flagged for improvement but not scored: no gap can be measured",
+            ),
+            (
+                "no_room",
+                reg.improvement & no_room,
+                f"flagged for improvement but scored within min_gap ({reg.params.min_gap:g}) "
+                "of the scale's top: no region can be that far ahead",
+            ),
+        )
+        for reason, mask, message in flagged:
+            for r, d in zip(*np.nonzero(mask), strict=True):
+                out.append(
+                    UnmetNeed(
+                        receiving=reg.names[r],
+                        dimension=keys[d],
+                        reason=reason,
+                        candidates=0,
+                        message=message,
+                    )
                 )
-            )
     return tuple(sorted(out, key=lambda u: (u.receiving, keys.index(u.dimension))))

@@ -243,6 +243,41 @@ def test_full_capacity_is_reported_as_the_reason(small_model: MaturityModel) -> 
     assert unmet.receiving in {"A1", "A2"} and unmet.receiving != result.pairs[0].receiving
 
 
+def test_allowed_pairs_score_above_zero_even_with_a_vanishing_gap_weight(
+    small_model: MaturityModel,
+) -> None:
+    """Rounding must not turn an allowed pair into a 0 the solver cannot tell from an
+    excluded one: B's only partner X has room, so B gets X."""
+    flat = {"beta": 0, "gamma": 0}
+    profiles = [
+        region(small_model, "A", {"alpha": 0, **flat}, improve=("beta",)),
+        region(small_model, "B", {"alpha": 0, **flat}, improve=("alpha",)),
+        region(small_model, "X", {"alpha": 5, "beta": 5, "gamma": 5}, coach=("alpha",)),
+    ]
+    params = MatchingParams(
+        capacity=1, gap_weight=1e-13, similarity_weight=1, neutral_similarity=0, **ONLY_FLAGS
+    )
+    (pair,) = candidate_pairs(small_model, profiles, params).pairs
+    assert pair.score > 0
+    result = assign_partners(small_model, profiles, params)
+    assert triples(result.pairs) == [("B", "X", "alpha")]
+    assert [(u.receiving, u.reason) for u in result.unmet] == [("A", "no_candidate")]
+
+
+def test_a_flagged_need_at_the_top_of_the_scale_is_reported_not_dropped(
+    small_model: MaturityModel,
+) -> None:
+    flat = {"beta": 0, "gamma": 0}
+    profiles = [
+        region(small_model, "Top", {"alpha": 5, **flat}, improve=("alpha",)),
+        region(small_model, "X", {"alpha": 5, **flat}, coach=("alpha",)),
+    ]
+    result = assign_partners(small_model, profiles, MatchingParams(**ONLY_FLAGS))
+    (unmet,) = result.unmet
+    assert (unmet.receiving, unmet.dimension, unmet.reason) == ("Top", "alpha", "no_room")
+    assert result.pairs == () and result.needs == 0
+
+
 def test_missing_scores(small_model: MaturityModel) -> None:
     blank = region(
         small_model, "Blank", {"alpha": None, "beta": 0, "gamma": 0}, improve=("alpha", "beta")

@@ -484,6 +484,9 @@ def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: W
             assert score_of(region, key) is None and key in region.improvement
             assert entry.candidates == 0
             continue
+        if entry.reason == "no_room":
+            assert key in region.improvement and entry.candidates == 0
+            continue
         assert is_need(world, region, key)
         assert entry.candidates == candidates[need]
         assert (entry.reason == "capacity") == (entry.candidates > 0)
@@ -501,7 +504,14 @@ def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: W
             for key in p.improvement
             if score_of(p, key) is None
         }
-    measured = [u for u in result.unmet if u.reason != "missing_score"]
+        top = world.model.scale.max - world.params.min_gap
+        assert {n for n, u in unmet.items() if u.reason == "no_room"} == {
+            (p.region, key)
+            for p in world.profiles
+            for key in p.improvement
+            if (score := score_of(p, key)) is not None and score > top
+        }
+    measured = [u for u in result.unmet if u.reason not in ("missing_score", "no_room")]
     assert result.needs == len(result.pairs) + len(measured)
 
 
