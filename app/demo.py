@@ -277,7 +277,7 @@ def _load_round(
                 justification=f"Workshop agreed: {_level_text(model, key, score)}.",
             )
         )
-    for key in sorted({*spec.improve, *spec.coach}, key=model.keys.index):
+    for key in sorted({*spec.improve, *spec.coach}, key=model.index):
         session.add(
             FlagRow(
                 round_id=round_.id,
