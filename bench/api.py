@@ -36,10 +36,8 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -48,9 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from app.demo import DEMO_KEYS
+from app.launch import LOOPBACK, free_port, start_service
 from assessment.charts import CHART_CACHE_SIZE
 
-ROOT = Path(__file__).resolve().parents[1]
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band
 STARTUP_SECONDS = 90.0
@@ -107,12 +105,12 @@ class Connection:
 
     async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._streams is None:
-            self._streams = await asyncio.open_connection("127.0.0.1", self.port)
+            self._streams = await asyncio.open_connection(LOOPBACK, self.port)
         return self._streams
 
     async def get(self, path: str, headers: dict[str, str]) -> Reply:
         reader, writer = await self.open()
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
+        lines = [f"GET {path} HTTP/1.1", f"Host: {LOOPBACK}:{self.port}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
@@ -305,36 +303,12 @@ async def build_cases(port: int, settings: Settings) -> list[Case]:
 # --- the service -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def start_server(workdir: Path, settings: Settings) -> tuple[subprocess.Popen[bytes], int, Path]:
     """``scripts/serve.sh`` over a fresh SQLite file with the demo data, on 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     log = workdir / "server.log"
-    env = {
-        **os.environ,
-        "TWINNING_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-        "TWINNING_LOAD_DEMO": "1",
-        "PYTHON": sys.executable,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(settings.workers),
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            ["sh", str(ROOT / "scripts" / "serve.sh")],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so the workers stop with it
-        )
-    return server, port, log
+    database = f"sqlite:///{workdir / 'bench.db'}"
+    return start_service(database, log, port=port, workers=settings.workers), port, log
 
 
 async def wait_ready(server: subprocess.Popen[bytes], port: int, log: Path) -> float:

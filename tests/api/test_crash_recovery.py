@@ -14,10 +14,7 @@ import contextlib
 import os
 import random
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,12 +27,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.demo import DEMO_KEYS
-from tests.api.conftest import ROOT, headers
+from app.launch import LOOPBACK, free_port, start_service
+from tests.api.conftest import headers
 from tests.api.flows import API, KEYS
 
 pytestmark = pytest.mark.slow
 
-LOOPBACK = "127.0.0.1"
 HEALTH = f"{API}/health"
 FACILITATOR = headers(DEMO_KEYS["helsingborg"])  # the demo's open round is Helsingborg's
 START_TIMEOUT_S = 60.0  # migrations, demo load and two workers on a slow machine
@@ -50,13 +47,6 @@ Cell = tuple[int | None, str]  # (score, justification) of one dimension
 Cells = dict[str, Cell]  # by dimension
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _client(base_url: str, timeout: float = REQUEST_TIMEOUT_S) -> httpx.Client:
     """A client of the local service as the demo's Helsingborg facilitator, whose region has
     the open round; proxy settings of the environment do not apply to it."""
@@ -67,29 +57,10 @@ class Service:
     """One run of ``sh scripts/serve.sh`` in a process group of its own, logging to a file."""
 
     def __init__(self, database_url: str, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://{LOOPBACK}:{self.port}"
         self.log = log
-        env = {
-            **os.environ,
-            "TWINNING_DATABASE_URL": database_url,
-            "PYTHON": sys.executable,
-            "HOST": LOOPBACK,
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": "2",
-            "TWINNING_LOAD_DEMO": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                ["sh", "scripts/serve.sh"],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = start_service(database_url, log, port=self.port)
         self._killed = False
 
     def output(self) -> str:
