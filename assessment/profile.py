@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assessment.errors import RatingError
 from assessment.model import MaturityModel, ModelRef
 from assessment.ratings import parse_score
-from assessment.scoring import GroupScores, band_of
+from assessment.scoring import AgreementStatus, GroupScores, band_of
 
 
 class Rounding(StrEnum):
@@ -37,6 +37,16 @@ class ConsensusScore(BaseModel):
     justification: str = ""
     for_improvement: bool = False
     for_coaching: bool = False
+    agreement: AgreementStatus | None = Field(
+        default=None,
+        description="whether the stakeholders agreed on this dimension (agreed, split, "
+        "no_data); null when the profile was built without their ratings",
+    )
+
+    @property
+    def uncertain(self) -> bool:
+        """The group was split here: the score stands on a divided panel."""
+        return self.agreement == "split"
 
 
 class Profile(BaseModel):
@@ -134,6 +144,7 @@ def build_profile(
             justification=why,
             for_improvement=key in improvement_set,
             for_coaching=key in coaching_set,
+            agreement=medians[key].agreement if key in medians else None,
         )
         for (key, score, why, source), band in zip(entries, bands, strict=True)
     )

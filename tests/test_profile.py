@@ -110,3 +110,16 @@ def test_a_region_reassessed_on_the_exchange_model_compares_with_its_2016_profil
     assert len(diff.dimensions) == 10 and diff.overall_delta == 1.0
     assert diff.only_before == ("information_ehealth_services", "standardisation_simplification")
     assert diff.only_after == ("digital_infrastructure", "process_coordination")
+
+
+def test_each_consensus_score_carries_the_groups_agreement(small_model: MaturityModel) -> None:
+    # alpha: five raters in one band; beta: split 0/5; gamma: nobody scored.
+    nan = float("nan")
+    rows = [[2, 0, nan], [2, 0, nan], [3, 0, nan], [2, 5, nan], [3, 5, nan], [2, 5, nan]]
+    rows += [[2, 5, nan], [2, 0, nan]]
+    group = group_of(small_model, rows)
+    scores = build_profile(small_model, group=group, workshop={"beta": (2, "compromise")}).by_key()
+    assert scores["alpha"].agreement == "agreed" and not scores["alpha"].uncertain
+    assert scores["beta"].agreement == "split" and scores["beta"].uncertain
+    assert scores["gamma"].agreement == "no_data"
+    assert build_profile(small_model, workshop={"alpha": 3}).by_key()["alpha"].agreement is None
