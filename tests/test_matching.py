@@ -18,7 +18,7 @@ from assessment import (
     parse_model,
     suggest_partners,
 )
-from assessment import matching as matching_module
+from assessment import matching_kernel
 from tests.conftest import make_model_data
 
 ONLY_FLAGS = {"improvement_flags": "required", "coaching_flags": "required"}
@@ -184,7 +184,7 @@ def test_top_k_is_the_head_of_the_full_ranking_and_chunking_does_not_matter(
         )
         assert triples(top.for_region(name)) == triples(tuple(mine[:4]))
         assert [p.rank for p in top.for_region(name)] == list(range(1, min(4, len(mine)) + 1))
-    monkeypatch.setattr(matching_module, "BLOCK_ELEMENTS", 5)
+    monkeypatch.setattr(matching_kernel, "BLOCK_ELEMENTS", 5)
     assert suggest_partners(small_model, profiles, params) == top
     assert candidate_pairs(small_model, profiles, params).pairs == everything
 
