@@ -288,15 +288,16 @@ def unmet_needs(
     full_partners: Iterable[tuple[str, ...]] | None = None,
 ) -> list[UnmetNeed]:
     """Needs left without a partner, each with the first condition of the rule that fails:
-    no offer under the coaching policy, none at the transfer level, none but uncertain ones
-    (excluded), none ``min_gap`` ahead; or, with candidates, all of them at capacity."""
+    no offer under the coaching policy, none at the transfer level, none of those
+    ``min_gap`` ahead, only uncertain ones (excluded) ahead; or, with candidates, all of
+    them at capacity."""
     params, lo = reg.params, reg.model.scale.min
     scored = reg.scored
     stage0 = reg.offer_counted & scored & (reg.capacity > 0)[:, None]
     stage1 = stage0.copy()
     if params.min_transfer_level is not None:
         stage1 &= reg.level + lo >= params.min_transfer_level
-    best = [_best_other(reg, stage, rows, dims) for stage in (stage0, stage1, reg.give)]
+    best = [_best_other(reg, stage, rows, dims) for stage in (stage0, stage1)]
     partners = iter(full_partners or ())
     out = []
     for i, (r, d, count) in enumerate(
@@ -311,7 +312,9 @@ def unmet_needs(
                 full_partners=next(partners),
             )
         elif best[0][i] < 0:
-            values.update(condition="no_offer", parameter="coaching_flags")
+            values.update(
+                condition="no_offer", parameter="coaching_flags", policy=params.coaching_flags
+            )
         elif best[1][i] < 0:
             level = int(best[0][i]) + lo
             limit = params.min_transfer_level
@@ -323,16 +326,18 @@ def unmet_needs(
                 limit=limit,
                 shortfall=limit - level,
             )
-        elif best[2][i] < 0:
-            values.update(condition="uncertain_offers", parameter="uncertain_scores")
-        else:
-            gap = int(best[2][i]) - int(reg.level[r, d])
+        elif (gap := int(best[1][i]) - int(reg.level[r, d])) < params.min_gap:
             values.update(
                 condition="gap",
                 parameter="min_gap",
                 best=gap,
                 limit=params.min_gap,
                 shortfall=params.min_gap - gap,
+            )
+        else:
+            # Offers far enough ahead exist, but only uncertain ones (excluded).
+            values.update(
+                condition="uncertain_offers", parameter="uncertain_scores", policy="exclude"
             )
         values.setdefault("reason", "no_candidate")
         out.append(_unmet(reg, r, d, **values))
@@ -357,7 +362,12 @@ def unconsidered_needs(reg: Regions, dims: Iterable[int]) -> list[UnmetNeed]:
     cases: tuple[tuple[UnmetReason, UnmetCondition, BoolArray, dict[str, Any]], ...] = (
         ("missing_score", "missing_score", ~scored, {"parameter": None}),
         ("no_room", "no_room", no_room, {"parameter": "min_gap", "limit": params.min_gap}),
-        ("uncertain", "uncertain_need", uncertain, {"parameter": "uncertain_scores"}),
+        (
+            "uncertain",
+            "uncertain_need",
+            uncertain,
+            {"parameter": "uncertain_scores", "policy": "exclude"},
+        ),
     )
     out = []
     for reason, condition, mask, extra in cases:
@@ -375,7 +385,10 @@ def _unmet(reg: Regions, row: int, dim: int, **values: Any) -> UnmetNeed:
     for field in ("best", "limit", "shortfall"):
         if values.get(field) is not None:
             values[field] = float(values[field])
-    return UnmetNeed(receiving=reg.names[row], dimension=reg.model.keys[dim], **values)
+    dimension = reg.model.dimensions[dim]
+    return UnmetNeed(
+        receiving=reg.names[row], dimension=dimension.key, dimension_name=dimension.name, **values
+    )
 
 
 def sorted_needs(reg: Regions, needs: Iterable[UnmetNeed]) -> tuple[UnmetNeed, ...]:

@@ -212,9 +212,13 @@ class UnmetNeed(_Frozen):
 
     receiving: str
     dimension: str
+    dimension_name: str
     reason: UnmetReason
     condition: UnmetCondition
     parameter: str | None = Field(description="the MatchingParams field behind the condition")
+    policy: FlagPolicy | UncertainPolicy | None = Field(
+        default=None, description="the policy in force, for flag and uncertainty conditions"
+    )
     candidates: int = Field(description="transferring regions the rule allows for this need")
     best: float | None = None
     limit: float | None = None
@@ -245,8 +249,8 @@ def _unmet_message(need: UnmetNeed) -> str:
         )
     if need.condition == "no_offer":
         return (
-            f"no other region offers {need.dimension} under {need.parameter} "
-            "(with capacity above 0)"
+            f"no other region offers {need.dimension_name} under "
+            f"{need.parameter}={need.policy} (with capacity above 0)"
         )
     if need.condition == "transfer_level":
         return (
@@ -254,9 +258,7 @@ def _unmet_message(need: UnmetNeed) -> str:
             f"level {best}, {short} short"
         )
     if need.condition == "uncertain_offers":
-        return (
-            "every offer at the transfer level stands on a split panel (uncertain_scores=exclude)"
-        )
+        return "every offer far enough ahead stands on a split panel (uncertain_scores=exclude)"
     if need.condition == "gap":
         return (
             f"offers at the transfer level exist but none is min_gap {limit} ahead: the "
