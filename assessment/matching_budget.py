@@ -69,6 +69,10 @@ class MatchingWork(BaseModel):
     offers: int = Field(description="(transferring region, dimension) cells the rule counts")
     pairs: int = Field(description="allowed pairs: what candidates returns, what is scored")
     suggestions: int = Field(description="pairs suggest_partners returns")
+    assignment_slots: int = Field(
+        description="places transferring regions can fill: capacity, capped at the needs "
+        "each could serve"
+    )
     assignment_edges_min: int = Field(
         description="edges of the assignment's first graph at least (two slots per region)"
     )
@@ -120,6 +124,7 @@ def measure(reg: Regions, dims: range) -> MatchingWork:
         offers=int(reg.give[:, dims.start : dims.stop].sum()),
         pairs=int(per_need.sum()),
         suggestions=int(np.minimum(per_need.sum(axis=1), reg.params.top_k).sum()),
+        assignment_slots=int(limit.sum()),
         assignment_edges_min=int((degree * np.minimum(limit, 2)).sum()),
         assignment_edges_max=int((degree * limit).sum()),
     )

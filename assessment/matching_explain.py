@@ -9,7 +9,7 @@ triples. Each pair then costs two object constructions from trusted values.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -77,35 +77,35 @@ def _flag_basis(flags: BoolArray, policy: str, row: IntArray, dim: IntArray) -> 
 
 def _context_ids(reg: Regions, pairs: Pairs) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Per pair, ids of its closest and furthest context dimensions (-1 pads), each id
-    ``(dimension * levels + receiving level) * levels + transferring level``."""
+    ``(dimension * levels + receiving level) * levels + transferring level``.
+
+    Closest: smallest difference, then model order. Furthest: largest difference, then model
+    order, among differences above 0 not already listed as closest. Both are one sort of
+    keys ``rank * ids + id`` per row.
+    """
     diff, valid = context_differences(reg, pairs.row, pairs.col, pairs.dim)
     m, levels = diff.shape[1], reg.span + 1
-    columns = np.arange(m)
-    far = reg.span + 1
-    # Closest: smallest difference, then model order; invalid cells sort last.
-    near_key = np.where(valid, diff.astype(np.int64) * m + columns, far * m + columns)
-    near = np.argsort(near_key, axis=1, kind="stable")[:, :CONTEXT_SHOWN]
-    near_ok = np.take_along_axis(valid, near, axis=1)
-    # Furthest: largest difference first, then model order; only differences above 0 and
-    # not already listed as alike.
-    eligible = valid & (diff > 0)
-    np.put_along_axis(eligible, near, False, axis=1)
-    far_key = np.where(eligible, (far - diff.astype(np.int64)) * m + columns, 2 * far * m + columns)
-    furthest = np.argsort(far_key, axis=1, kind="stable")[:, :CONTEXT_SHOWN]
-    far_ok = np.take_along_axis(eligible, furthest, axis=1)
+    ids = m * levels * levels
     a = reg.level[pairs.row].astype(np.int64)
     b = reg.level[pairs.col].astype(np.int64)
-
-    def ids(dims: IntArray, ok: BoolArray) -> npt.NDArray[np.int64]:
-        av = np.take_along_axis(a, dims, axis=1)
-        bv = np.take_along_axis(b, dims, axis=1)
-        return np.where(ok, (dims * levels + av) * levels + bv, -1)
-
-    return ids(near, near_ok), ids(furthest, far_ok)
+    cell = (np.arange(m) * levels + a) * levels + b
+    skip = np.iinfo(np.int64).max
+    near = np.sort(np.where(valid, diff * ids + cell, skip), axis=1)[:, :CONTEXT_SHOWN]
+    listed = np.zeros_like(valid)
+    for column in range(near.shape[1]):
+        shown = near[:, column] != skip
+        listed[np.flatnonzero(shown), (near[shown, column] % ids) // (levels * levels)] = True
+    eligible = valid & (diff > 0) & ~listed
+    far = np.sort(np.where(eligible, (levels - diff) * ids + cell, skip), axis=1)
+    far = far[:, :CONTEXT_SHOWN]
+    return (
+        np.where(near != skip, near % ids, -1),
+        np.where(far != skip, far % ids, -1),
+    )
 
 
 def _tuples(
-    ids: npt.NDArray[np.int64], make: Callable[[int], ContextDimension]
+    ids: npt.NDArray[np.int64], contexts: list[ContextDimension | None]
 ) -> tuple[list[tuple[ContextDimension, ...]], list[int]]:
     """Distinct rows of ids as tuples of shared objects, and each pair's row index."""
     if not ids.shape[0]:
@@ -115,16 +115,17 @@ def _tuples(
     for column in range(ids.shape[1]):
         key = key * base + ids[:, column] + 1
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    out = [tuple([make(i) for i in row if i >= 0]) for row in ids[first].tolist()]
+    # Every id >= 0 has its object (``_Pieces.contexts`` built them all).
+    out = [tuple([contexts[i] for i in row if i >= 0]) for row in ids[first].tolist()]
     return out, inverse.tolist()
 
 
 class _Pieces:
-    """The shared parts of explanations under one parameter set, built on first use."""
+    """The shared parts of explanations under one parameter set, built once per call."""
 
     def __init__(self, reg: Regions) -> None:
         params, lo = reg.params, reg.model.scale.min
-        self.reg, self.levels = reg, reg.span + 1
+        self.levels = reg.span + 1
         self.need = [
             FlagReason(
                 side="receiving",
@@ -161,40 +162,53 @@ class _Pieces:
             for code in range(STATUSES * STATUSES)
             for sides in (0, 1, 2)
         ]
-        self.reasons: dict[tuple[int, ...], PairReasons] = {}
-        self.contexts: dict[int, ContextDimension] = {}
+        self.model, self.lo = reg.model, lo
 
-    def reasons_of(
-        self, need: int, offer: int, gap: int, high: int, low: int, conf: int
-    ) -> PairReasons:
-        key = (need, offer, gap, high, low, conf)
-        found = self.reasons.get(key)
-        if found is None:
-            found = self.reasons[key] = PairReasons(
-                need=self.need[need],
-                offer=self.offer[offer],
-                gap=self.gap[gap],
-                transfer_level=self.transfer[high],
-                receiving_level=self.receiving[low],
-                confidence=self.confidence[conf],
-            )
-        return found
-
-    def context(self, i: int) -> ContextDimension:
-        """The context dimension of id ``(dimension * levels + a) * levels + b``."""
-        found = self.contexts.get(i)
-        if found is None:
-            dim, rest = divmod(i, self.levels * self.levels)
-            a, b = divmod(rest, self.levels)
-            lo, model = self.reg.model.scale.min, self.reg.model
-            found = self.contexts[i] = ContextDimension(
-                dimension=model.keys[dim],
-                name=model.dimensions[dim].name,
-                receiving_score=a + lo,
-                transferring_score=b + lo,
+    def contexts(self, ids: npt.NDArray[np.int64]) -> list[ContextDimension | None]:
+        """Context dimensions by id (``(dimension * levels + a) * levels + b``), built for
+        the ids that occur."""
+        levels = self.levels
+        out: list[ContextDimension | None] = [None] * (len(self.model.keys) * levels * levels)
+        for i in np.unique(ids[ids >= 0]).tolist():
+            dim, rest = divmod(i, levels * levels)
+            a, b = divmod(rest, levels)
+            out[i] = ContextDimension(
+                dimension=self.model.keys[dim],
+                name=self.model.dimensions[dim].name,
+                receiving_score=a + self.lo,
+                transferring_score=b + self.lo,
                 difference=abs(a - b),
             )
-        return found
+        return out
+
+    def reasons_of(
+        self,
+        need: IntArray,
+        offer: IntArray,
+        gap: IntArray,
+        high: IntArray,
+        low: IntArray,
+        conf: IntArray,
+    ) -> tuple[list[PairReasons], list[int]]:
+        """The distinct reasons of many pairs, and each pair's index among them."""
+        parts = (need, offer, gap, high, low, conf)
+        sizes = (len(FLAG_BASES), self.levels, self.levels, self.levels, len(self.confidence))
+        key = parts[0].astype(np.int64)
+        for part, size in zip(parts[1:], sizes, strict=True):
+            key = key * size + part
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        distinct = [
+            PairReasons(
+                need=self.need[n],
+                offer=self.offer[o],
+                gap=self.gap[g],
+                transfer_level=self.transfer[h],
+                receiving_level=self.receiving[lo],
+                confidence=self.confidence[c],
+            )
+            for n, o, g, h, lo, c in zip(*(p[first].tolist() for p in parts), strict=True)
+        ]
+        return distinct, inverse.tolist()
 
 
 def _check(parameter: str, value: int, limit: float | None, sign: int) -> LevelCheck:
@@ -224,9 +238,13 @@ def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairPropos
     fields = set(PairProposal.model_fields)
     out = []
     with no_collection():
-        alike, alike_of = _tuples(near, pieces.context)
-        different, different_of = _tuples(far, pieces.context)
-        for r, t, d, lv, hv, g, sim, shared, score, rank, nb, ob, conf, ai, di in zip(
+        contexts = pieces.contexts(np.concatenate([near.ravel(), far.ravel()]))
+        alike, alike_of = _tuples(near, contexts)
+        different, different_of = _tuples(far, contexts)
+        reasons, reasons_of = pieces.reasons_of(
+            need_basis, offer_basis, pairs.gap, high, low, confidence
+        )
+        for r, t, d, lv, hv, g, sim, shared, score, rank, ri, ai, di in zip(
             pairs.row.tolist(),
             pairs.col.tolist(),
             pairs.dim.tolist(),
@@ -237,9 +255,7 @@ def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairPropos
             table.shared[pairs.code].tolist(),
             pairs.score(table).tolist(),
             pairs.rank.tolist(),
-            need_basis.tolist(),
-            offer_basis.tolist(),
-            confidence.tolist(),
+            reasons_of,
             alike_of,
             different_of,
             strict=True,
@@ -256,7 +272,7 @@ def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairPropos
                 "shared_context": shared,
                 "score": score,
                 "rank": rank,
-                "reasons": pieces.reasons_of(nb, ob, g, hv, lv, conf),
+                "reasons": reasons[ri],
                 "alike": alike[ai],
                 "different": different[di],
             }

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +48,9 @@ SMALL_K = 8
 # float32 holds every integer below 2**24 exactly.
 EXACT_FLOAT32 = 1 << 24
 TABLE_LIMIT = 1 << 24
+# A dimension with at most this many (receiving x transferring) pairs is scored in one
+# block, infeasible pairs included: for small sets, fewer steps beat fewer pairs.
+DENSE_PAIRS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -179,13 +183,15 @@ def receiver_codes(reg: Regions, table: ScoreTable, rows: IntArray, dim: int) ->
     ctx = (level >= 0) & reg.context[None, :]
     ctx[:, dim] = False
     distance = np.abs(level[:, :, None].astype(np.int16) - _levels(reg)[None, None, :])
-    distance = np.where(ctx[:, :, None], distance, 0).reshape(rows.size, -1)
+    width = reg.level.shape[1] * (reg.span + 1)
+    distance = np.where(ctx[:, :, None], distance, 0).reshape(rows.size, width)
     return np.hstack([distance, ctx * table.dist_base]).astype(np.float32)
 
 
 def _giver_codes(reg: Regions, cols: IntArray) -> Float32Array:
     level = reg.level[cols]
-    onehot = (level[:, :, None] == _levels(reg)[None, None, :]).reshape(cols.size, -1)
+    width = reg.level.shape[1] * (reg.span + 1)
+    onehot = (level[:, :, None] == _levels(reg)[None, None, :]).reshape(cols.size, width)
     return np.ascontiguousarray(np.hstack([onehot, level >= 0]).astype(np.float32).T)
 
 
@@ -263,10 +269,14 @@ def top_k(reg: Regions, table: ScoreTable, k: int) -> Pairs:
     n = len(reg.names)
     found: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
     for dim in range(len(reg.model.keys)):
-        buckets = _buckets(reg, dim)
-        if not buckets:
-            continue
         receivers = np.flatnonzero(reg.receive[:, dim])
+        givers = np.flatnonzero(reg.give[:, dim])
+        if receivers.size * givers.size <= DENSE_PAIRS:
+            if givers.size and receivers.size:
+                keys = _best_of_dimension(reg, table, receivers, givers, dim, k)
+                found.append(_found(receivers, keys, dim, n))
+            continue
+        buckets = _buckets(reg, dim)
         for (level, sides), rows in _groups(
             receivers, reg.level[:, dim], reg.weighted[:, dim]
         ).items():
@@ -278,15 +288,7 @@ def top_k(reg: Regions, table: ScoreTable, k: int) -> Pairs:
             width = max(b.cols.size for b in usable)
             for chunk in _chunks(rows, width):
                 keys = _best_of_chunk(reg, table, chunk, dim, level, sides, usable, k)
-                kept = keys != _SENTINEL
-                found.append(
-                    (
-                        np.repeat(chunk, kept.sum(axis=1)),
-                        keys[kept] // n,
-                        np.full(int(kept.sum()), dim, dtype=np.intp),
-                        keys[kept] % n,
-                    )
-                )
+                found.append(_found(chunk, keys, dim, n))
     if not found:
         return Pairs.empty()
     row, order, dim_, col = (np.concatenate(a) for a in zip(*found, strict=True))
@@ -298,6 +300,40 @@ def top_k(reg: Regions, table: ScoreTable, k: int) -> Pairs:
 
 
 _SENTINEL = np.iinfo(np.int64).max
+
+
+def _found(
+    rows: IntArray, keys: npt.NDArray[np.int64], dim: int, n: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """(row, order, dimension, column) of the kept keys ``order * n + column``."""
+    kept = keys != _SENTINEL
+    count = int(kept.sum())
+    return (
+        np.repeat(rows, kept.sum(axis=1)),
+        keys[kept] // n,
+        np.full(count, dim, dtype=np.intp),
+        keys[kept] % n,
+    )
+
+
+def _best_of_dimension(
+    reg: Regions, table: ScoreTable, rows: IntArray, cols: IntArray, dim: int, k: int
+) -> npt.NDArray[np.int64]:
+    """``_best_of_chunk`` for a small dimension in one block, without buckets: every
+    (row, column) pair is scored, gaps below ``min_gap`` rank after everything."""
+    n = len(reg.names)
+    codes = receiver_codes(reg, table, rows, dim) @ _giver_codes(reg, cols)
+    gap = reg.level[cols, dim][None, :].astype(np.intp) - reg.level[rows, dim][:, None]
+    weighted = reg.weighted[:, dim].astype(np.intp)
+    sides = weighted[rows][:, None] + weighted[cols][None, :]
+    orders = table.order[np.maximum(gap, 0), sides, codes.astype(np.intp)]
+    orders[gap < reg.params.min_gap] = table.orders
+    order, local = _row_best(_keys(orders, cols.size, table.orders), k)
+    keys = order.astype(np.int64) * n + cols[local]
+    keys[order == table.orders] = _SENTINEL
+    state = np.full((rows.size, k), _SENTINEL, dtype=np.int64)
+    state[:, : keys.shape[1]] = keys
+    return state
 
 
 def _best_of_chunk(
@@ -322,7 +358,8 @@ def _best_of_chunk(
         if not live.size:
             break
         block = (codes if live.size == rows.size else codes[live]) @ bucket.codes
-        order, local = _row_best(table.order[gap, both], block, k)
+        orders = np.take(table.order[gap, both], block.astype(np.int32))
+        order, local = _row_best(_keys(orders, bucket.cols.size, table.orders), k)
         keys = order.astype(np.int64) * n + bucket.cols[local]
         merged = np.concatenate([state[live], keys], axis=1)
         merged.sort(axis=1)
@@ -330,15 +367,22 @@ def _best_of_chunk(
     return state
 
 
-def _row_best(order_of: Int32Array, block: Float32Array, k: int) -> tuple[IntArray, IntArray]:
-    """Per row of a block of codes, the ``min(k, width)`` best (order, column) pairs, ties on
-    order broken by column."""
-    rows, width = block.shape
+def _keys(
+    orders: npt.NDArray[np.integer[Any]], width: int, top: int
+) -> npt.NDArray[np.integer[Any]]:
+    """``order * width + column`` per cell (int32 when it fits): unique within a row, so the
+    row's minima are its best pairs with ties on order broken by column."""
+    wide = top * width + width >= np.iinfo(np.int32).max
+    dtype = np.int64 if wide else np.int32
+    keys: npt.NDArray[np.integer[Any]] = np.asarray(orders.astype(dtype) * width)
+    np.add(keys, np.arange(width, dtype=dtype), out=keys)
+    return keys
+
+
+def _row_best(keys: npt.NDArray[np.integer[Any]], k: int) -> tuple[IntArray, IntArray]:
+    """Per row of ``_keys``, the ``min(k, width)`` best (order, column) pairs."""
+    rows, width = keys.shape
     kk = min(k, width)
-    wide = int(order_of.max()) * width + width >= np.iinfo(np.int32).max
-    scaled = order_of.astype(np.int64 if wide else np.int32) * width
-    keys = np.take(scaled, block.astype(np.int32))
-    keys += np.arange(width, dtype=keys.dtype)
     if kk == width:
         best = np.sort(keys, axis=1)
     elif kk <= SMALL_K:

@@ -134,13 +134,13 @@ def check_profiles(model: MaturityModel, profiles: Sequence[Profile]) -> list[Pr
     """Profiles of ``model`` with unique, unpadded names, sorted by name."""
     if isinstance(profiles, Profile) or not isinstance(profiles, Sequence):
         raise RatingError("profiles must be a list of Profile objects", ("profiles",))
-    ref, keys = model.ref, list(model.keys)
+    ref, keys = (model.id, model.version), list(model.keys)
     seen: dict[str, int] = {}
     for index, profile in enumerate(profiles):
         here: tuple[str | int, ...] = ("profiles", index)
         if not isinstance(profile, Profile):
             raise RatingError("expected a Profile", here)
-        if profile.model != ref:
+        if (profile.model.id, profile.model.version) != ref:
             raise RatingError(
                 f"profile of {profile.model.id} {profile.model.version}, matching runs on "
                 f"{model.id} {model.version}: all profiles must share one model",

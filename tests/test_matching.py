@@ -188,6 +188,7 @@ def test_top_k_is_the_head_of_the_full_ranking_and_chunking_does_not_matter(
         assert triples(top.for_region(name)) == triples(tuple(mine[:4]))
         assert [p.rank for p in top.for_region(name)] == list(range(1, min(4, len(mine)) + 1))
     monkeypatch.setattr(matching_kernel, "BLOCK_ELEMENTS", 5)
+    monkeypatch.setattr(matching_kernel, "DENSE_PAIRS", 0)
     assert suggest_partners(small_model, profiles, params) == top
     assert candidate_pairs(small_model, profiles, params).pairs == everything
 
@@ -676,6 +677,11 @@ def test_the_work_estimate_counts_what_matching_does(small_model: MaturityModel)
         {p.receiving for p in candidates.pairs} | set(candidates.without_candidates)
     )
     assert work.assignment_edges_min <= work.assignment_edges_max
+    degree: dict[str, int] = {}
+    for pair in candidates.pairs:
+        degree[pair.transferring] = degree.get(pair.transferring, 0) + 1
+    assert work.assignment_slots == sum(min(params.capacity, d) for d in degree.values())
+    assert work.assignment_edges_max == sum(d * min(params.capacity, d) for d in degree.values())
     alpha = estimate_work(small_model, profiles, params, dimension="alpha")
     assert alpha.pairs == len(
         candidate_pairs(small_model, profiles, params, dimension="alpha").pairs

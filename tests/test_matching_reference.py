@@ -24,6 +24,7 @@ from assessment import (
     assign_partners,
     candidate_pairs,
     default_model,
+    matching_kernel,
     parse_model,
     suggest_partners,
 )
@@ -144,8 +145,17 @@ def rows(pairs: tuple[Any, ...]) -> list[tuple[Any, ...]]:
 CASE_LIST = [random_case(seed) for seed in range(CASES)]
 
 
+@pytest.fixture(params=["buckets", "one block"])
+def kernel_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run with every dimension bucketed, or every dimension in one block (the kernel picks
+    by size; small test sets would otherwise only take the one-block path)."""
+    limit = 0 if request.param == "buckets" else 1 << 40
+    monkeypatch.setattr(matching_kernel, "DENSE_PAIRS", limit)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("case", CASE_LIST, ids=[f"seed{i}" for i in range(CASES)])
-def test_suggestions_and_candidates_equal_the_reference(case: Case) -> None:
+def test_suggestions_and_candidates_equal_the_reference(case: Case, kernel_path: str) -> None:
     model, profiles, params = case.model, case.profiles, case.params
     new, old = (
         suggest_partners(model, profiles, params),
@@ -186,7 +196,7 @@ def test_assignment_reaches_the_reference_optimum(case: Case) -> None:
     assert [(x.region, x.capacity) for x in new.load] == [(x.region, x.capacity) for x in old.load]
 
 
-def test_a_large_case_equals_the_reference() -> None:
+def test_a_large_case_equals_the_reference(kernel_path: str) -> None:
     """500 regions on the shipped model: blocks, buckets and pruning all at work."""
     model = default_model()
     rng = np.random.default_rng(500)
