@@ -126,24 +126,8 @@ class _Pieces:
     def __init__(self, reg: Regions) -> None:
         params, lo = reg.params, reg.model.scale.min
         self.levels = reg.span + 1
-        self.need = [
-            FlagReason(
-                side="receiving",
-                parameter="improvement_flags",
-                policy=params.improvement_flags,
-                basis=basis,
-            )
-            for basis in FLAG_BASES
-        ]
-        self.offer = [
-            FlagReason(
-                side="transferring",
-                parameter="coaching_flags",
-                policy=params.coaching_flags,
-                basis=basis,
-            )
-            for basis in FLAG_BASES
-        ]
+        self.need = _flag_reasons("receiving", "improvement_flags", params.improvement_flags)
+        self.offer = _flag_reasons("transferring", "coaching_flags", params.coaching_flags)
         points = range(self.levels)
         self.gap = [_check("min_gap", g, params.min_gap, 1) for g in points]
         self.transfer = [
@@ -209,6 +193,16 @@ class _Pieces:
             for n, o, g, h, lo, c in zip(*(p[first].tolist() for p in parts), strict=True)
         ]
         return distinct, inverse.tolist()
+
+
+def _flag_reasons(side: str, parameter: str, policy: str) -> list[FlagReason]:
+    """The reason of each flag basis (``FLAG_BASES`` order) for one side."""
+    return [
+        FlagReason.model_validate(
+            {"side": side, "parameter": parameter, "policy": policy, "basis": basis}
+        )
+        for basis in FLAG_BASES
+    ]
 
 
 def _check(parameter: str, value: int, limit: float | None, sign: int) -> LevelCheck:

@@ -34,6 +34,24 @@ UnmetReason = Literal["no_candidate", "capacity", "missing_score", "no_room"]
 
 SCORE_DECIMALS = 1e12
 BLOCK_ELEMENTS = 1 << 21
+# The pair fields both implementations report, compared field by field.
+COMPARED = (
+    "receiving",
+    "transferring",
+    "dimension",
+    "receiving_score",
+    "transferring_score",
+    "gap",
+    "similarity",
+    "shared_context",
+    "score",
+    "rank",
+)
+
+
+def comparable(pairs: Sequence[object]) -> list[tuple[object, ...]]:
+    """The compared fields of each pair, from either implementation's result."""
+    return [tuple(getattr(pair, field) for field in COMPARED) for pair in pairs]
 
 
 class ReferencePair(BaseModel):

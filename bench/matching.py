@@ -49,18 +49,6 @@ CANDIDATES_SIZE = 3_000
 CANDIDATES_DIMENSION = "readiness_to_change"
 ASSIGN_SIZE = 1_000
 WIDE_SIZE, WIDE_CAPACITY = 300, 1_000
-FIELDS = (
-    "receiving",
-    "transferring",
-    "dimension",
-    "receiving_score",
-    "transferring_score",
-    "gap",
-    "similarity",
-    "shared_context",
-    "score",
-    "rank",
-)
 
 
 # --- synthetic regions --------------------------------------------------------------------
@@ -167,7 +155,7 @@ def _side_by_side(
 
 
 def _pairs(result: Any) -> list[tuple[Any, ...]]:
-    return [tuple(getattr(p, f) for f in FIELDS) for p in result.pairs]
+    return reference.comparable(result.pairs)
 
 
 def _same_pairs(a: Any, b: Any) -> bool:

@@ -22,6 +22,7 @@ from assessment import (
     parse_model,
     suggest_partners,
 )
+from assessment.matching_reference import COMPARED
 from tests.conftest import make_model_data
 
 ONLY_FLAGS = {"improvement_flags": "required", "coaching_flags": "required"}
@@ -423,17 +424,16 @@ def test_results_are_json_ready(small_model: MaturityModel) -> None:
     assert data["model"] == {"id": "test-model", "version": "1"}
     assert data["params"]["capacity"] == 2
     assert set(data["pairs"][0]) >= {
-        "receiving",
-        "transferring",
-        "dimension",
-        "receiving_score",
-        "transferring_score",
-        "gap",
-        "similarity",
-        "score",
-        "rank",
+        *COMPARED,
+        "dimension_name",
+        "similarity_rounded",
+        "score_rounded",
+        "reasons",
+        "alike",
+        "different",
         "explanation",
     }
+    assert set(data["unmet"][0]) >= {"reason", "condition", "parameter", "message"}
 
 
 # --- explanations -------------------------------------------------------------------------
