@@ -13,6 +13,11 @@ solved as a minimum-weight full matching of a sparse bipartite graph
   total score. All weights are integers below 2**53, so the solver's float arithmetic is
   exact and so is the optimum.
 
+Small problems (at most ``DENSE_CELLS`` needs x slots) are solved the classic way instead,
+``scipy.optimize.linear_sum_assignment`` over a dense needs x slots matrix of the same
+integer scores: for them it is faster than augmenting paths in a sparse graph, and the
+optimum is the same.
+
 Slots are only materialised where they can matter. A region never needs more slots than
 allowed pairs it has; beyond that, regions start with a few slots (twice the needs that rank
 them first, at least two) and a region whose slots all fill while its capacity allows more
@@ -27,12 +32,17 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from assessment.matching_budget import MatchingBudget, edges_over
 from assessment.matching_kernel import SCORE_DECIMALS, Pairs, ScoreTable
 from assessment.matching_regions import IntArray, Regions
+
+# Up to this many needs x slots cells (32 MiB of float64), a dense matrix and
+# ``linear_sum_assignment`` solve the assignment; beyond it, the sparse graph.
+DENSE_CELLS = 1 << 22
 
 
 def need_index(pairs: Pairs) -> tuple[IntArray, IntArray, IntArray]:
@@ -58,6 +68,8 @@ def assign(reg: Regions, table: ScoreTable, pairs: Pairs, budget: MatchingBudget
     regions, region = np.unique(pairs.col, return_inverse=True)
     allowed = np.bincount(region, minlength=regions.size)
     limit = np.minimum(reg.capacity[regions], allowed)
+    if needs * int(limit.sum()) <= DENSE_CELLS:
+        return _solve_dense(need, needs, region, units, limit)
     first_choice = np.bincount(region[pairs.rank == 1], minlength=regions.size)
     slots = np.minimum(limit, np.maximum(2, 2 * first_choice))
     while True:
@@ -69,6 +81,23 @@ def assign(reg: Regions, table: ScoreTable, pairs: Pairs, budget: MatchingBudget
         if not grow.any():
             return chosen
         slots = np.where(grow, np.minimum(limit, 2 * slots), slots)
+
+
+def _solve_dense(
+    need: IntArray, needs: int, region: IntArray, units: npt.NDArray[np.int64], limit: IntArray
+) -> IntArray:
+    """The same optimum from a dense needs x slots matrix, for problems small enough
+    (``DENSE_CELLS``): faster there than the sparse solver's augmenting paths."""
+    owner = np.repeat(np.arange(limit.size), limit)
+    gain = np.zeros((needs, limit.size))
+    gain[need, region] = units
+    rows, columns = linear_sum_assignment(gain[:, owner], maximize=True)
+    regions_of = owner[columns]
+    taken = gain[rows, regions_of] > 0  # a zero is "no allowed pair": no partner
+    key = need * limit.size + region
+    lookup = np.argsort(key, kind="stable")
+    wanted = rows[taken] * limit.size + regions_of[taken]
+    return np.sort(lookup[np.searchsorted(key[lookup], wanted)])
 
 
 def _solve(

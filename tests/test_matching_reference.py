@@ -24,6 +24,7 @@ from assessment import (
     assign_partners,
     candidate_pairs,
     default_model,
+    matching_assign,
     matching_kernel,
     parse_model,
     suggest_partners,
@@ -138,6 +139,14 @@ def kernel_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     return str(request.param)
 
 
+@pytest.fixture(params=["sparse", "dense"])
+def solver(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the assignment with the sparse graph, or with the dense matrix (the library
+    picks by size)."""
+    monkeypatch.setattr(matching_assign, "DENSE_CELLS", 0 if request.param == "sparse" else 1 << 40)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("case", CASE_LIST, ids=[f"seed{i}" for i in range(CASES)])
 def test_suggestions_and_candidates_equal_the_reference(case: Case, kernel_path: str) -> None:
     model, profiles, params = case.model, case.profiles, case.params
@@ -168,7 +177,7 @@ def test_suggestions_and_candidates_equal_the_reference(case: Case, kernel_path:
 
 
 @pytest.mark.parametrize("case", CASE_LIST, ids=[f"seed{i}" for i in range(CASES)])
-def test_assignment_reaches_the_reference_optimum(case: Case) -> None:
+def test_assignment_reaches_the_reference_optimum(case: Case, solver: str) -> None:
     model, profiles, params = case.model, case.profiles, case.params
     new = assign_partners(model, profiles, params)
     old = reference.assign_partners(model, profiles, params)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -32,6 +33,7 @@ from assessment import (
     assign_partners,
     build_profile,
     candidate_pairs,
+    matching_assign,
     parse_model,
     practice_gaps,
     suggest_partners,
@@ -542,10 +544,25 @@ def best_total(world: World) -> float:
     return best(0, tuple(capacity_of(world.params, name) for name in names))
 
 
+@contextmanager
+def assignment_solver(dense: bool) -> Iterator[None]:
+    """Force the dense or the sparse assignment solver (the library picks by size, and
+    these worlds are small)."""
+    saved = matching_assign.DENSE_CELLS
+    matching_assign.DENSE_CELLS = saved if dense else 0
+    try:
+        yield
+    finally:
+        matching_assign.DENSE_CELLS = saved
+
+
 @settings(max_examples=150, deadline=None)
-@given(any_worlds)
-def test_assignment_respects_the_rule_and_capacities_and_is_optimal(world: World) -> None:
-    result = assign_partners(world.model, world.profiles, world.params)
+@given(any_worlds, st.booleans())
+def test_assignment_respects_the_rule_and_capacities_and_is_optimal(
+    world: World, dense: bool
+) -> None:
+    with assignment_solver(dense):
+        result = assign_partners(world.model, world.profiles, world.params)
     candidates = {
         triple(p): p for p in candidate_pairs(world.model, world.profiles, world.params).pairs
     }
@@ -633,9 +650,12 @@ def check_unmet_entry(world: World, entry: UnmetNeed, allowed: Counter[tuple[str
 
 
 @settings(max_examples=250, deadline=None)
-@given(any_worlds)
-def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: World) -> None:
-    result = assign_partners(world.model, world.profiles, world.params)
+@given(any_worlds, st.booleans())
+def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(
+    world: World, dense: bool
+) -> None:
+    with assignment_solver(dense):
+        result = assign_partners(world.model, world.profiles, world.params)
     allowed_pairs = candidate_pairs(world.model, world.profiles, world.params).pairs
     candidates = Counter((p.receiving, p.dimension) for p in allowed_pairs)
     assigned = {(p.receiving, p.dimension) for p in result.pairs}
