@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from assessment.errors import AssessmentError
-from assessment.model import DEFAULT_MODEL_PATH, MaturityModel, load_model
+from assessment.model import MaturityModel, default_model, load_model
 from assessment.profile import Profile, Rounding, build_profile
 from assessment.ratings_io import read_ratings
 from assessment.scoring import AgreementRule, GroupScores, score_group
@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser("score", help="score a CSV or JSON file of stakeholder ratings")
     score.add_argument("ratings", help="CSV (long or wide form) or JSON file")
-    score.add_argument("--model", default=str(DEFAULT_MODEL_PATH), help="model YAML file")
+    score.add_argument("--model", help="model YAML file (default: the shipped SCIROCCO model)")
     score.add_argument("--format", choices=("table", "json"), default="table")
     score.add_argument(
         "--band-width",
@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _score(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
+    model = load_model(args.model) if args.model else default_model()
     if args.band_width <= 0 or args.split_threshold < 1:
         raise AssessmentError(
             "--band-width must be > 0 and --split-threshold >= 1", ("parameters",)

@@ -47,7 +47,10 @@ from typing import Any
 
 from app.demo import DEMO_KEYS
 from app.launch import LOOPBACK, free_port, start_service
-from assessment.charts import CHART_CACHE_SIZE
+from app.settings import Settings
+
+# The served workers read the same environment, so this is their cache size.
+CHART_CACHE_SIZE = Settings().chart_cache_size
 
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band

@@ -34,6 +34,7 @@ from alembic import command
 from app.auth import API_KEY_HEADER_NAME, issue_key
 from app.db import Database
 from app.main import create_app
+from app.settings import Settings
 from app.tables import Region, Role, Stakeholder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +105,7 @@ def migrated_url(backend: str, _database_factory: object) -> str:
 
 @pytest.fixture(scope="session")
 def api_app(migrated_url: str) -> Iterator[FastAPI]:
-    app = create_app(migrated_url)
+    app = create_app(Settings(database_url=migrated_url))
     yield app
     app.state.database.dispose()
 

@@ -11,6 +11,7 @@ from alembic import command
 from app.db import Database
 from app.demo import DEMO_KEYS, load_demo, main
 from app.main import create_app
+from app.settings import Settings
 from tests.api.conftest import ROOT, alembic_config, headers
 from tests.api.flows import API, ok, problem
 
@@ -58,7 +59,7 @@ def test_sqlite_connections_are_durable_and_checked(tmp_path: Path) -> None:
 
 
 def test_importing_the_app_touches_no_database(tmp_path: object) -> None:
-    app = create_app("sqlite:////nonexistent-dir/never.db")
+    app = create_app(Settings(database_url="sqlite:////nonexistent-dir/never.db"))
     assert app.state.database._engine is None
     ok(TestClient(app).get(f"{API}/models"))  # models need no database either
     assert app.state.database._engine is None

@@ -56,6 +56,7 @@ from app.demo import DEMO_KEYS, load_demo
 from app.main import app as served_app
 from app.main import create_app
 from app.problems import PROBLEM_MEDIA_TYPE
+from app.settings import Settings
 from assessment import default_model
 from tests.api.conftest import alembic_config
 
@@ -183,7 +184,7 @@ def _clone_demo(
 
 
 def _serve(url: str) -> Iterator[FastAPI]:
-    app = create_app(url)
+    app = create_app(Settings(database_url=url))
     yield app
     app.state.database.dispose()
 
