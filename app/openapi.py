@@ -7,7 +7,9 @@ FastAPI's own document is close; this module finishes it:
 - bodies FastAPI cannot see (problem details under ``application/problem+json``, the radar's
   JSON description) reference schemas registered here (:func:`schema_ref`), which are added
   to ``components`` with their nested models, so no ``$ref`` dangles;
-- ``limit`` parameters show this deployment's default and maximum page size.
+- ``limit`` parameters show this deployment's default and maximum page size;
+- examples keep their ``null`` values (FastAPI drops every None from the document, which
+  turned the "don't know" examples into requests the API rejects).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from app.settings import Settings
 
@@ -47,6 +50,27 @@ def _add_registered_schemas(document: dict[str, Any]) -> None:
         schemas.setdefault(name, schema)
 
 
+def _models_by_name() -> dict[str, type[BaseModel]]:
+    """The service's and the library's pydantic models, by class name."""
+    found: dict[str, type[BaseModel]] = {}
+    pending = list(BaseModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__module__.split(".")[0] in ("app", "assessment"):
+            found.setdefault(model.__name__, model)
+    return found
+
+
+def _restore_examples(document: dict[str, Any]) -> None:
+    models = _models_by_name()
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        model = models.get(name)
+        extra = model.model_config.get("json_schema_extra") if model is not None else None
+        if isinstance(extra, dict) and "examples" in extra:
+            schema["examples"] = to_jsonable_python(extra["examples"])
+
+
 def _page_limits(document: dict[str, Any], settings: Settings) -> None:
     for path in document.get("paths", {}).values():
         for operation in path.values():
@@ -73,6 +97,7 @@ def install(app: FastAPI, settings: Settings) -> None:
                 routes=app.routes,
             )
             _add_registered_schemas(built)
+            _restore_examples(built)
             _page_limits(built, settings)
             app.openapi_schema = built
         return app.openapi_schema

@@ -9,7 +9,6 @@ rule and its parameters are the library's (``assessment.matching``; README, "Twi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -19,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.deps import CoordinatorDep, ModelsDep, PageDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Id, Page, _Out
+from app.schemas import Id, Page, UtcDatetime, _Out
 from app.store import (
     get_or_404,
     resolve_model,
@@ -66,7 +65,7 @@ class RunCreate(BaseModel):
             "examples": [
                 {
                     "parameters": {"min_gap": 1, "capacity": 2, "similarity_weight": 0.4},
-                    "capacity_overrides": {"3": 1},
+                    "capacity_overrides": {"2": 1},
                 }
             ]
         },
@@ -100,7 +99,7 @@ class RunPairOut(_Out):
     status: PairStatus
     note: str
     reviewed_by: int | None
-    reviewed_at: datetime | None
+    reviewed_at: UtcDatetime | None
 
 
 class RunSummary(_Out):
@@ -112,7 +111,7 @@ class RunSummary(_Out):
     needs: int
     total_score: float
     created_by: int | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class RunDetail(RunSummary):

@@ -5,8 +5,6 @@ up (``assessment.practices``; README, "Good practices").
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +14,7 @@ from app.auth import ensure_can_read
 from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Id, Page, _Out
+from app.schemas import Id, Page, UtcDatetime, _Out
 from app.store import get_or_404, latest_published_round, resolve_model, round_profile
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
@@ -54,7 +52,10 @@ class PracticeIn(BaseModel):
 
 
 class PracticeUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"requirements": {"innovation_management": 2}}]},
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
@@ -70,8 +71,8 @@ class PracticeOut(_Out):
     model_id: str
     model_version: str
     requirements: dict[str, int]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class RegionPractices(BaseModel):

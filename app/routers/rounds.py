@@ -192,7 +192,7 @@ def transition_round(
     summary="Group statistics per dimension",
     responses=problem_responses(409),
 )
-def round_scores(
+def get_round_scores(
     round_id: Id,
     principal: PrincipalDep,
     session: SessionDep,

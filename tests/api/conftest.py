@@ -18,10 +18,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.config import Config
@@ -33,6 +36,7 @@ from sqlalchemy.engine import make_url
 from alembic import command
 from app.auth import API_KEY_HEADER_NAME, issue_key
 from app.db import Database
+from app.demo import load_demo
 from app.main import create_app
 from app.settings import Settings
 from app.tables import Region, Role, Stakeholder
@@ -188,3 +192,62 @@ def world(database: Database, client: TestClient) -> World:
         south_people=people[1],
         **{who: headers(token) for who, token in tokens.items()},
     )
+
+
+# --- the demo database, copied afresh for tests that may change it ---------------------
+
+
+@pytest.fixture(scope="session")
+def demo_template(backend: str, _database_factory: Any) -> str:
+    """A migrated database with the demo data, never served: only copied."""
+    url: str = _database_factory(backend)
+    command.upgrade(alembic_config(url), "head")
+    database = Database(url)
+    with database.session(write=True) as session:
+        load_demo(session)
+    database.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def _clone_demo(
+    demo_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], str]]:
+    """Copies of the demo database (a file copy on SQLite, a TEMPLATE copy on PostgreSQL)."""
+    template = make_url(demo_template)
+    clones: list[str] = []
+    server = create_engine(template, isolation_level="AUTOCOMMIT")
+
+    def clone() -> str:
+        if template.get_backend_name() == "sqlite":
+            path = tmp_path_factory.mktemp("demo") / "twinning.db"
+            with (
+                closing(sqlite3.connect(str(template.database))) as source,
+                closing(sqlite3.connect(path)) as target,
+            ):
+                source.backup(target)
+            return f"sqlite:///{path}"
+        name = f"twinning_demo_{uuid.uuid4().hex[:12]}"
+        with server.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+        clones.append(name)
+        return template.set(database=name).render_as_string(hide_password=False)
+
+    yield clone
+    if clones:
+        with server.connect() as connection:
+            for name in clones:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+def serve_settings(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    app.state.database.dispose()
+
+
+@pytest.fixture
+def fresh_demo_app(_clone_demo: Callable[[], str]) -> Iterator[FastAPI]:
+    """The app over a copy of the demo database of its own (one per fuzzed operation)."""
+    yield from serve_settings(Settings(database_url=_clone_demo()))

@@ -151,7 +151,7 @@ def test_openapi_documents_examples_and_problems(client: TestClient) -> None:
     spec = ok(client.get("/openapi.json"))
     assert all(path.startswith(f"{API}/") for path in spec["paths"])
     schemas = spec["components"]["schemas"]
-    assert schemas["RegionCreate"]["examples"][0]["name"] == "Norrbotten"
+    assert schemas["RegionCreate"]["examples"][0]["name"] == "Västerbotten"
     assert schemas["BulkRatings"]["examples"]
     put = spec["paths"][f"{API}/rounds/{{round_id}}/ratings/{{stakeholder_id}}/{{dimension}}"]
     assert "application/problem+json" in put["put"]["responses"]["422"]["content"]
