@@ -15,7 +15,12 @@ from assessment.scoring import AgreementRule, GroupScores, score_group
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser, _ = build_parser()
+    return run(parser, argv)
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; bad input exits 2 with the located error."""
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
@@ -24,7 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
+Commands = argparse._SubParsersAction  # the type of add_subparsers()' result
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, Commands[argparse.ArgumentParser]]:
+    """The library's commands; the service's ``twinning`` command adds ``admin`` to them."""
     parser = argparse.ArgumentParser(prog="twinning", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="command")
 
@@ -55,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate-model", help="check a maturity model YAML file")
     validate.add_argument("path")
     validate.set_defaults(handler=_validate)
-    return parser
+    return parser, sub
 
 
 def _score(args: argparse.Namespace) -> int:
