@@ -47,10 +47,10 @@ from typing import Any
 
 from app.demo import DEMO_KEYS
 from app.launch import LOOPBACK, free_port, start_service
-from app.settings import Settings
+from app.settings import Settings as ServiceSettings
 
 # The served workers read the same environment, so this is their cache size.
-CHART_CACHE_SIZE = Settings().chart_cache_size
+CHART_CACHE_SIZE = ServiceSettings().chart_cache_size
 
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band

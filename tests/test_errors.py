@@ -24,7 +24,7 @@ class Knob(BaseModel):
 
 def _error(**data: object) -> ValidationError:
     with pytest.raises(ValidationError) as caught:
-        Knob(**data)  # type: ignore[arg-type]
+        Knob(**data)
     return caught.value
 
 

@@ -74,11 +74,12 @@ def rate(
         {"dimension": key, "score": score, "justification": f"because {score}"}
         for key, score in per_dimension(round_keys(client, who, round_id), scores)
     ]
-    return ok(
+    stored: list[dict[str, Any]] = ok(
         client.put(
             f"{API}/rounds/{round_id}/ratings/{stakeholder}", json={"ratings": items}, headers=who
         )
     )
+    return stored
 
 
 def decide_all(client: TestClient, who: dict[str, str], round_id: int, scores: Scores) -> None:

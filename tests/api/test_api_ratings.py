@@ -1,4 +1,5 @@
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -23,7 +24,9 @@ def cell(round_id: int, stakeholder: int, dimension: str = "funding") -> str:
     return f"{API}/rounds/{round_id}/ratings/{stakeholder}/{dimension}"
 
 
-def stored(client: TestClient, world: World, round_id: int, **params: object) -> list[dict]:
+def stored(
+    client: TestClient, world: World, round_id: int, **params: object
+) -> list[dict[str, Any]]:
     page = ok(
         client.get(
             f"{API}/rounds/{round_id}/ratings", params={"limit": 200, **params}, headers=world.admin
@@ -265,7 +268,7 @@ def test_concurrent_submissions_lose_nothing(
     for region, member in ((world.north, world.north_member), (world.south, world.south_member)):
         rounds[region] = new_round(client, member, region)
         move(client, member, rounds[region], "open")
-    jobs = []
+    jobs: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     for region, people, member in (
         (world.north, world.north_people, world.north_member),
         (world.south, world.south_people, world.south_member),
@@ -292,10 +295,11 @@ def test_concurrent_submissions_lose_nothing(
         for n in range(8)
     ]
 
-    def send(job: tuple[str, str, dict[str, object], dict[str, str]]) -> int:
+    def send(job: tuple[str, str, dict[str, Any], dict[str, str]]) -> int:
         method, url, body, who = job
         own = TestClient(api_app)  # one client per thread, like separate users
-        return own.request(method, url, json=body, headers=who).status_code
+        status: int = own.request(method, url, json=body, headers=who).status_code
+        return status
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(send, jobs))

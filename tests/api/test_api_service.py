@@ -53,7 +53,8 @@ def test_sqlite_connections_are_durable_and_checked(tmp_path: Path) -> None:
             assert pragma("PRAGMA journal_mode").scalar() == "wal"
             assert pragma("PRAGMA foreign_keys").scalar() == 1
             assert pragma("PRAGMA synchronous").scalar() == 2  # FULL
-            assert pragma("PRAGMA busy_timeout").scalar() >= 1000
+            timeout = pragma("PRAGMA busy_timeout").scalar()
+            assert timeout is not None and timeout >= 1000
     finally:
         database.dispose()
 

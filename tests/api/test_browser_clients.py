@@ -29,7 +29,7 @@ def cors_client(api_app: FastAPI) -> Iterator[TestClient]:
 
 
 def _preflight(client: TestClient, origin: str) -> httpx.Response:
-    return client.options(
+    response: httpx.Response = client.options(
         f"{API}/regions",
         headers={
             "Origin": origin,
@@ -37,6 +37,7 @@ def _preflight(client: TestClient, origin: str) -> httpx.Response:
             "Access-Control-Request-Headers": "x-api-key, content-type",
         },
     )
+    return response
 
 
 def test_a_preflight_from_an_allowed_origin_is_answered(cors_client: TestClient) -> None:

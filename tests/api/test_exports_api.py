@@ -67,8 +67,8 @@ def test_ratings_csv_and_json_read_back_to_the_round(
     back = parse_ratings_json(
         client.get(f"{API}/rounds/{round_id}/ratings.json", headers=world.admin).text, api_model
     )
-    citizen = ("North citizen representative", api_model.keys[0])
-    assert back.justifications[citizen] == "=1+1 <script>"
+    cell = ("North citizen representative", api_model.keys[0])
+    assert back.justifications[cell] == "=1+1 <script>"
     assert back.raters == matrix.raters
 
 

@@ -48,6 +48,7 @@ def test_a_round_goes_from_draft_to_published(database: Database, models: ModelC
         move_round(session, models, round_, S.OPEN)
         with pytest.raises(LifecycleError, match="nobody has rated"):
             move_round(session, models, round_, S.CONSENSUS)
+        assert round_.id is not None
         session.add(
             RatingRow(round_id=round_.id, stakeholder_id=person, dimension=model.keys[0], score=2)
         )
