@@ -224,8 +224,8 @@ def build_spec(inputs: ChartInputs) -> RadarSpec:
     group = main.group if inputs.spread is not SpreadParam.NONE else None
     kind: SpreadKind = "iqr" if inputs.spread is SpreadParam.IQR else "minmax"
     try:
-        model = main.model.localized(inputs.language)
-        return radar_spec(model, [main.profile, *inputs.overlays], group, kind)
+        profiles = [main.profile, *inputs.overlays]
+        return radar_spec(main.model, profiles, group, kind, language=inputs.language)
     except RatingError as exc:  # an overlay scored with another model
         raise ApiProblem(422, exc.message, field="query.compare") from None
 
