@@ -17,11 +17,12 @@ from html import escape
 from string import Template
 
 from assessment.charts import SpreadKind, radar_spec, render_radar
-from assessment.i18n import N_, Localizer, localizer
+from assessment.i18n import Localizer, localizer
 from assessment.model import MaturityModel
 from assessment.profile import ConsensusScore, Profile
 from assessment.ratings import RatingMatrix
-from assessment.scoring import UNCERTAIN, DimensionStats, GroupScores, score_group
+from assessment.scoring import DimensionStats, GroupScores, score_group
+from assessment.words import agreement_word, level_name, source_word
 
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="$lang">
@@ -120,26 +121,6 @@ def render_report(
     )
 
 
-# Words the library stores as keys, shown in the reader's language.
-_SOURCES = {
-    # Translators: where a consensus score comes from: the consensus workshop set it
-    "workshop": N_("workshop"),
-    # Translators: the consensus score was proposed from the group median
-    "proposed": N_("proposed"),
-    # Translators: no consensus score at all
-    "none": N_("none"),
-}
-_AGREEMENT = {
-    # Translators: the panel of raters agrees on a dimension
-    "agreed": N_("agreed"),
-    # Translators: the panel of raters is split on a dimension
-    "split": N_("split"),
-    "no_data": N_("no data"),
-}
-# Translators: the Delphi level of a dimension whose panel is split
-_UNCERTAIN = N_("Uncertain")
-
-
 def _summary(profile: Profile, group: GroupScores | None, words: Localizer) -> str:
     _ = words.gettext
     items = [
@@ -165,7 +146,6 @@ def _rows(
 ) -> list[str]:
     scores = profile.by_key()
     stats = group.by_key() if group is not None else {}
-    band_names = {band.key: band.name for band in model.effective_bands}
     rows = []
     for dim in model.dimensions:
         name = f"{dim.number}. {dim.name}" if dim.number is not None else dim.name
@@ -173,8 +153,8 @@ def _rows(
         rows.append(
             "<tr>"
             f"<td>{escape(name)}</td>"
-            f"<td class='num'>{_consensus(consensus, band_names, words)}</td>"
-            f"<td class='num'>{_spread(stats.get(dim.key), band_names, words)}</td>"
+            f"<td class='num'>{_consensus(consensus, model, words)}</td>"
+            f"<td class='num'>{_spread(stats.get(dim.key), model, words)}</td>"
             f"<td>{_justifications(dim.key, consensus, ratings, words)}</td>"
             "</tr>"
         )
@@ -185,14 +165,14 @@ def _muted(text: str) -> str:
     return f"<span class='muted'>{escape(text)}</span>"
 
 
-def _consensus(score: ConsensusScore | None, band_names: dict[str, str], words: Localizer) -> str:
+def _consensus(score: ConsensusScore | None, model: MaturityModel, words: Localizer) -> str:
     _ = words.gettext
     if score is None or score.score is None:
         return _muted(_("not scored"))
-    source = _(_SOURCES.get(score.source, score.source))
+    source = source_word(score.source, words)
     parts = [f"<strong>{score.score}</strong> {_muted(f'({source})')}"]
     if score.band:
-        parts.append(escape(band_names.get(score.band, score.band)))
+        parts.append(escape(level_name(score.band, model, words)))
     tags = [
         label
         for flag, label in (
@@ -205,7 +185,7 @@ def _consensus(score: ConsensusScore | None, band_names: dict[str, str], words: 
     return "<br>".join(parts)
 
 
-def _spread(stats: DimensionStats | None, band_names: dict[str, str], words: Localizer) -> str:
+def _spread(stats: DimensionStats | None, model: MaturityModel, words: Localizer) -> str:
     """The panel's spread and its Delphi reading: shares, verdict (with the count that
     splits) and level, so a reader sees how firm the consensus beside it stands."""
     _ = words.gettext
@@ -226,7 +206,7 @@ def _spread(stats: DimensionStats | None, band_names: dict[str, str], words: Loc
         _("%(share)s at median") % {"share": _share(stats.share_at_median, words)},
         _("%(share)s in agreement") % {"share": _share(stats.share_in_agreement, words)},
     ]
-    agreement = _(_AGREEMENT.get(stats.agreement, stats.agreement))
+    agreement = agreement_word(stats.agreement, words)
     # Translators: ratings outside the agreement region; this many or more make it split
     counts = _("(%(outside)d outside, split from %(split_at)d)") % {
         "outside": stats.outside_band,
@@ -234,7 +214,7 @@ def _spread(stats: DimensionStats | None, band_names: dict[str, str], words: Loc
     }
     verdict = f"<span class='{escape(stats.agreement)}'>{escape(agreement)}</span> {_muted(counts)}"
     level = stats.level or ""
-    name = _(_UNCERTAIN) if level == UNCERTAIN else band_names.get(level, level)
+    name = level_name(level, model, words)
     badge = f"<span class='level {escape(level)}'>{escape(name)}</span>"
     level_line = escape(_("level %(level)s")) % {"level": badge}
     return "<br>".join([*(escape(line) for line in lines), verdict, level_line])

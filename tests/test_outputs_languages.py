@@ -6,9 +6,11 @@ import datetime
 import io
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from matplotlib.image import imread
 
 from assessment import (
@@ -25,6 +27,7 @@ from assessment import (
     render_report,
     score_group,
 )
+from assessment.cli import main
 from assessment.i18n import localizer
 from assessment.scoring import GroupScores
 from tests.conftest import make_model_data
@@ -169,3 +172,60 @@ def test_the_report_in_swedish_from_a_localized_model_and_english_by_default() -
     english = render_report(model, home, ratings=ratings, group=group)
     assert '<html lang="en">' in english and "for improvement" in english
     assert "median 2.5" in english and "mediana" not in english
+
+
+RATINGS_CSV = "rater,readiness_to_change,funding,innovation_management\nann,2,1,1\nbo,3,dk,2\n"
+
+
+def test_cli_table_in_swedish_and_keys_without_lang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ratings.csv"
+    path.write_text(RATINGS_CSV, encoding="utf-8")
+    assert main(["score", str(path), "--lang", "sv-SE"]) == 0
+    out = capsys.readouterr().out
+    assert "2 bedömare, fullständighet 21\N{NO-BREAK SPACE}%" in out
+    assert "samstämmighetsområde: skalpunkterna inom 1 från medianen" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("readiness")}
+    assert "2,5" in rows["readiness_to_change"] and "enig" in rows["readiness_to_change"]
+    assert "Under utveckling" in rows["readiness_to_change"]  # a half-point median goes up
+    assert "sammantaget (medel av föreslagen konsensus): 1,33" in out
+    assert main(["score", str(path)]) == 0
+    plain = capsys.readouterr().out
+    assert "2 raters, completeness 21%" in plain and " progressing " in plain
+
+
+def test_cli_report_in_italian_and_unknown_languages_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ratings.csv"
+    path.write_text(RATINGS_CSV, encoding="utf-8")
+    out = tmp_path / "report.html"
+    command = ["report", str(path), "--lang", "it", "--region", "Puglia", "--label", "2025"]
+    assert main([*command, "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="it">' in html and "Puglia: autovalutazione della maturità" in html
+    assert "ciclo 2025" in html and "Gestione dell&#x27;innovazione" in html
+    with pytest.raises(SystemExit) as stopped:
+        main(["report", str(path), "--lang", "fr"])
+    assert stopped.value.code == 2
+    assert "language 'fr' is not offered" in capsys.readouterr().err
+
+
+def test_validate_model_names_its_languages_and_what_falls_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate-model", "data/dimensions.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith("languages en, it, sv")
+    partial = tmp_path / "partial.yaml"
+    partial.write_text(
+        yaml.safe_dump(make_model_data(translations={"fr": {"name": "Modèle"}})), encoding="utf-8"
+    )
+    assert main(["validate-model", str(partial)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("languages en, fr")
+    assert lines[1] == (
+        "fr: 9 texts shown in en: translations.fr.bands.initial, "
+        "translations.fr.bands.progressing, translations.fr.bands.optimising, ..."
+    )
