@@ -9,7 +9,6 @@ import pytest
 
 from assessment import (
     MaturityModel,
-    ModelError,
     ParameterError,
     RatingMatrix,
     available_models,
@@ -18,7 +17,7 @@ from assessment import (
     radar_spec,
     score_group,
 )
-from tests.conftest import make_model_data
+from tests.conftest import assert_model_error, make_model_data
 
 Data = dict[str, Any]
 
@@ -223,10 +222,7 @@ def test_bad_translations_are_errors_that_name_the_place(
 ) -> None:
     data = translated_data()
     mutate(data)
-    with pytest.raises(ModelError) as caught:
-        parse_model(data)
-    assert caught.value.field == field
-    assert message in caught.value.message
+    assert_model_error(data, field, message)
 
 
 def test_shipped_models_offer_english_swedish_and_italian() -> None:
