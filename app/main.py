@@ -46,7 +46,13 @@ Send your key in the `X-API-Key` header. `make run` loads demo regions and print
 `application/problem+json` with the fields at fault in `errors`.
 """
 # Browsers on another origin may send these and read these (CORS).
-CORS_REQUEST_HEADERS = (API_KEY_HEADER_NAME, "Content-Type", "Accept", "If-None-Match")
+CORS_REQUEST_HEADERS = (
+    API_KEY_HEADER_NAME,
+    "Content-Type",
+    "Accept",
+    "Accept-Language",
+    "If-None-Match",
+)
 CORS_EXPOSED_HEADERS = ("ETag", "Content-Disposition", "WWW-Authenticate")
 # Below this size gzip saves less than it costs; level 6 is most of level 9's gain for far
 # less CPU. PNG (already compressed) is left alone by the middleware.

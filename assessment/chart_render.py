@@ -19,13 +19,13 @@ import math
 import textwrap
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from assessment.charts import ChartFormat, RadarAxes, RadarSeries, RadarSpec, chart_etag
 from assessment.errors import ParameterError
+from assessment.i18n import Localizer, localizer
 
 if TYPE_CHECKING:  # matplotlib is imported on first render: `import assessment` stays quick
     from matplotlib.artist import Artist
@@ -180,6 +180,7 @@ def _draw(spec: RadarSpec) -> Figure:
     ax.set_xlim(-1.62, 1.62)
     ax.set_ylim(-1.42, 1.42)
     ax.set_axis_off()
+    words = localizer(spec.language)
     geometry = _Geometry(spec.axes)
     _draw_grid(ax, geometry)
 
@@ -187,7 +188,7 @@ def _draw(spec: RadarSpec) -> Figure:
     profiles = 0
     for series in spec.series:
         if series.kind == "band":
-            handles.append(_draw_band(ax, geometry, series, _COLOURS[0]))
+            handles.append(_draw_band(ax, geometry, series, _COLOURS[0], words))
             continue
         look = {
             "color": _COLOURS[profiles % len(_COLOURS)],
@@ -197,7 +198,7 @@ def _draw(spec: RadarSpec) -> Figure:
             "markersize": 5,
         }
         profiles += 1
-        handles.append(_draw_profile(ax, geometry, series, look, zorder=10 + profiles))
+        handles.append(_draw_profile(ax, geometry, series, look, 10 + profiles, words))
 
     legend = figure.legend(
         handles=handles,
@@ -226,7 +227,8 @@ def _draw(spec: RadarSpec) -> Figure:
     figure.text(
         0.5,
         0.925,
-        f"{subtitle}, scale {axes.scale_min}-{axes.scale_max}",
+        words.gettext("%(model)s, scale %(min)d-%(max)d")
+        % {"model": subtitle, "min": axes.scale_min, "max": axes.scale_max},
         ha="center",
         va="top",
         fontsize=9,
@@ -273,18 +275,29 @@ def _draw_grid(ax: Axes, geometry: _Geometry) -> None:
         ax.plot([x0, x1], [y0, y1], color="#cccccc", linewidth=0.7, zorder=1)
         cos, sin = math.cos(geometry.angles[index]), math.sin(geometry.angles[index])
         reach = geometry.radius(axes.scale_max) + 0.07
-        name = f"{dim.number}. {dim.name}" if dim.number is not None else dim.name
+        # A no-break space keeps the number with the first word: long single words (Swedish
+        # "Förändringsberedskap") would otherwise leave the number alone on a line.
+        name = f"{dim.number}.\u00a0{dim.name}" if dim.number is not None else dim.name
+        label = _wrap_label(name)  # a smaller font when a long word makes it wide
         ax.text(
             reach * cos,
             reach * sin,
-            textwrap.fill(name, _LABEL_WIDTH, break_long_words=False, break_on_hyphens=False),
+            label,
             ha="center" if abs(cos) < 0.2 else ("left" if cos > 0 else "right"),
             va="center" if abs(sin) < 0.2 else ("bottom" if sin > 0 else "top"),
-            fontsize=9.5,
+            fontsize=9.5 if max(map(len, label.splitlines())) <= _LABEL_WIDTH + 2 else 8.5,
             multialignment="center",
             parse_math=False,
             zorder=30,
         ).set_gid(f"axis-{dim.key}")
+
+
+def _wrap_label(name: str) -> str:
+    """Lines of about ``_LABEL_WIDTH`` characters, never narrower than the longest word, so
+    that a long word does not leave a short one alone on a line ("Standardizzazione" / "e")."""
+    longest = max(len(word) for word in name.split())
+    width = max(_LABEL_WIDTH, longest)
+    return textwrap.fill(name, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _runs(defined: list[bool]) -> list[list[int]]:
@@ -307,13 +320,13 @@ def _runs(defined: list[bool]) -> list[list[int]]:
     return runs
 
 
-def _missing_note(values: Sequence[float | None], what: str) -> str:
-    missing = sum(v is None for v in values)
-    return f" ({missing} {what})" if missing else ""
-
-
 def _draw_profile(
-    ax: Axes, geometry: _Geometry, series: RadarSeries, look: dict[str, Any], zorder: int
+    ax: Axes,
+    geometry: _Geometry,
+    series: RadarSeries,
+    look: dict[str, Any],
+    zorder: int,
+    words: Localizer,
 ) -> Artist:
     from matplotlib.lines import Line2D
 
@@ -326,10 +339,14 @@ def _draw_profile(
         ax.plot(xs, ys, zorder=zorder, **look)
         if complete:  # an area with holes in its outline would claim scores nobody gave
             ax.fill(xs, ys, color=look["color"], alpha=0.10, linewidth=0, zorder=zorder - 0.5)
-    return Line2D([], [], label=series.label + _missing_note(values, "not scored"), **look)
+    missing = sum(v is None for v in values)
+    note = words.ngettext("%(n)d not scored", "%(n)d not scored", missing) % {"n": missing}
+    return Line2D([], [], label=series.label + (f" ({note})" if missing else ""), **look)
 
 
-def _draw_band(ax: Axes, geometry: _Geometry, series: RadarSeries, colour: str) -> Artist:
+def _draw_band(
+    ax: Axes, geometry: _Geometry, series: RadarSeries, colour: str, words: Localizer
+) -> Artist:
     from matplotlib.patches import Patch, PathPatch
     from matplotlib.path import Path
 
@@ -358,9 +375,10 @@ def _draw_band(ax: Axes, geometry: _Geometry, series: RadarSeries, colour: str) 
         else:
             polygon = [*outer, *inner[::-1]]
             ax.fill([p[0] for p in polygon], [p[1] for p in polygon], **style)
-    return Patch(
-        facecolor=colour, alpha=0.25, label=series.label + _missing_note(lower, "without ratings")
-    )
+    missing = sum(lo is None for lo in lower)
+    note = words.ngettext("%(n)d without ratings", "%(n)d without ratings", missing)
+    label = series.label + (f" ({note % {'n': missing}})" if missing else "")
+    return Patch(facecolor=colour, alpha=0.25, label=label)
 
 
 def _known(value: float | None) -> float:

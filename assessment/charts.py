@@ -6,6 +6,10 @@ and SVG from the very same spec, so the numbers in an image can never disagree w
 :func:`chart_etag` hashes a spec with the format and the renderer's version, so a chart's ETag
 is known without drawing it.
 
+Charts speak the reader's language: ``radar_spec(..., language="sv")`` takes the axis, model
+and band names from the model localized to it and writes the legend in it; the spec records
+the ``language``, so the renderer's own words match and each language has its own ETag.
+
 Missing values (a dimension without a consensus score, or without any stakeholder rating) are
 ``null`` in the spec; the renderer draws them as gaps, never at the centre (which means the
 lowest level of the scale).
@@ -23,6 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assessment.errors import ParameterError, RatingError
+from assessment.i18n import Localizer, localizer
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import Profile
 from assessment.scoring import DimensionStats, GroupScores
@@ -32,7 +37,7 @@ ChartFormat = Literal["png", "svg"]
 
 #: Bumped whenever the drawing in ``assessment.chart_render`` changes, so that cached images
 #: and ETags are invalidated.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 
 class _Frozen(BaseModel):
@@ -97,6 +102,7 @@ class RadarSpec(_Frozen):
 
     model: ModelRef
     model_name: str = ""
+    language: str = Field("en", description="language of the names and labels (BCP 47)")
     title: str = ""
     axes: RadarAxes
     series: tuple[RadarSeries, ...] = Field(min_length=1)
@@ -124,8 +130,12 @@ def radar_spec(
     spread: GroupScores | None = None,
     spread_kind: SpreadKind = "minmax",
     title: str | None = None,
+    language: str | None = None,
 ) -> RadarSpec:
     """Chart description of one or more profiles, overlaid in the given order.
+
+    Names and labels are in ``language`` (default: the model's own; the model is localized to
+    it, each name falling back to the original where the model has no translation).
 
     Profiles of another version of the same model are matched to the axes by dimension key
     (dimensions the profile lacks are missing). ``spread`` adds the stakeholders' spread as a
@@ -143,10 +153,14 @@ def radar_spec(
     if spread is not None:
         _check_model(model, spread.model, ("spread", "model"))
 
-    labels = _unique_labels([_profile_label(p) for p in profiles])
+    if language is not None:
+        model = model.localized(language)
+    words = localizer(language or model.language)
+    labels = _unique_labels([_profile_label(p, words) for p in profiles])
     series: list[RadarSeries] = []
     if spread is not None:
-        series.append(_band_series(model, spread, spread_kind, profiles[0] if profiles else None))
+        first = profiles[0] if profiles else None
+        series.append(_band_series(model, spread, spread_kind, first, words))
     for profile, label in zip(profiles, labels, strict=True):
         scores = {s.dimension: s.score for s in profile.scores}
         values = tuple(_as_float(scores.get(key)) for key in model.keys)
@@ -160,10 +174,13 @@ def radar_spec(
             )
         )
     if title is None:
-        title = " vs ".join(labels) if 0 < len(labels) <= 3 else model.name
+        # Translators: joins the profiles compared in a chart title ("Lund vs Malmö")
+        joiner = words.gettext(" vs ")
+        title = joiner.join(labels) if 0 < len(labels) <= 3 else model.name
     return RadarSpec(
         model=model.ref,
         model_name=model.name,
+        language=words.language,
         title=title,
         axes=RadarAxes(
             dimensions=tuple(
@@ -190,8 +207,9 @@ def _check_model(model: MaturityModel, ref: ModelRef, location: tuple[str | int,
         )
 
 
-def _profile_label(profile: Profile) -> str:
-    return " ".join(part for part in (profile.region, profile.label) if part) or "Profile"
+def _profile_label(profile: Profile, words: Localizer) -> str:
+    parts = (profile.region, profile.label)
+    return " ".join(part for part in parts if part) or words.gettext("Profile")
 
 
 def _unique_labels(labels: list[str]) -> list[str]:
@@ -205,7 +223,11 @@ def _unique_labels(labels: list[str]) -> list[str]:
 
 
 def _band_series(
-    model: MaturityModel, spread: GroupScores, kind: SpreadKind, first: Profile | None
+    model: MaturityModel,
+    spread: GroupScores,
+    kind: SpreadKind,
+    first: Profile | None,
+    words: Localizer,
 ) -> RadarSeries:
     stats = spread.by_key()
     lo, hi = model.scale.min, model.scale.max
@@ -222,10 +244,22 @@ def _band_series(
         else:
             lower.append(max(lo, edges[0]))
             upper.append(min(hi, edges[1]))
-    what = "range (min-max)" if kind == "minmax" else "inter-quartile range"
-    owner = f"{_profile_label(first)}: " if first is not None else ""
+    n = spread.raters
+    if kind == "minmax":
+        what = words.ngettext(
+            "stakeholders' range (min-max), %(n)d rater",
+            "stakeholders' range (min-max), %(n)d raters",
+            n,
+        )
+    else:
+        what = words.ngettext(
+            "stakeholders' inter-quartile range, %(n)d rater",
+            "stakeholders' inter-quartile range, %(n)d raters",
+            n,
+        )
+    owner = f"{_profile_label(first, words)}: " if first is not None else ""
     return RadarSeries(
-        label=f"{owner}stakeholders' {what}, {spread.raters} raters",
+        label=owner + what % {"n": n},
         kind="band",
         values=tuple(medians),
         lower=tuple(lower),
