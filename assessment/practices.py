@@ -129,7 +129,7 @@ def practice_gaps(
     required = np.full((len(checked), len(keys)), np.nan)
     for i, practice in enumerate(checked):
         for key, level in practice.requirements.items():
-            required[i, keys.index(key)] = level
+            required[i, model.index(key)] = level
     scores = profile.vector()
     unknown = np.isnan(scores)[None, :] & ~np.isnan(required)
     gaps = np.maximum(0.0, required - np.where(np.isnan(scores), model.scale.min, scores))

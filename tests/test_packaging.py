@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from assessment.i18n import DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
@@ -54,6 +56,10 @@ def test_a_wheel_installs_and_scores_ratings_in_a_clean_environment(tmp_path: Pa
     (wheel,) = (tmp_path / "dist").glob("twinning-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"assessment/data/dimensions.yaml", "assessment/data/models/scirocco-2016.yaml"} <= names
+    for language in SUPPORTED_LANGUAGES:  # gettext catalogues, compiled when loaded
+        if language != SOURCE_LANGUAGE:
+            assert f"assessment/locale/{language}/LC_MESSAGES/{DOMAIN}.po" in names
+    assert not any(name.endswith(".mo") for name in names)
     modules = {
         str(p.relative_to(ROOT))
         for top in ("assessment", "app")
