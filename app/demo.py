@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.auth import hash_token, issue_key
 from app.db import Database
+from app.settings import Settings
 from app.tables import (
     ApiKey,
     AssessmentRound,
@@ -363,7 +364,7 @@ def load_demo(session: Session) -> bool:
 
 
 def main() -> None:
-    database = Database()
+    database = Database.from_settings(Settings())
     try:
         with database.session(write=True) as session:
             loaded = load_demo(session)
