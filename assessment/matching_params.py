@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assessment.errors import ParameterError
+from assessment.errors import ParameterError, from_validation_error
 
 FlagPolicy = Literal["when_flagged", "required", "ignored"]
 UncertainPolicy = Literal["include", "exclude", "down_weight"]
@@ -68,6 +68,4 @@ class MatchingParams(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise ParameterError(message, tuple(first["loc"])) from None
+            raise from_validation_error(exc, ParameterError) from None

@@ -175,8 +175,7 @@ def check_params(model: MaturityModel, params: MatchingParams, names: Sequence[s
                 "give at least one dimension, or null for all", ("similarity_dimensions",)
             )
         for index, key in enumerate(params.similarity_dimensions):
-            if key not in model.keys:
-                raise ParameterError(f"unknown dimension {key!r}", ("similarity_dimensions", index))
+            model.index(key, ("similarity_dimensions", index))
     known = set(names)
     for name in params.capacity_overrides:
         if name not in known:
@@ -187,7 +186,5 @@ def dimension_filter(model: MaturityModel, dimension: str | None) -> range:
     """Columns to match on: all, or the one named (an unknown key names ``dimension``)."""
     if dimension is None:
         return range(len(model.keys))
-    if dimension not in model.keys:
-        raise ParameterError(f"unknown dimension {dimension!r}", ("dimension",))
-    column = model.index(dimension)
+    column = model.index(dimension, ("dimension",))
     return range(column, column + 1)
