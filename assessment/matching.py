@@ -89,7 +89,7 @@ from assessment.matching_budget import (
     measure,
 )
 from assessment.matching_explain import proposals, sorted_needs, unconsidered_needs, unmet_needs
-from assessment.matching_kernel import Pairs, ScoreTable, all_pairs, top_k
+from assessment.matching_kernel import Pairs, ScoreTable, all_pairs, one_blas_thread, top_k
 from assessment.matching_params import (
     TOP_K_LIMIT,
     FlagPolicy,
@@ -212,7 +212,9 @@ def candidate_pairs(
     the budget): use :func:`suggest_partners` for large sets."""
     reg, dims = _start(model, profiles, params, "candidates", budget, dimension)
     table = ScoreTable.build(reg)
-    return _result(reg, table, all_pairs(reg, table, dims), "candidates", dims)
+    with one_blas_thread():
+        pairs = all_pairs(reg, table, dims)
+    return _result(reg, table, pairs, "candidates", dims)
 
 
 def suggest_partners(
@@ -230,7 +232,9 @@ def suggest_partners(
     """
     reg, dims = _start(model, profiles, params, "suggestions", budget)
     table = ScoreTable.build(reg)
-    return _result(reg, table, top_k(reg, table, reg.params.top_k), "suggestions", dims)
+    with one_blas_thread():
+        pairs = top_k(reg, table, reg.params.top_k)
+    return _result(reg, table, pairs, "suggestions", dims)
 
 
 def assign_partners(
@@ -250,7 +254,8 @@ def assign_partners(
     budget = budget or MatchingBudget()
     reg, dims = _start(model, profiles, params, "assignment", budget)
     table = ScoreTable.build(reg)
-    pairs = all_pairs(reg, table, dims)
+    with one_blas_thread():
+        pairs = all_pairs(reg, table, dims)
     chosen = assign(reg, table, pairs, budget)
     need_of_pair, need_row, need_dim = need_index(pairs)
     full = np.ones(need_row.size, dtype=bool)
