@@ -21,7 +21,7 @@ from app.services.rounds import (
     ensure_may_see_ratings,
     move_round,
     start_round,
-    update_round,
+    change_round,
 )
 from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
 from app.tables import AssessmentRound, Region, Role, RoundStatus
@@ -139,7 +139,7 @@ def get_round(
     summary="Relabel a round, or reveal its ratings while open (admin or facilitator)",
     responses=problem_responses(409),
 )
-def update_round_settings(
+def update_round(
     round_id: Id,
     body: RoundUpdate,
     principal: PrincipalDep,
@@ -149,7 +149,7 @@ def update_round_settings(
     ``reveal_while_open`` while it is draft or open (409 afterwards)."""
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
-    update_round(session, round_, label=body.label, reveal_while_open=body.reveal_while_open)
+    change_round(session, round_, label=body.label, reveal_while_open=body.reveal_while_open)
     session.commit()
     return round_out(round_)
 

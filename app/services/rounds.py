@@ -53,7 +53,7 @@ def start_round(
     return round_
 
 
-def update_round(
+def change_round(
     session: Session,
     round_: AssessmentRound,
     *,

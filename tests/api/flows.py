@@ -33,11 +33,18 @@ def problem(response: Any, status: int, field: str | None = None) -> dict[str, A
     return body
 
 
-def new_round(client: TestClient, who: dict[str, str], region: int, label: str = "2025") -> int:
-    body = ok(
-        client.post(f"{API}/regions/{region}/rounds", json={"label": label}, headers=who), 201
-    )
-    return int(body["id"])
+def new_round(
+    client: TestClient,
+    who: dict[str, str],
+    region: int,
+    label: str = "2025",
+    *,
+    reveal_while_open: bool = False,
+) -> int:
+    """A draft round; ``reveal_while_open`` lets region readers see its ratings while open."""
+    body = {"label": label, "reveal_while_open": reveal_while_open}
+    created = ok(client.post(f"{API}/regions/{region}/rounds", json=body, headers=who), 201)
+    return int(created["id"])
 
 
 def move(client: TestClient, who: dict[str, str], round_id: int, *statuses: str) -> None:

@@ -240,6 +240,7 @@ def test_round_scores_are_the_library_statistics(
     lo = api_model.scale.min
     for person, score in zip(world.north_people, [lo, lo + 1, lo + 3, None], strict=True):
         rate(client, world.north_member, round_id, person, score)
+    move(client, world.north_member, round_id, "consensus")
     body = ok(client.get(url, headers=world.coordinator))
     assert body["model"] == {"id": api_model.id, "version": api_model.version}
     assert body["raters"] == 4 and body["rule"] == AgreementRule().model_dump(mode="json")
@@ -268,6 +269,10 @@ def test_round_scores_are_the_library_statistics(
         ({"band_width": "wide"}, "query.band_width"),
         ({"split_threshold": 0}, "query.split_threshold"),
         ({"split_threshold": 1.5}, "query.split_threshold"),
+        ({"split_share": 0}, "query.split_share"),
+        ({"split_share": 1.5}, "query.split_share"),
+        ({"split_minimum": 0}, "query.split_minimum"),
+        ({"half_median_level": "sideways"}, "query.half_median_level"),
     ],
 )
 def test_bad_agreement_parameters_are_named(
@@ -282,7 +287,10 @@ def test_bad_agreement_parameters_are_named(
 
 
 def test_scores_need_ratings_and_rights(client: TestClient, world: World) -> None:
+    problem(
+        client.get(f"{API}/rounds/{round_in(client, world, 'draft')}/scores", headers=world.admin),
+        409,
+    )
     round_id = round_in(client, world, "open")
-    problem(client.get(f"{API}/rounds/{round_id}/scores", headers=world.admin), 409)
     problem(client.get(f"{API}/rounds/{round_id}/scores", headers=world.south_member), 403)
     problem(client.get(f"{API}/rounds/{round_id}/scores"), 401)
