@@ -27,5 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rounds") as batch:
-        batch.drop_column("reveal_while_open")
+    # A plain DROP COLUMN (SQLite 3.35+), never a batch copy of the table: recreating
+    # ``rounds`` on SQLite would cascade-delete its ratings.
+    op.drop_column("rounds", "reveal_while_open")

@@ -255,6 +255,21 @@ def test_round_scores_are_the_library_statistics(
     )
     assert first["outside_band"] == 1 and first["agreement"] == "agreed"
     assert first["band"] == api_model.effective_bands[0].key
+    # The Delphi statistics: 1 of 3 at the median, 2 of 3 within a point of it; one rating
+    # outside does not split 3 raters (a third of them, but never fewer than 2).
+    assert first["share_at_median"] == pytest.approx(1 / 3)
+    assert first["share_in_agreement"] == pytest.approx(2 / 3)
+    assert (first["split_at"], first["level"]) == (2, first["band"])
+    lone = ok(client.get(url, params={"split_minimum": 1}, headers=world.admin))
+    assert lone["rule"]["split_minimum"] == 1
+    assert (lone["dimensions"][0]["agreement"], lone["dimensions"][0]["level"]) == (
+        "split",
+        "uncertain",
+    )
+    shared = ok(client.get(url, params={"split_share": 0.5}, headers=world.admin))
+    assert shared["dimensions"][0]["split_at"] == 2
+    halves = ok(client.get(url, params={"half_median_level": "down"}, headers=world.admin))
+    assert halves["rule"]["half_median_level"] == "down"
     strict = ok(
         client.get(url, params={"band_width": 1, "split_threshold": 1}, headers=world.north_rater)
     )
