@@ -19,6 +19,8 @@ Name = Field(min_length=1, max_length=200)
 # Ids are PostgreSQL integers: larger numbers cannot name a row (and would not bind).
 ID_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+DimensionKey = Annotated[str, Field(min_length=1, max_length=100)]
+"""A dimension's key as an item of a bulk request names it (checked against the model later)."""
 
 
 def _example(**example: Any) -> ConfigDict:
@@ -219,7 +221,7 @@ class BulkRatingItem(RatingIn):
         **_example(dimension="funding", score=1, justification="pilot money only"),
     )
 
-    dimension: str = Field(min_length=1, max_length=100)
+    dimension: DimensionKey
 
 
 class BulkRatings(BaseModel):
@@ -289,7 +291,7 @@ class BulkConsensusItem(ConsensusIn):
         **_example(dimension="funding", score=1, justification="pilot money only"),
     )
 
-    dimension: str = Field(min_length=1, max_length=100)
+    dimension: DimensionKey
 
 
 class BulkConsensus(BaseModel):
@@ -356,7 +358,7 @@ class BulkFlagsItem(FlagsIn):
         extra="forbid", **_example(dimension="funding", for_improvement=True, for_coaching=False)
     )
 
-    dimension: str = Field(min_length=1, max_length=100)
+    dimension: DimensionKey
 
 
 class BulkFlags(BaseModel):

@@ -18,10 +18,10 @@ from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
 from app.services.progress import RoundProgress, round_progress
 from app.services.rounds import (
+    change_round,
     ensure_may_see_ratings,
     move_round,
     start_round,
-    change_round,
 )
 from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
 from app.tables import AssessmentRound, Region, Role, RoundStatus

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -175,26 +175,19 @@ def _store_marks(session: Session, round_id: int | None, marks: Marks) -> None:
     )
 
 
-def fresh_consensus(session: Session, round_id: int | None) -> list[ConsensusRow]:
-    """The round's consensus rows as stored now (upserts bypass the session's identity map,
-    so rows it holds may be stale)."""
-    return list(
-        session.exec(
-            select(ConsensusRow)
-            .where(ConsensusRow.round_id == round_id)
-            .order_by(col(ConsensusRow.id))
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+WorkshopRow = TypeVar("WorkshopRow", ConsensusRow, FlagRow)
 
 
-def fresh_flags(session: Session, round_id: int | None) -> list[FlagRow]:
-    """The round's flag rows as stored now (see ``fresh_consensus``)."""
+def fresh_rows(
+    session: Session, table: type[WorkshopRow], round_id: int | None
+) -> list[WorkshopRow]:
+    """The round's consensus or flag rows as stored now (upserts bypass the session's
+    identity map, so rows it holds may be stale)."""
     return list(
         session.exec(
-            select(FlagRow)
-            .where(FlagRow.round_id == round_id)
-            .order_by(col(FlagRow.id))
+            select(table)
+            .where(col(table.round_id) == round_id)
+            .order_by(col(table.id))
             .execution_options(populate_existing=True)
         ).all()
     )
@@ -216,7 +209,9 @@ def record_consensus(
     except AssessmentError as exc:
         raise exc.within("body") from None
     _store_decision(session, round_.id, Decision(dimension, score, justification))
-    return next(row for row in fresh_consensus(session, round_.id) if row.dimension == dimension)
+    return next(
+        row for row in fresh_rows(session, ConsensusRow, round_.id) if row.dimension == dimension
+    )
 
 
 def _listed_once(
@@ -255,7 +250,7 @@ def record_workshop(
         checked.append(Decision(decision.dimension, score, why))
     for decision in checked:
         _store_decision(session, round_.id, decision)
-    return fresh_consensus(session, round_.id)
+    return fresh_rows(session, ConsensusRow, round_.id)
 
 
 @dataclass(frozen=True)
@@ -306,7 +301,7 @@ def accept_proposed(
         )
         _store_decision(session, round_.id, Decision(entry.dimension, entry.score, why))
         accepted.append(entry.dimension)
-    return ProposalOutcome(accepted, split, unrated, fresh_consensus(session, round_.id))
+    return ProposalOutcome(accepted, split, unrated, fresh_rows(session, ConsensusRow, round_.id))
 
 
 def set_flags(
@@ -321,7 +316,9 @@ def set_flags(
     """Mark a dimension as a need (for improvement) and/or a strength offered (for coaching)."""
     _workshop_model(models, round_, dimension)
     _store_marks(session, round_.id, Marks(dimension, for_improvement, for_coaching))
-    return next(row for row in fresh_flags(session, round_.id) if row.dimension == dimension)
+    return next(
+        row for row in fresh_rows(session, FlagRow, round_.id) if row.dimension == dimension
+    )
 
 
 def set_all_flags(
@@ -337,4 +334,4 @@ def set_all_flags(
     _listed_once(round_model(models, round_), [m.dimension for m in marks], location)
     for mark in marks:
         _store_marks(session, round_.id, mark)
-    return fresh_flags(session, round_.id)
+    return fresh_rows(session, FlagRow, round_.id)

@@ -11,8 +11,7 @@ from app.services.rounds import (
     Decision,
     Marks,
     accept_proposed,
-    fresh_consensus,
-    fresh_flags,
+    fresh_rows,
     move_round,
     record_consensus,
     record_workshop,
@@ -20,7 +19,15 @@ from app.services.rounds import (
     set_flags,
     start_round,
 )
-from app.tables import AssessmentRound, RatingRow, Region, RoundStatus, Stakeholder
+from app.tables import (
+    AssessmentRound,
+    ConsensusRow,
+    FlagRow,
+    RatingRow,
+    Region,
+    RoundStatus,
+    Stakeholder,
+)
 from assessment import ModelCatalog, RatingError, UnknownDimensionError
 from assessment.lifecycle import LifecycleError
 
@@ -158,7 +165,7 @@ def test_a_whole_workshop_is_stored_together_or_not_at_all(
             with pytest.raises((RatingError, UnknownDimensionError)) as caught:
                 record_workshop(session, models, round_, [*good, bad])
             assert caught.value.field == field
-            assert fresh_consensus(session, round_.id) == []
+            assert fresh_rows(session, ConsensusRow, round_.id) == []
         rows = record_workshop(session, models, round_, good)
         assert [(r.dimension, r.score, r.justification) for r in rows] == [
             (keys[0], 2, "split, argued to 2"),
@@ -202,7 +209,7 @@ def test_flags_of_several_dimensions_are_checked_first(
         with pytest.raises(UnknownDimensionError) as caught:
             set_all_flags(session, models, round_, [Marks(keys[0], True), Marks("x", True)])
         assert caught.value.field == "body.items.1.dimension"
-        assert fresh_flags(session, round_.id) == []
+        assert fresh_rows(session, FlagRow, round_.id) == []
         rows = set_all_flags(
             session, models, round_, [Marks(keys[0], True), Marks(keys[1], False, True)]
         )
