@@ -21,7 +21,7 @@ setup: $(STAMP)
 run: $(STAMP)
 	mkdir -p var
 	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/alembic upgrade head
-	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/python -m app.demo
+	TWINNING_DATABASE_URL=$(DATABASE_URL) TWINNING_DEMO_URL=http://$(HOST):$(PORT) $(BIN)/python -m app.demo
 	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
 ## Lint, type-check and run the whole test suite (SQLite and a throwaway PostgreSQL)

@@ -103,3 +103,9 @@ def get_session(request: Request) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction with the write lock, for a request that commits
+    one step and then writes another (SQLite then waits for the lock instead of failing)."""
+    session.connection(execution_options={_WRITE_OPTION: True})

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app import problems
+from app import problems, web
 from app.db import Database, get_session
 from app.routers import (
     charts,
@@ -75,6 +75,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
+    web.install(app)
     return app
 
 

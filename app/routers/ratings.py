@@ -6,8 +6,6 @@ one transaction after validating every item, so one bad item stores nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session, col, select
 
@@ -17,8 +15,9 @@ from app.pagination import PageParams, page_params, paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
-from app.store import check_dimension, ensure_status, lock_round, round_model, upsert
-from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder, utcnow
+from app.services.ratings import store_ratings
+from app.store import check_dimension, ensure_status, lock_round, round_model
+from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder
 from assessment import ModelError, parse_score
 
 router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
@@ -61,23 +60,6 @@ def _writable(
     return round_
 
 
-def _store(
-    session: Session,
-    round_id: Id,
-    stakeholder_id: Id,
-    cells: Sequence[tuple[str, int | None, str]],
-) -> None:
-    stamp = utcnow()
-    for dimension, score, justification in cells:
-        upsert(
-            session,
-            RatingRow,
-            {"round_id": round_id, "stakeholder_id": stakeholder_id, "dimension": dimension},
-            {"score": score, "justification": justification.strip(), "updated_at": stamp},
-        )
-    session.commit()
-
-
 def _ratings_of(session: Session, round_id: Id, stakeholder_id: Id) -> list[RatingRow]:
     return list(
         session.exec(
@@ -106,7 +88,7 @@ def put_rating(
     model = round_model(round_)
     check_dimension(model, dimension, "path.dimension")
     score = parse_score(body.score, model, ("body", "score"))
-    _store(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
+    store_ratings(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
     return next(
         r for r in _ratings_of(session, round_id, stakeholder_id) if r.dimension == dimension
     )
@@ -142,7 +124,7 @@ def put_ratings(
         seen.add(item.dimension)
         score = parse_score(item.score, model, (*here.split("."), "score"))
         cells.append((item.dimension, score, item.justification))
-    _store(session, round_id, stakeholder_id, cells)
+    store_ratings(session, round_id, stakeholder_id, cells)
     return _ratings_of(session, round_id, stakeholder_id)
 
 
