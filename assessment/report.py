@@ -17,7 +17,7 @@ from assessment.charts import SpreadKind, radar_spec, render_radar
 from assessment.model import MaturityModel
 from assessment.profile import ConsensusScore, Profile
 from assessment.ratings import RatingMatrix
-from assessment.scoring import DimensionStats, GroupScores, score_group
+from assessment.scoring import UNCERTAIN, DimensionStats, GroupScores, score_group
 
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="en">
@@ -41,7 +41,8 @@ th, td { border-bottom: 1px solid #ccc; padding: .25rem .35rem; text-align: left
          vertical-align: top; }
 th { background: #f2f2f2; }
 td.num { white-space: nowrap; }
-.split { color: #a33; font-weight: bold; }
+.split, .level.uncertain { color: #a33; font-weight: bold; }
+.level { font-weight: bold; }
 .tag { display: inline-block; border: 1px solid #999; border-radius: 3px; padding: 0 .25rem;
        margin: .1rem .1rem 0 0; font-size: 7.5pt; }
 ul.notes { margin: .2rem 0 0; padding-left: 1rem; }
@@ -134,7 +135,7 @@ def _rows(
             "<tr>"
             f"<td>{escape(name)}</td>"
             f"<td class='num'>{_consensus(consensus, band_names)}</td>"
-            f"<td class='num'>{_spread(stats.get(dim.key))}</td>"
+            f"<td class='num'>{_spread(stats.get(dim.key), band_names)}</td>"
             f"<td>{_justifications(dim.key, consensus, ratings)}</td>"
             "</tr>"
         )
@@ -159,7 +160,9 @@ def _consensus(score: ConsensusScore | None, band_names: dict[str, str]) -> str:
     return "<br>".join(parts)
 
 
-def _spread(stats: DimensionStats | None) -> str:
+def _spread(stats: DimensionStats | None, band_names: dict[str, str]) -> str:
+    """The panel's spread and its Delphi reading: shares, verdict (with the count that
+    splits) and level, so a reader sees how firm the consensus beside it stands."""
     if stats is None:
         return "<span class='muted'>no ratings</span>"
     if stats.n == 0:
@@ -167,11 +170,18 @@ def _spread(stats: DimensionStats | None) -> str:
     lines = [
         f"n = {stats.n}" + (f" ({stats.dont_know} don't know)" if stats.dont_know else ""),
         f"median {_num(stats.median)}",
-        f"range {_num(stats.min)}-{_num(stats.max)}",
-        f"IQR {_num(stats.iqr)}",
+        f"range {_num(stats.min)}-{_num(stats.max)}, IQR {_num(stats.iqr)}",
+        f"{_share(stats.share_at_median)} at median",
+        f"{_share(stats.share_in_agreement)} in agreement",
     ]
-    verdict = f"<span class='{escape(stats.agreement)}'>{escape(stats.agreement)}</span>"
-    return "<br>".join([*(escape(line) for line in lines), verdict])
+    verdict = (
+        f"<span class='{escape(stats.agreement)}'>{escape(stats.agreement)}</span> "
+        f"<span class='muted'>({stats.outside_band} outside, split from {stats.split_at})</span>"
+    )
+    level = stats.level or ""
+    name = "Uncertain" if level == UNCERTAIN else band_names.get(level, level)
+    level_line = f"level <span class='level {escape(level)}'>{escape(name)}</span>"
+    return "<br>".join([*(escape(line) for line in lines), verdict, level_line])
 
 
 def _justifications(key: str, score: ConsensusScore | None, ratings: RatingMatrix | None) -> str:
@@ -195,3 +205,8 @@ def _num(value: float | None) -> str:
 
 def _percent(share: float) -> str:
     return f"{share:.0%}"
+
+
+def _share(share: float | None) -> str:
+    """One decimal, as the published Delphi study reports its shares."""
+    return "-" if share is None else f"{100 * share:.1f}%"
