@@ -74,6 +74,10 @@ def _number(value: float | None, digits: int = 1) -> str:
     return text or "0"
 
 
+def _percent(share: float | None) -> str:
+    return "\u2013" if share is None else f"{round(share * 100)} %"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -88,6 +92,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["when"] = _when
     env.filters["number"] = _number
+    env.filters["percent"] = _percent
     env.globals["LANGUAGES"] = LANGUAGES
     return env
 

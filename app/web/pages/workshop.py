@@ -109,7 +109,9 @@ def workshop_page(
     error_key: str | None = None,
     status: int = 200,
 ) -> Response:
-    items = workshop_items(session, round_, language_of(request))
+    language = language_of(request)
+    items = workshop_items(session, round_, language)
+    bands = localized(round_model(round_), language).effective_bands
     return render(
         request,
         "facilitator/workshop.html",
@@ -118,6 +120,7 @@ def workshop_page(
             "round": round_,
             "items": items,
             "decided": sum(1 for item in items if item.decided),
+            "band_names": {band.key: band.name for band in bands},
             "editable": round_.status == RoundStatus.CONSENSUS.value,
             "error": error,
             "error_key": error_key,
