@@ -7,7 +7,7 @@ DATABASE_URL ?= sqlite:///./var/twinning.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Regenerate the pages' screenshots in var/screenshots/ (the browser tests write them)
+screenshots: $(STAMP)
+	rm -rf var/screenshots
+	$(BIN)/pytest -q -m browser tests/web/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

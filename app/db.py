@@ -107,5 +107,6 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def begin_write(session: Session) -> None:
     """Start the session's next transaction with the write lock, for a request that commits
-    one step and then writes another (SQLite then waits for the lock instead of failing)."""
+    one step and then writes another (SQLite then waits for the lock instead of failing).
+    Call it between transactions (after a commit, before the next statement)."""
     session.connection(execution_options={_WRITE_OPTION: True})

@@ -160,7 +160,8 @@ def decide(
             value = None if score == NOT_SCORED else score
             body = ConsensusIn.model_validate({"score": value, "justification": justification})
             put_consensus(round_id, dimension, body, viewer.staff, session)
-            begin_write(session)
+            session.commit()  # ends the read that followed its commit, so that
+            begin_write(session)  # the flags' transaction starts with the write lock
             flags = FlagsIn(for_improvement=for_improvement, for_coaching=for_coaching)
             put_flags(round_id, dimension, flags, viewer.staff, session)
     except FormError as exc:
