@@ -20,7 +20,7 @@ from assessment import RadarSpec
 RADIUS = 190.0
 INNER = 0.08 * RADIUS  # the scale minimum, off the centre so low scores stay visible
 LABEL_GAP = 18.0
-LABEL_WIDTH = 16
+LABEL_WIDTH = 14
 
 
 @dataclass(frozen=True)

@@ -165,8 +165,8 @@ def test_facilitator_watches_progress_closes_rating_runs_the_workshop_and_publis
     page.click("form[action='/regions/1/rounds'] button")
     expect(page).to_have_url(re.compile(r"/rounds/\d+"))
     round_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
-    for _ in range(2):  # a link for the first two stakeholders
-        page.locator("form[action$='/invitations'] button").first.click()
+    for person in range(2):  # links for the first two stakeholders
+        page.locator("form[action$='/invitations'] button").nth(person).click()
         look(page, "facilitator-new-link")
         assert "/invite/tw_inv_" in page.input_value("#new-link-url")
     page.click("form[action$='/transition'] button")
