@@ -9,9 +9,14 @@ from a catalogue shows in English.
 from __future__ import annotations
 
 import gettext
+import io
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 from fastapi import Request
 
 from assessment import MaturityModel
@@ -56,10 +61,24 @@ def choose_language(request: Request) -> str:
     return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
 
 
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "web"
+
+
 @cache
 def translations(language: str) -> gettext.NullTranslations:
-    """The web catalogue of ``language``; English (the source strings) without one."""
-    return gettext.NullTranslations()
+    """The web catalogue of ``language`` (``locale/<lang>/LC_MESSAGES/web.po``, compiled in
+    memory); English (the source strings) without one. Unchecked (fuzzy) entries show in
+    English."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
 
 
 def localized(model: MaturityModel, language: str) -> MaturityModel:

@@ -46,6 +46,7 @@ def test_stakeholder_rates_in_swedish_leaves_comes_back_and_submits(
     first.goto(link)
     expect(first).to_have_url(re.compile(r"/questionnaire$"))
     assert first.get_attribute("html", "lang") == "sv"  # from the browser's Accept-Language
+    expect(first.locator("h1")).to_have_text("Hej Hanna Falk")
     look(first, "questionnaire-overview-sv")
     first.click("main a.button")
     expect(first).to_have_url(re.compile(f"/questionnaire/{KEYS[0]}$"))
@@ -66,7 +67,7 @@ def test_stakeholder_rates_in_swedish_leaves_comes_back_and_submits(
     look(again, "questionnaire-review-sv")
     assert "<b>fet</b>" in again.inner_text("main")  # shown as text, never as markup
     again.click("form[action='/questionnaire/submit'] button")
-    expect(again.locator(".notice")).to_be_visible()
+    expect(again.locator(".notice")).to_have_text("Tack! Dina svar är inskickade.")
     look(again, "questionnaire-submitted-sv")
 
     with server.api(DEMO_KEYS["helsingborg"]) as api:
