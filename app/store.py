@@ -92,6 +92,20 @@ def check_dimension(model: MaturityModel, dimension: str, field: str) -> None:
         )
 
 
+def round_stakeholder(
+    session: Session, round_: AssessmentRound, stakeholder_id: int, field: str
+) -> Stakeholder:
+    """A stakeholder of the round's region; 404 naming ``field`` for anyone else."""
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.region_id != round_.region_id:
+        raise ApiProblem(
+            404,
+            f"no stakeholder {stakeholder_id} in the region of round {round_.id}",
+            field=field,
+        )
+    return stakeholder
+
+
 def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
     if round_.status not in {status.value for status in allowed}:
         wanted = " or ".join(status.value for status in allowed)

@@ -16,8 +16,14 @@ from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
 from app.services.ratings import store_ratings
-from app.store import check_dimension, ensure_status, lock_round, round_model
-from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder
+from app.store import (
+    check_dimension,
+    ensure_status,
+    lock_round,
+    round_model,
+    round_stakeholder,
+)
+from app.tables import AssessmentRound, RatingRow, RoundStatus
 from assessment import ModelError, parse_score
 
 router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
@@ -47,13 +53,7 @@ def _writable(
     """The round, once the caller may write this stakeholder's ratings in it now."""
     round_ = lock_round(session, round_id, shared=True)
     ensure_can_read(principal, round_.region_id)
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.region_id != round_.region_id:
-        raise ApiProblem(
-            404,
-            f"no stakeholder {stakeholder_id} in the region of round {round_id}",
-            field="path.stakeholder_id",
-        )
+    round_stakeholder(session, round_, stakeholder_id, "path.stakeholder_id")
     if not principal.can_rate_as(round_.region_id, stakeholder_id):
         raise ApiProblem(403, "this key may only edit its own stakeholder's ratings")
     ensure_status(round_, RoundStatus.OPEN)

@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from app.auth import hash_token
 from app.problems import ApiProblem
-from app.store import ensure_status
-from app.tables import AssessmentRound, RoundStatus, Stakeholder, utcnow
+from app.store import ensure_status, round_stakeholder
+from app.tables import AssessmentRound, RoundStatus, utcnow
 from app.tables_web import Invitation
 
 TOKEN_PREFIX = "tw_inv_"
@@ -62,13 +62,7 @@ def create_invitation(
     the demo database's documented links; real links are random. The caller commits.
     """
     ensure_status(round_, RoundStatus.DRAFT, RoundStatus.OPEN)
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.region_id != round_.region_id:
-        raise ApiProblem(
-            404,
-            f"no stakeholder {stakeholder_id} in the region of round {round_.id}",
-            field="body.stakeholder_id",
-        )
+    round_stakeholder(session, round_, stakeholder_id, "body.stakeholder_id")
     if not timedelta(hours=1) <= valid_for <= MAX_VALIDITY:
         raise ApiProblem(422, "a link is valid for 1 hour to 365 days", field="body.valid_for_days")
     assert round_.id is not None
