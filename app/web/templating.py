@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 
 from app.services.invitations import aware
 from app.web.language import LANGUAGES, N_, choose_language, translations
+from assessment.i18n import localizer
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NOTICES = {
@@ -67,15 +68,17 @@ def _when(value: datetime | None) -> str:
     return aware(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _number(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "\u2013"  # an en dash: no value
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text or "0"
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: float | None, digits: int = 1) -> str:
+    """A number written the reader's way (``2,5`` in Swedish), a dash when there is none."""
+    return localizer(language_of(context["request"])).format_number(value, digits, "\u2013")
 
 
-def _percent(share: float | None) -> str:
-    return "\u2013" if share is None else f"{round(share * 100)} %"
+@jinja2.pass_context
+def _percent(context: jinja2.runtime.Context, share: float | None) -> str:
+    if share is None:
+        return "\u2013"
+    return localizer(language_of(context["request"])).format_percent(share)
 
 
 def _environment() -> jinja2.Environment:

@@ -27,7 +27,7 @@ from app.store import published_rounds, round_profile
 from app.tables import Region, Role
 from app.tables_matching import MatchingRun, PairStatus
 from app.web.errors import WebError
-from app.web.language import N_, localized
+from app.web.language import N_
 from app.web.pages.common import DbSession, FormError, Staff, api_rules, call, prepare, redirect
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
@@ -57,7 +57,7 @@ def _regions(session: Session) -> dict[int, Region]:
 @router.get("", name="coordination")
 def overview(request: Request, session: DbSession, viewer: Staff) -> Response:
     coordinator(viewer)
-    model: MaturityModel = localized(default_model(), language_of(request))
+    model: MaturityModel = default_model().localized(language_of(request))
     columns = []
     for region in _regions(session).values():
         assert region.id is not None
@@ -87,7 +87,7 @@ def suggestions(request: Request, session: DbSession, viewer: Staff) -> Response
         request,
         "coordinator/suggestions.html",
         {
-            "model": localized(model, language_of(request)),
+            "model": model.localized(language_of(request)),
             "result": result,
             "regions": regions,
             "by_receiver": by_receiver,
@@ -139,15 +139,14 @@ def new_run(
 def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -> Response:
     coordinator(viewer)
     detail = call(lambda: get_run(run_id, viewer.staff, session))
+    language = language_of(request)
     return render(
         request,
         "coordinator/run.html",
         {
             "run": detail,
             "regions": _regions(session),
-            "model": localized(
-                find_model(detail.model_id, detail.model_version), language_of(request)
-            ),
+            "model": find_model(detail.model_id, detail.model_version).localized(language),
             "statuses": [status.value for status in PairStatus],
         },
     )

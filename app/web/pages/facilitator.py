@@ -30,7 +30,7 @@ from app.store import get_or_404, lock_round, round_model
 from app.tables import AssessmentRound, Region, RoundStatus, Stakeholder
 from app.tables_web import Invitation
 from app.web.errors import WebError
-from app.web.language import N_, localized
+from app.web.language import N_
 from app.web.pages.common import DbSession, FormError, Staff, api_rules, call, prepare, redirect
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
@@ -172,7 +172,7 @@ def _round_page(
         {
             "region": region,
             "round": round_,
-            "model": localized(round_model(round_), language_of(request)),
+            "model": round_model(round_).localized(language_of(request)),
             "progress": progress,
             "invitations": {sid: (inv, state_of(inv).value) for sid, inv in invitations.items()},
             "new_link": new_link,

@@ -18,7 +18,7 @@ from app.routers.profiles import get_region_history
 from app.store import get_or_404, published_rounds
 from app.tables import Region
 from app.web.errors import WebError
-from app.web.language import N_, localized
+from app.web.language import N_
 from app.web.pages.common import DbSession, Staff, call, prepare
 from app.web.radar import radar_view
 from app.web.sessions import Viewer
@@ -61,9 +61,11 @@ def profile_page(
     if not published_rounds(session, region_id) and round_id is None:
         return render(request, "profile.html", {"region": region, "view": None, "history": None})
     view = call(lambda: region_view(session, region_id, round_id, viewer.staff))
-    model: MaturityModel = localized(view.model, language_of(request))
+    model: MaturityModel = view.model.localized(language_of(request))
     overlays = [p for p in [_previous(session, view)] if p is not None]
-    spec = radar_spec(model, [view.profile, *overlays], spread=view.group)
+    spec = radar_spec(
+        model, [view.profile, *overlays], spread=view.group, language=language_of(request)
+    )
     history = call(lambda: get_region_history(region_id, viewer.staff, session))
     return render(
         request,
@@ -92,6 +94,7 @@ def report(
             rounds=[],
             compare=[],
             spread=None,
+            language=language_of(request),
             principal=viewer.staff,
             session=session,
         )

@@ -25,7 +25,7 @@ from app.store import ensure_status, lock_round, round_model
 from app.tables import AssessmentRound, RatingRow, Region, RoundStatus, Stakeholder
 from app.tables_web import Submission
 from app.web.errors import WebError
-from app.web.language import N_, localized
+from app.web.language import N_
 from app.web.pages.common import (
     DbSession,
     FormError,
@@ -103,7 +103,7 @@ def load(session: Session, request: Request, viewer: Viewer) -> Questionnaire:
         round=round_,
         region=region,
         stakeholder=stakeholder,
-        model=localized(round_model(round_), language_of(request)),
+        model=round_model(round_).localized(language_of(request)),
         answers={row.dimension: row for row in rows},
         submission=submission_of(session, round_.id, stakeholder.id),
     )

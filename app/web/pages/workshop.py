@@ -22,7 +22,7 @@ from app.schemas import ConsensusIn, FlagsIn
 from app.store import consensus_rows, flag_rows, group_scores, round_model, round_profile
 from app.tables import AssessmentRound, RatingRow, Region, RoundStatus, Stakeholder
 from app.web.errors import WebError
-from app.web.language import N_, localized
+from app.web.language import N_
 from app.web.pages.common import DbSession, FormError, Staff, api_rules, prepare, redirect
 from app.web.pages.facilitator import managed_round
 from app.web.templating import language_of, render
@@ -55,7 +55,7 @@ class WorkshopItem:
 
 
 def workshop_items(session: Session, round_: AssessmentRound, language: str) -> list[WorkshopItem]:
-    model = localized(round_model(round_), language)
+    model = round_model(round_).localized(language)
     group = group_scores(session, round_)
     profile = round_profile(session, round_, group)
     stats = group.by_key() if group is not None else {}
@@ -111,7 +111,7 @@ def workshop_page(
 ) -> Response:
     language = language_of(request)
     items = workshop_items(session, round_, language)
-    bands = localized(round_model(round_), language).effective_bands
+    bands = round_model(round_).localized(language).effective_bands
     return render(
         request,
         "facilitator/workshop.html",
