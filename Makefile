@@ -41,13 +41,18 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## Extract the library's translatable strings and merge them into every language's .po file
+## Extract the library's and the pages' translatable strings and merge them into every
+## language's .po files
 ## (translate the new entries, then commit the .po files: they are compiled when loaded)
 LOCALE_DIR := assessment/locale
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-location=file --sort-output \
 		-c Translators: --project=twinning -o $(LOCALE_DIR)/assessment.pot .
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/assessment.pot -d $(LOCALE_DIR) -D assessment \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F app/web/locale/babel.cfg -k N_ --no-location --sort-output \
+		--project=twinning -o app/web/locale/web.pot .
+	$(BIN)/pybabel update -i app/web/locale/web.pot -d app/web/locale -D web \
 		--no-fuzzy-matching --ignore-obsolete
 
 clean:
