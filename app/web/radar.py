@@ -21,6 +21,7 @@ RADIUS = 190.0
 INNER = 0.08 * RADIUS  # the scale minimum, off the centre so low scores stay visible
 LABEL_GAP = 18.0
 LABEL_WIDTH = 14
+LINE = 18.0  # label line height in the chart's units (16px text)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,17 @@ def radar_view(spec: RadarSpec) -> RadarView:
         cos = math.cos(angle)
         anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
         distance = RADIUS + LABEL_GAP
-        label = Point(distance * cos, distance * math.sin(angle))
+        sin = math.sin(angle)
+        lines = tuple(textwrap.wrap(axis.name, LABEL_WIDTH)) or (axis.name,)
+        # The first line's baseline: labels above the chart grow upwards, those below start
+        # under the rim, those at the sides are centred on their spoke.
+        if sin < -0.3:
+            offset = -(len(lines) - 1) * LINE
+        elif sin > 0.3:
+            offset = 0.8 * LINE
+        else:
+            offset = -(len(lines) - 1) * LINE / 2 + 0.3 * LINE
+        label = Point(distance * cos, distance * sin + offset)
         spokes.append(
             Spoke(
                 key=axis.key,
@@ -106,7 +117,7 @@ def radar_view(spec: RadarSpec) -> RadarView:
                 end=point(index, hi),
                 label=label,
                 anchor=anchor,
-                lines=tuple(textwrap.wrap(axis.name, LABEL_WIDTH)) or (axis.name,),
+                lines=lines,
             )
         )
     step = max(1, math.ceil((hi - lo) / 10))
@@ -114,7 +125,7 @@ def radar_view(spec: RadarSpec) -> RadarView:
         Ring(
             value=value,
             points=" ".join(str(point(i, value)) for i in range(count)),
-            label=Point(4.0, point(0, value).y),
+            label=Point(4.0, point(0, value).y - 3.0),
         )
         for value in range(lo, hi + 1, step)
     )
