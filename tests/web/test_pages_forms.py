@@ -12,7 +12,7 @@ from app.services.progress import round_progress
 from app.tables import AssessmentRound, RatingRow
 from tests.api.conftest import World
 from tests.api.flows import KEYS, move, rate
-from tests.web.pages import ORIGIN, post, session_token, sign_in
+from tests.web.pages import ORIGIN, form_token, post, session_token, sign_in
 from tests.web.test_pages_access import invite, open_round
 
 
@@ -196,3 +196,18 @@ def test_workshop_records_decisions_and_publishes(
     report = client.get(f"/regions/{world.north}/report")
     assert report.status_code == 200
     assert "script-src" not in report.headers["content-security-policy"]
+
+
+def test_over_https_the_session_cookie_is_secure(client: TestClient, world: World) -> None:
+    secure = TestClient(client.app, base_url="https://testserver")
+    response = secure.post(
+        "/sign-in",
+        data={
+            "csrf_token": form_token(secure.get("/sign-in").text),
+            "key": world.north_member["X-API-Key"],
+        },
+        headers={"Origin": "https://testserver"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert "; secure" in response.headers["set-cookie"].lower()

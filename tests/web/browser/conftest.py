@@ -39,6 +39,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 _axe = Axe()
+CONSOLE_ERRORS: dict[Page, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ def open_context(browser: Browser, server: Server) -> Iterator[Any]:
             base_url=server.url, locale=locale, viewport=PHONE if phone else DESKTOP
         )
         context.set_default_timeout(15_000)
+        # Whatever the Content-Security-Policy blocks (an inline style or script that slipped
+        # into a template) shows up as a console error; ``look`` fails on it.
+        context.on(
+            "page",
+            lambda page: page.on(
+                "console",
+                lambda message: (
+                    CONSOLE_ERRORS.setdefault(page, []).append(message.text)
+                    if message.type == "error"
+                    else None
+                ),
+            ),
+        )
         contexts.append(context)
         return context
 
@@ -117,6 +131,11 @@ def open_context(browser: Browser, server: Server) -> Iterator[Any]:
 def look(page: Page, name: str) -> None:
     """Check the page with axe-core and save its screenshot as ``name``.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if not page.url.split("?")[0].endswith("/report"):  # the library's self-contained page
+        styled = page.eval_on_selector_all(
+            "[style]", "els => els.map(e => e.outerHTML.slice(0, 80))"
+        )
+        assert not styled, f"{name}: inline style attributes: {styled}"
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     results = _axe.run(page)
     blocking = [
@@ -126,6 +145,8 @@ def look(page: Page, name: str) -> None:
         if v.get("impact") in BLOCKING_IMPACTS
     ]
     assert not blocking, f"{name}: accessibility violations:\n" + "\n".join(blocking)
+    errors = CONSOLE_ERRORS.pop(page, [])
+    assert not errors, f"{name}: the browser reported errors: {errors}"
 
 
 def sign_in(context: BrowserContext, key: str) -> Page:

@@ -227,6 +227,9 @@ def test_coordinator_compares_regions_and_approves_a_pair(open_context: OpenCont
     look(page, "coordinator-run")
     page.goto("/regions/1/profile")
     look(page, "coordinator-region-profile")
+    page.click("main a[href*='/report']")
+    expect(page.locator("h1")).to_contain_text("Norrbotten")
+    look(page, "report")
 
 
 def test_public_and_error_pages(open_context: OpenContext) -> None:
