@@ -26,13 +26,14 @@ def session_token(client: TestClient) -> str:
 def post(client: TestClient, path: str, data: dict[str, str] | None = None) -> Response:
     """A form posted from this site's pages, with the session's token."""
     fields = {"csrf_token": session_token(client), **(data or {})}
-    return client.post(path, data=fields, headers=ORIGIN, follow_redirects=False)
+    response: Response = client.post(path, data=fields, headers=ORIGIN, follow_redirects=False)
+    return response
 
 
 def sign_in(client: TestClient, headers: dict[str, str]) -> Response:
     """Sign in with the API key of a ``world`` headers dict."""
     token = form_token(client.get("/sign-in").text)
-    response = client.post(
+    response: Response = client.post(
         "/sign-in",
         data={"csrf_token": token, "key": headers[API_KEY_HEADER_NAME]},
         headers=ORIGIN,

@@ -37,17 +37,18 @@ def source_strings() -> set[str]:
 def test_every_page_string_is_translated_with_its_placeholders(language: str) -> None:
     with (LOCALE_DIR / language / "LC_MESSAGES" / "web.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    translated = {}
+    translated: set[str] = set()
     for message in catalog:
         if not message.id:
             continue
         assert not message.fuzzy, f"{language}: unchecked translation of {message.id!r}"
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = [str(i) for i in (message.id if isinstance(message.id, tuple) else [message.id])]
+        raw = message.string if isinstance(message.string, tuple) else [message.string]
+        strings = [str(text or "") for text in raw]
         assert all(strings), f"{language}: {message.id!r} is not translated"
         for text in strings:
             wanted = set(PLACEHOLDER.findall(ids[-1])) - {"num"}
             assert wanted <= set(PLACEHOLDER.findall(text)), (language, message.id, text)
-        translated[ids[0]] = strings
-    missing = source_strings() - set(translated)
+        translated.add(ids[0])
+    missing = source_strings() - translated
     assert not missing, f"{language}: not in the catalogue: {sorted(missing)}"

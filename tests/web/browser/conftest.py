@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 from app.launch import LOOPBACK, free_port, start_service
 
@@ -35,8 +35,8 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 _axe = Axe()
 CONSOLE_ERRORS: dict[Page, list[str]] = {}
