@@ -1,7 +1,8 @@
 // twinning's pages work without this script; it only adds conveniences:
 // - the questionnaire saves an answer as soon as a level is chosen or the text changes;
 // - the "Copy the link" button next to a newly created invitation link;
-// - focus moves to an error summary, so screen readers announce what went wrong.
+// - focus moves to an error summary, so screen readers announce what went wrong;
+// - a one-off notice ("Saved.") leaves the address, so reloading does not show it again.
 "use strict";
 
 (function () {
@@ -67,5 +68,10 @@
     copyButtons();
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
+    var url = new URL(window.location.href);
+    if (url.searchParams.has("notice") && window.history.replaceState) {
+      url.searchParams.delete("notice");
+      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+    }
   });
 })();
