@@ -53,6 +53,15 @@ class WorkshopItem:
     for_coaching: bool
     answers: list[Answer] = field(default_factory=list)
 
+    def distribution(self) -> list[tuple[int, int]]:
+        """How many stakeholders chose each level, lowest first (the spread at a glance)."""
+        chosen = [a.score for a in self.answers if a.score is not None]
+        return [(level, chosen.count(level)) for level in sorted(self.dimension.levels)]
+
+    @property
+    def dont_know(self) -> int:
+        return sum(1 for a in self.answers if a.score is None)
+
 
 def workshop_items(session: Session, round_: AssessmentRound, language: str) -> list[WorkshopItem]:
     model = round_model(round_).localized(language)
