@@ -107,7 +107,9 @@ def install(app: FastAPI) -> None:
 
     async def invalid_page(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return render_error(request, 404, _MESSAGES[404], "")
+        if request.method == "POST":  # a form field the page did not send as it should
+            return render_error(request, 422, N_("This could not be saved."), "")
+        return render_error(request, 404, _MESSAGES[404], "")  # e.g. /rounds/abc
 
     async def assessment_page(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AssessmentError)

@@ -211,3 +211,13 @@ def test_over_https_the_session_cookie_is_secure(client: TestClient, world: Worl
     )
     assert response.status_code == 303
     assert "; secure" in response.headers["set-cookie"].lower()
+
+
+def test_malformed_requests_get_pages_not_json(client: TestClient, world: World) -> None:
+    sign_in(client, world.north_member)
+    missing = client.get("/rounds/not-a-number")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    bad_form = post(client, "/rounds/1/invitations", {"stakeholder_id": "many"})
+    assert bad_form.status_code == 422 and "text/html" in bad_form.headers["content-type"]
+    api = client.get("/api/v1/rounds/not-a-number", headers=world.north_member)
+    assert api.headers["content-type"] == "application/problem+json"
