@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from app.auth import hash_token, issue_key
 from app.db import Database
 from app.services.invitations import MAX_VALIDITY, create_invitation
+from app.settings import Settings
 from app.tables import (
     ApiKey,
     AssessmentRound,
@@ -405,7 +406,7 @@ def load_demo_invitations(session: Session) -> None:
 
 
 def main() -> None:
-    database = Database()
+    database = Database.from_settings(Settings())
     try:
         with database.session(write=True) as session:
             loaded = load_demo(session)

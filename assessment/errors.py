@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
+
+from pydantic import ValidationError
 
 
 class AssessmentError(ValueError):
@@ -40,3 +43,25 @@ class RatingError(AssessmentError):
 
 class ParameterError(AssessmentError):
     """A tuning parameter (agreement rule, matching weights...) is out of range."""
+
+
+class UnknownDimensionError(RatingError, ParameterError):
+    """A key that is not a dimension of the model. It is a rating error where ratings name it
+    and a parameter error where parameters do, so it is both: callers catching either see it."""
+
+
+E = TypeVar("E", bound=AssessmentError)
+
+
+def from_validation_error(
+    exc: ValidationError, kind: type[E], prefix: Sequence[str | int] = ()
+) -> E:
+    """Pydantic's first complaint as a library error of ``kind`` located at the offending
+    field (under ``prefix``). A validator that raised an ``AssessmentError`` keeps its own
+    message and location, so nested checks can point deeper than the field they validate."""
+    first = exc.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, AssessmentError):
+        return kind(cause.message, (*prefix, *cause.location))
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return kind(message, (*prefix, *first["loc"]))

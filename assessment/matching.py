@@ -56,7 +56,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy.optimize import linear_sum_assignment
 
-from assessment.errors import ParameterError, RatingError
+from assessment.errors import ParameterError, RatingError, from_validation_error
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import Profile
 
@@ -110,9 +110,7 @@ class MatchingParams(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise ParameterError(message, tuple(first["loc"])) from None
+            raise from_validation_error(exc, ParameterError) from None
 
 
 class PairProposal(BaseModel):
@@ -313,8 +311,7 @@ def _check_params(model: MaturityModel, params: MatchingParams, names: Sequence[
                 "give at least one dimension, or null for all", ("similarity_dimensions",)
             )
         for index, key in enumerate(params.similarity_dimensions):
-            if key not in model.keys:
-                raise ParameterError(f"unknown dimension {key!r}", ("similarity_dimensions", index))
+            model.index(key, ("similarity_dimensions", index))
     known = set(names)
     for name in params.capacity_overrides:
         if name not in known:
@@ -513,9 +510,8 @@ def candidate_pairs(
     reg = _prepare(model, profiles, params)
     dims = range(len(model.keys))
     if dimension is not None:
-        if dimension not in model.keys:
-            raise ParameterError(f"unknown dimension {dimension!r}", ("dimension",))
-        dims = range(model.index(dimension), model.index(dimension) + 1)
+        column = model.index(dimension, ("dimension",))
+        dims = range(column, column + 1)
     parts = []
     for d in dims:
         columns = _Columns.of(reg, np.flatnonzero(reg.give[:, d]), d)

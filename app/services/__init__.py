@@ -1,1 +1,2 @@
-"""Operations shared by the API and the web pages, so both apply the same rules."""
+"""What the service does with stored data, apart from HTTP: the API's routers and the web
+pages call these, so both apply the same rules."""

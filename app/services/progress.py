@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.store import round_model
 from app.tables import AssessmentRound, RatingRow, Stakeholder
 from app.tables_web import Submission
+from assessment import ModelCatalog
 
 
 class StakeholderProgress(BaseModel):
@@ -60,11 +61,13 @@ class RoundProgress(BaseModel):
         return next((s for s in self.stakeholders if s.stakeholder_id == stakeholder_id), None)
 
 
-def round_progress(session: Session, round_: AssessmentRound) -> RoundProgress:
+def round_progress(
+    session: Session, models: ModelCatalog, round_: AssessmentRound
+) -> RoundProgress:
     """Progress of every stakeholder of the round's region (those who have not started too),
     in the order they were added, and of every dimension of the round's model."""
     assert round_.id is not None
-    keys = round_model(round_).keys
+    keys = round_model(models, round_).keys
     dont_know = func.sum(case((col(RatingRow.score).is_(None), 1), else_=0))
     per_person = {
         stakeholder_id: (int(answered), int(unknown or 0), changed)

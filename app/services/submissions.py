@@ -16,6 +16,7 @@ from app.problems import ApiProblem
 from app.store import ensure_status, round_model
 from app.tables import AssessmentRound, RatingRow, RoundStatus, utcnow
 from app.tables_web import Submission
+from assessment import ModelCatalog
 
 
 def submission_of(session: Session, round_id: int, stakeholder_id: int) -> Submission | None:
@@ -26,7 +27,9 @@ def submission_of(session: Session, round_id: int, stakeholder_id: int) -> Submi
     ).first()
 
 
-def unanswered(session: Session, round_: AssessmentRound, stakeholder_id: int) -> list[str]:
+def unanswered(
+    session: Session, models: ModelCatalog, round_: AssessmentRound, stakeholder_id: int
+) -> list[str]:
     """Dimensions of the round's model the stakeholder has not answered yet, in model order."""
     answered = set(
         session.exec(
@@ -35,15 +38,17 @@ def unanswered(session: Session, round_: AssessmentRound, stakeholder_id: int) -
             )
         ).all()
     )
-    return [key for key in round_model(round_).keys if key not in answered]
+    return [key for key in round_model(models, round_).keys if key not in answered]
 
 
-def submit(session: Session, round_: AssessmentRound, stakeholder_id: int) -> datetime:
+def submit(
+    session: Session, models: ModelCatalog, round_: AssessmentRound, stakeholder_id: int
+) -> datetime:
     """Stamp the stakeholder's ratings as submitted (the round must be open and locked by the
     caller, and every dimension answered); returns the stamp. The caller commits."""
     assert round_.id is not None
     ensure_status(round_, RoundStatus.OPEN)
-    missing = unanswered(session, round_, stakeholder_id)
+    missing = unanswered(session, models, round_, stakeholder_id)
     if missing:
         raise ApiProblem(
             409,

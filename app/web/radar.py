@@ -16,6 +16,7 @@ import textwrap
 from dataclasses import dataclass
 
 from assessment import RadarSpec
+from assessment.charts import circular_runs
 
 RADIUS = 190.0
 INNER = 0.08 * RADIUS  # the scale minimum, off the centre so low scores stay visible
@@ -158,7 +159,7 @@ def radar_view(spec: RadarSpec) -> RadarView:
             continue
         values = item.values
         known = [v is not None for v in values]
-        runs = _runs(known)
+        runs = circular_runs(known)
         lines = tuple(" ".join(str(point(i, float(values[i] or 0))) for i in run) for run in runs)
         markers = tuple(
             Marker(point(i, float(v)), axes.dimensions[i].name, float(v))
@@ -172,26 +173,3 @@ def radar_view(spec: RadarSpec) -> RadarView:
         )
         profiles += 1
     return RadarView(spec.title, tuple(spokes), rings, tuple(series), lo, hi)
-
-
-def _runs(known: list[bool]) -> list[list[int]]:
-    """Indices of consecutive known values around the circle (joined across the last spoke
-    and the first)."""
-    count = len(known)
-    if all(known):
-        return [list(range(count))]
-    if not any(known):
-        return []
-    start = known.index(False)  # begin after a gap so no run is cut in two
-    runs: list[list[int]] = []
-    current: list[int] = []
-    for step in range(1, count + 1):
-        index = (start + step) % count
-        if known[index]:
-            current.append(index)
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs

@@ -1,4 +1,9 @@
-"""Steps shared by API tests: drive a round through its life cycle over HTTP."""
+"""Steps shared by API tests: drive a round through its life cycle over HTTP.
+
+Dimensions come from the round's own model (read over HTTP), never from a constant, so the
+same tests run with the shipped 12-dimension model and with a small test model. ``scores``
+are given per dimension in model order, or as one score for every dimension.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from assessment import default_model
-
 API = "/api/v1"
-KEYS = default_model().keys
+Scores = Sequence[int | None] | int | None
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -46,28 +49,45 @@ def move(client: TestClient, who: dict[str, str], round_id: int, *statuses: str)
         )
 
 
+def round_keys(client: TestClient, who: dict[str, str], round_id: int) -> list[str]:
+    """The dimension keys of the round's model, in model order."""
+    model = ok(client.get(f"{API}/rounds/{round_id}", headers=who))["model"]
+    found = ok(client.get(f"{API}/models/{model['id']}", params={"version": model["version"]}))
+    return [dimension["key"] for dimension in found["dimensions"]]
+
+
+def per_dimension(keys: Sequence[str], scores: Scores) -> list[tuple[str, int | None]]:
+    if scores is None or isinstance(scores, int):
+        return [(key, scores) for key in keys]
+    return list(zip(keys, scores, strict=False))
+
+
 def rate(
     client: TestClient,
     who: dict[str, str],
     round_id: int,
     stakeholder: int,
-    scores: Sequence[int | None],
+    scores: Scores,
 ) -> list[dict[str, Any]]:
+    """One stakeholder rates every dimension (or the first ``len(scores)``) in one request."""
     items = [
         {"dimension": key, "score": score, "justification": f"because {score}"}
-        for key, score in zip(KEYS, scores, strict=False)
+        for key, score in per_dimension(round_keys(client, who, round_id), scores)
     ]
-    return ok(
+    stored: list[dict[str, Any]] = ok(
         client.put(
             f"{API}/rounds/{round_id}/ratings/{stakeholder}", json={"ratings": items}, headers=who
         )
     )
+    return stored
 
 
-def decide_all(
-    client: TestClient, who: dict[str, str], round_id: int, scores: Sequence[int | None]
-) -> None:
-    for key, score in zip(KEYS, scores, strict=True):
+def decide_all(client: TestClient, who: dict[str, str], round_id: int, scores: Scores) -> None:
+    """The workshop decides every dimension of the round's model."""
+    keys = round_keys(client, who, round_id)
+    if not isinstance(scores, int) and scores is not None:
+        assert len(scores) == len(keys), f"{len(scores)} scores for {len(keys)} dimensions"
+    for key, score in per_dimension(keys, scores):
         ok(
             client.put(
                 f"{API}/rounds/{round_id}/consensus/{key}",
@@ -82,7 +102,7 @@ def published_round(
     who: dict[str, str],
     region: int,
     people: Sequence[int],
-    scores: Sequence[int],
+    scores: Scores,
     label: str = "2025",
 ) -> int:
     """A round rated by ``people`` (all giving ``scores``), agreed on ``scores``, published."""

@@ -10,5 +10,7 @@ from tests.api.conftest import (  # noqa: F401
     database,
     empty_database_url,
     migrated_url,
+    model_name,
+    pytest_generate_tests,
     world,
 )

@@ -4,16 +4,20 @@ workshop; every refused request changes nothing."""
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.db import Database
 from app.services.progress import round_progress
 from app.tables import AssessmentRound, RatingRow
+from assessment import default_model
 from tests.api.conftest import World
-from tests.api.flows import KEYS, move, rate
+from tests.api.flows import move, rate
 from tests.web.pages import ORIGIN, form_token, post, session_token, sign_in
 from tests.web.test_pages_access import invite, open_round
+
+KEYS = default_model().keys
 
 
 def stakeholder_count(client: TestClient, world: World) -> int:
@@ -80,7 +84,7 @@ def test_the_language_follows_the_browser_and_the_choice(client: TestClient) -> 
 
 
 def test_questionnaire_saves_resumes_submits_and_ends_with_the_round(
-    client: TestClient, database: Database, world: World
+    api_app: FastAPI, client: TestClient, database: Database, world: World
 ) -> None:
     round_id = open_round(client, world)
     me = world.north_people[0]
@@ -108,7 +112,7 @@ def test_questionnaire_saves_resumes_submits_and_ends_with_the_round(
     with database.session() as session:
         round_ = session.get(AssessmentRound, round_id)
         assert round_ is not None
-        progress = round_progress(session, round_)
+        progress = round_progress(session, api_app.state.models, round_)
     mine = progress.of(me)
     assert mine is not None and mine.submitted_at is not None
     assert (mine.answered, mine.dont_know, mine.rated) == (12, 1, 11)

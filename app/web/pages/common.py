@@ -11,9 +11,8 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlmodel import Session
 
-from app.db import get_session
+from app.deps import ModelsDep, SessionDep, SettingsDep
 from app.problems import ApiProblem
 from app.tables_web import SessionKind
 from app.web.errors import FormError, InvitationRequired, SignInRequired, WebError
@@ -30,7 +29,9 @@ from assessment import AssessmentError
 
 T = TypeVar("T")
 __all__ = ["FormError"]
-DbSession = Annotated[Session, Depends(get_session)]
+DbSession = SessionDep
+Models = ModelsDep
+SettingsOf = SettingsDep
 
 
 async def prepare(request: Request, session: DbSession) -> None:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from app.deps import get_models
 from app.routers.matching import (
     PairReview,
     RunCreate,
@@ -28,10 +29,19 @@ from app.tables import Region, Role
 from app.tables_matching import MatchingRun, PairStatus
 from app.web.errors import WebError
 from app.web.language import N_
-from app.web.pages.common import DbSession, FormError, Staff, api_rules, call, prepare, redirect
+from app.web.pages.common import (
+    DbSession,
+    FormError,
+    Models,
+    Staff,
+    api_rules,
+    call,
+    prepare,
+    redirect,
+)
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
-from assessment import MatchingParams, MaturityModel, Profile, default_model, find_model
+from assessment import MatchingParams, MaturityModel, Profile
 
 router = APIRouter(prefix="/coordination", dependencies=[Depends(prepare)], include_in_schema=False)
 
@@ -55,15 +65,15 @@ def _regions(session: Session) -> dict[int, Region]:
 
 
 @router.get("", name="coordination")
-def overview(request: Request, session: DbSession, viewer: Staff) -> Response:
+def overview(request: Request, session: DbSession, models: Models, viewer: Staff) -> Response:
     coordinator(viewer)
-    model: MaturityModel = default_model().localized(language_of(request))
+    model: MaturityModel = models.default.localized(language_of(request))
     columns = []
     for region in _regions(session).values():
         assert region.id is not None
         rounds = published_rounds(session, region.id)
         latest = rounds[-1] if rounds else None
-        profile = round_profile(session, latest) if latest is not None else None
+        profile = round_profile(session, models, latest) if latest is not None else None
         if profile is not None and profile.model.id != model.id:
             profile = None
         columns.append(RegionColumn(region, profile, latest.label if latest else ""))
@@ -71,12 +81,17 @@ def overview(request: Request, session: DbSession, viewer: Staff) -> Response:
 
 
 @router.get("/suggestions", name="suggestions")
-def suggestions(request: Request, session: DbSession, viewer: Staff) -> Response:
+def suggestions(request: Request, session: DbSession, models: Models, viewer: Staff) -> Response:
     coordinator(viewer)
-    model = default_model()
+    model = models.default
     result = call(
         lambda: get_suggestions(
-            _=viewer.staff, region_id=None, params=MatchingParams(), model=model, session=session
+            _=viewer.staff,
+            region_id=None,
+            params=MatchingParams(),
+            model=model,
+            session=session,
+            models=models,
         )
     )
     regions = _regions(session)
@@ -111,6 +126,7 @@ def runs(request: Request, session: DbSession, viewer: Staff) -> Response:
 def new_run(
     request: Request,
     session: DbSession,
+    models: Models,
     viewer: Staff,
     capacity: Annotated[str, Form(max_length=10)] = "2",
     min_gap: Annotated[str, Form(max_length=10)] = "1",
@@ -122,7 +138,7 @@ def new_run(
             body = RunCreate.model_validate(
                 {"parameters": {"capacity": capacity, "min_gap": min_gap}}
             )
-            run = create_run(body, viewer.staff, session)
+            run = create_run(body, viewer.staff, session, models)
     except FormError as exc:
         session.rollback()
         form = {"capacity": capacity, "min_gap": min_gap}
@@ -146,7 +162,9 @@ def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -
         {
             "run": detail,
             "regions": _regions(session),
-            "model": find_model(detail.model_id, detail.model_version).localized(language),
+            "model": get_models(request)
+            .find(detail.model_id, detail.model_version)
+            .localized(language),
             "statuses": [status.value for status in PairStatus],
         },
     )

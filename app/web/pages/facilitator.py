@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from app.deps import get_models
 from app.routers.regions import create_stakeholder
-from app.routers.rounds import create_round, transition_round
-from app.schemas import RoundCreate, StakeholderCreate, Transition
+from app.routers.rounds import create_round
+from app.schemas import RoundCreate, StakeholderCreate
 from app.services.invitations import (
     DEFAULT_VALIDITY,
     create_invitation,
@@ -26,15 +27,24 @@ from app.services.invitations import (
     state_of,
 )
 from app.services.progress import round_progress
+from app.services.rounds import move_round
 from app.store import get_or_404, lock_round, round_model
 from app.tables import AssessmentRound, Region, RoundStatus, Stakeholder
 from app.tables_web import Invitation
 from app.web.errors import WebError
 from app.web.language import N_
-from app.web.pages.common import DbSession, FormError, Staff, api_rules, call, prepare, redirect
+from app.web.pages.common import (
+    DbSession,
+    FormError,
+    Models,
+    Staff,
+    api_rules,
+    call,
+    prepare,
+    redirect,
+)
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
-from assessment import available_models
 
 router = APIRouter(dependencies=[Depends(prepare)], include_in_schema=False)
 TRANSITION_NOTICES = {
@@ -96,7 +106,7 @@ def _region_page(
             "region": region,
             "rounds": _rounds(session, region.id),
             "stakeholders": _stakeholders(session, region.id),
-            "models": available_models(),
+            "models": get_models(request).models,
             "error": error,
             "form": form or {},
         },
@@ -114,6 +124,7 @@ def new_round(
     request: Request,
     region_id: int,
     session: DbSession,
+    models: Models,
     viewer: Staff,
     label: Annotated[str, Form(max_length=500)] = "",
     model: Annotated[str, Form(max_length=200)] = "",
@@ -125,7 +136,7 @@ def new_round(
             body = RoundCreate(
                 label=label.strip(), model_id=model_id or None, model_version=version or None
             )
-            created = create_round(region_id, body, viewer.staff, session)
+            created = create_round(region_id, body, viewer.staff, session, models)
     except FormError as exc:
         session.rollback()
         return _region_page(request, session, region, error=exc, form={"label": label}, status=422)
@@ -164,7 +175,8 @@ def _round_page(
     status: int = 200,
 ) -> Response:
     assert round_.id is not None
-    progress = round_progress(session, round_)
+    models = get_models(request)
+    progress = round_progress(session, models, round_)
     invitations = latest_invitations(session, round_.id)
     return render(
         request,
@@ -172,7 +184,7 @@ def _round_page(
         {
             "region": region,
             "round": round_,
-            "model": round_model(round_).localized(language_of(request)),
+            "model": round_model(models, round_).localized(language_of(request)),
             "progress": progress,
             "invitations": {sid: (inv, state_of(inv).value) for sid, inv in invitations.items()},
             "new_link": new_link,
@@ -190,10 +202,11 @@ def round_page(request: Request, round_id: int, session: DbSession, viewer: Staf
 
 
 @router.post("/rounds/{round_id}/transition", name="transition")
-def move_round(
+def change_state(
     request: Request,
     round_id: int,
     session: DbSession,
+    models: Models,
     viewer: Staff,
     status: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -203,7 +216,8 @@ def move_round(
     try:
         with api_rules(N_("The round could not move on.")):
             target = RoundStatus(status)
-            transition_round(round_id, Transition(status=target), viewer.staff, session)
+            move_round(session, models, lock_round(session, round_id), target)
+            session.commit()
     except (FormError, ValueError) as exc:
         session.rollback()
         error = exc if isinstance(exc, FormError) else FormError(N_("The round could not move on."))

@@ -19,11 +19,11 @@ from app.store import get_or_404, published_rounds
 from app.tables import Region
 from app.web.errors import WebError
 from app.web.language import N_
-from app.web.pages.common import DbSession, Staff, call, prepare
+from app.web.pages.common import DbSession, Models, SettingsOf, Staff, call, prepare
 from app.web.radar import radar_view
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
-from assessment import MaturityModel, Profile, radar_spec
+from assessment import MaturityModel, ModelCatalog, Profile, radar_spec
 
 router = APIRouter(dependencies=[Depends(prepare)], include_in_schema=False)
 REPORT_POLICY = (
@@ -39,7 +39,7 @@ def readable_region(session: Session, viewer: Viewer, region_id: int) -> Region:
     return region
 
 
-def _previous(session: Session, view: RegionView) -> Profile | None:
+def _previous(session: Session, models: ModelCatalog, view: RegionView) -> Profile | None:
     """The published round before the shown one, for the radar's "then and now"."""
     earlier = [r for r in published_rounds(session, view.round.region_id) if r.id != view.round.id]
     before = [
@@ -49,24 +49,31 @@ def _previous(session: Session, view: RegionView) -> Profile | None:
     ]
     if not before:
         return None
-    previous = region_view(session, view.round.region_id, before[-1].id, None, with_ratings=False)
+    previous = region_view(
+        session, models, view.round.region_id, before[-1].id, None, with_ratings=False
+    )
     return previous.profile if previous.model.id == view.model.id else None
 
 
 @router.get("/regions/{region_id}/profile", name="profile")
 def profile_page(
-    request: Request, region_id: int, session: DbSession, viewer: Staff, round_id: int | None = None
+    request: Request,
+    region_id: int,
+    session: DbSession,
+    models: Models,
+    viewer: Staff,
+    round_id: int | None = None,
 ) -> Response:
     region = readable_region(session, viewer, region_id)
     if not published_rounds(session, region_id) and round_id is None:
         return render(request, "profile.html", {"region": region, "view": None, "history": None})
-    view = call(lambda: region_view(session, region_id, round_id, viewer.staff))
+    view = call(lambda: region_view(session, models, region_id, round_id, viewer.staff))
     model: MaturityModel = view.model.localized(language_of(request))
-    overlays = [p for p in [_previous(session, view)] if p is not None]
+    overlays = [p for p in [_previous(session, models, view)] if p is not None]
     spec = radar_spec(
         model, [view.profile, *overlays], spread=view.group, language=language_of(request)
     )
-    history = call(lambda: get_region_history(region_id, viewer.staff, session))
+    history = call(lambda: get_region_history(region_id, viewer.staff, session, models))
     return render(
         request,
         "profile.html",
@@ -83,7 +90,13 @@ def profile_page(
 
 @router.get("/regions/{region_id}/report", name="report")
 def report(
-    request: Request, region_id: int, session: DbSession, viewer: Staff, round_id: int | None = None
+    request: Request,
+    region_id: int,
+    session: DbSession,
+    models: Models,
+    settings: SettingsOf,
+    viewer: Staff,
+    round_id: int | None = None,
 ) -> Response:
     """The library's one-page report (self-contained, printable), as the API serves it."""
     readable_region(session, viewer, region_id)
@@ -97,6 +110,8 @@ def report(
             language=language_of(request),
             principal=viewer.staff,
             session=session,
+            models=models,
+            settings=settings,
         )
     )
     response = export_report(inputs)

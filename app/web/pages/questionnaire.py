@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from app.deps import get_models
 from app.schemas import RatingIn
 from app.services.ratings import store_ratings
 from app.services.submissions import submission_of, submit, unanswered, withdraw
@@ -103,7 +104,7 @@ def load(session: Session, request: Request, viewer: Viewer) -> Questionnaire:
         round=round_,
         region=region,
         stakeholder=stakeholder,
-        model=round_model(round_).localized(language_of(request)),
+        model=round_model(get_models(request), round_).localized(language_of(request)),
         answers={row.dimension: row for row in rows},
         submission=submission_of(session, round_.id, stakeholder.id),
     )
@@ -144,11 +145,11 @@ def submit_answers(request: Request, session: DbSession, viewer: StakeholderSess
     round_ = call(lambda: lock_round(session, viewer.round_id, shared=True))
     try:
         with api_rules(N_("Your answers could not be submitted.")):
-            submit(session, round_, viewer.stakeholder_id)
+            submit(session, get_models(request), round_, viewer.stakeholder_id)
             session.commit()
     except FormError as exc:
         questionnaire = load(session, request, viewer)
-        missing = unanswered(session, round_, viewer.stakeholder_id)
+        missing = unanswered(session, get_models(request), round_, viewer.stakeholder_id)
         return render(
             request,
             "questionnaire/review.html",

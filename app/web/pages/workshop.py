@@ -16,17 +16,32 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from app.db import begin_write
-from app.routers.consensus import put_consensus, put_flags
-from app.schemas import ConsensusIn, FlagsIn
-from app.store import consensus_rows, flag_rows, group_scores, round_model, round_profile
+from app.deps import get_models
+from app.schemas import ConsensusIn
+from app.services.rounds import record_consensus, set_flags
+from app.store import (
+    consensus_rows,
+    flag_rows,
+    group_scores,
+    lock_round,
+    round_model,
+    round_profile,
+)
 from app.tables import AssessmentRound, RatingRow, Region, RoundStatus, Stakeholder
 from app.web.errors import WebError
 from app.web.language import N_
-from app.web.pages.common import DbSession, FormError, Staff, api_rules, prepare, redirect
+from app.web.pages.common import (
+    DbSession,
+    FormError,
+    Models,
+    Staff,
+    api_rules,
+    prepare,
+    redirect,
+)
 from app.web.pages.facilitator import managed_round
 from app.web.templating import language_of, render
-from assessment import Dimension, DimensionStats
+from assessment import Dimension, DimensionStats, ModelCatalog
 
 router = APIRouter(dependencies=[Depends(prepare)], include_in_schema=False)
 NOT_SCORED = "none"
@@ -63,10 +78,12 @@ class WorkshopItem:
         return sum(1 for a in self.answers if a.score is None)
 
 
-def workshop_items(session: Session, round_: AssessmentRound, language: str) -> list[WorkshopItem]:
-    model = round_model(round_).localized(language)
-    group = group_scores(session, round_)
-    profile = round_profile(session, round_, group)
+def workshop_items(
+    session: Session, models: ModelCatalog, round_: AssessmentRound, language: str
+) -> list[WorkshopItem]:
+    model = round_model(models, round_).localized(language)
+    group = group_scores(session, models, round_)
+    profile = round_profile(session, models, round_, group)
     stats = group.by_key() if group is not None else {}
     scores = profile.by_key()
     decided = {row.dimension: row for row in consensus_rows(session, round_.id)}
@@ -119,8 +136,9 @@ def workshop_page(
     status: int = 200,
 ) -> Response:
     language = language_of(request)
-    items = workshop_items(session, round_, language)
-    bands = round_model(round_).localized(language).effective_bands
+    models = get_models(request)
+    items = workshop_items(session, models, round_, language)
+    bands = round_model(models, round_).localized(language).effective_bands
     return render(
         request,
         "facilitator/workshop.html",
@@ -152,6 +170,7 @@ def decide(
     round_id: int,
     dimension: str,
     session: DbSession,
+    models: Models,
     viewer: Staff,
     score: Annotated[str, Form(max_length=10)] = "",
     justification: Annotated[str, Form(max_length=20000)] = "",
@@ -168,11 +187,17 @@ def decide(
                 )
             value = None if score == NOT_SCORED else score
             body = ConsensusIn.model_validate({"score": value, "justification": justification})
-            put_consensus(round_id, dimension, body, viewer.staff, session)
-            session.commit()  # ends the read that followed its commit, so that
-            begin_write(session)  # the flags' transaction starts with the write lock
-            flags = FlagsIn(for_improvement=for_improvement, for_coaching=for_coaching)
-            put_flags(round_id, dimension, flags, viewer.staff, session)
+            locked = lock_round(session, round_id)
+            record_consensus(session, models, locked, dimension, body.score, body.justification)
+            set_flags(
+                session,
+                models,
+                locked,
+                dimension,
+                for_improvement=for_improvement,
+                for_coaching=for_coaching,
+            )
+            session.commit()  # the decision and its flags together
     except FormError as exc:
         session.rollback()
         return workshop_page(
