@@ -7,9 +7,10 @@ because a session must end when its key or invitation is revoked and when its ow
 out, at once and on every worker, and because the service then needs no signing secret to
 configure, rotate and share between containers.
 
-A session ends after ``IDLE_TIMEOUT`` without requests or ``MAX_AGE`` after it began,
-whichever comes first. ``last_seen_at`` is written at most every ``TOUCH_EVERY`` in its own
-short transaction, so reading a page does not take the database's write lock.
+A session ends after ``web_session_idle_minutes`` without requests or
+``web_session_max_hours`` after it began, whichever comes first (``Settings``).
+``last_seen_at`` is written at most every ``TOUCH_EVERY`` in its own short transaction, so
+reading a page does not take the database's write lock.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from sqlmodel import Session, col, delete, select
 from app.auth import Principal, hash_token, principal_of
 from app.db import Database
 from app.services.invitations import InvitationState, aware, state_of
+from app.settings import Settings
 from app.tables import ApiKey, utcnow
 from app.tables_web import Invitation, SessionKind, WebSession
 
 SESSION_COOKIE = "tw_session"
-IDLE_TIMEOUT = timedelta(hours=2)
-MAX_AGE = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=5)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -71,6 +71,7 @@ def start_session(
     """Store a new session for a key or an invitation and set its cookie; the caller commits.
     Any session the browser had before is ended, and expired sessions are cleared away."""
     end_session(session, request, response)
+    max_age = timedelta(hours=_settings(request).web_session_max_hours)
     now = utcnow()
     session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
@@ -83,13 +84,13 @@ def start_session(
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
             last_seen_at=now,
-            expires_at=now + MAX_AGE,
+            expires_at=now + max_age,
         )
     )
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(MAX_AGE.total_seconds()),
+        max_age=int(max_age.total_seconds()),
         path="/",
         httponly=True,
         samesite="lax",
@@ -123,7 +124,8 @@ def load_viewer(session: Session, request: Request) -> Viewer | None:
     if row is None or row.id is None:
         return None
     now = utcnow()
-    if aware(row.expires_at) <= now or now - aware(row.last_seen_at) > IDLE_TIMEOUT:
+    idle = timedelta(minutes=_settings(request).web_session_idle_minutes)
+    if aware(row.expires_at) <= now or now - aware(row.last_seen_at) > idle:
         return None
     viewer = _bound(session, row)
     if viewer is not None and now - aware(row.last_seen_at) > TOUCH_EVERY:
@@ -133,6 +135,11 @@ def load_viewer(session: Session, request: Request) -> Viewer | None:
             row.last_seen_at = now
             session.add(row)
     return viewer
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _bound(session: Session, row: WebSession) -> Viewer | None:

@@ -15,12 +15,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from app.deps import get_models
+from app.deps import get_models, get_settings
 from app.routers.regions import create_stakeholder
 from app.routers.rounds import create_round
 from app.schemas import RoundCreate, StakeholderCreate
 from app.services.invitations import (
-    DEFAULT_VALIDITY,
     create_invitation,
     latest_invitations,
     revoke_invitation,
@@ -189,7 +188,7 @@ def _round_page(
             "invitations": {sid: (inv, state_of(inv).value) for sid, inv in invitations.items()},
             "new_link": new_link,
             "error": error,
-            "default_days": DEFAULT_VALIDITY.days,
+            "default_days": get_settings(request).invitation_days,
         },
         status,
     )
@@ -243,7 +242,7 @@ def new_invitation(
     session: DbSession,
     viewer: Staff,
     stakeholder_id: Annotated[int, Form()],
-    valid_days: Annotated[int, Form()] = DEFAULT_VALIDITY.days,
+    valid_days: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Create a stakeholder's link and show it once (it is not stored and cannot be shown
     again); an earlier link of the same stakeholder stops working."""
@@ -256,7 +255,7 @@ def new_invitation(
                 round_,
                 stakeholder_id,
                 created_by=viewer.staff.key_id,
-                valid_for=timedelta(days=valid_days),
+                valid_for=timedelta(days=valid_days or get_settings(request).invitation_days),
             )
             session.commit()
     except FormError as exc:
