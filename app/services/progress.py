@@ -1,14 +1,13 @@
 """How far a round's rating has come, without revealing any score.
 
-``GET /rounds/{id}/progress`` (and a facilitator's progress board) show who has answered how
-many dimensions, how many of those were "don't know" and when they last changed something;
-per dimension, how many answers it has. Scores stay out of it, so progress can be followed
-while the round is open without anchoring anyone (see ``may_see_ratings``).
+The facilitator's progress board and the API's ``GET /rounds/{id}/progress`` both read
+``round_progress``: who has answered how many dimensions, how many of those were "don't
+know", when they last changed something and whether they submitted; per dimension, how many
+answers it has. Scores stay out of it, so progress can be followed while the round is open
+without anchoring anyone (see ``app.services.rounds.may_see_ratings``).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import ColumnElement, case, func
@@ -17,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.schemas import UtcDatetime
 from app.store import round_model
 from app.tables import AssessmentRound, RatingRow, Stakeholder
+from app.tables_web import Submission
 from assessment import ModelCatalog
 
 
@@ -27,6 +27,9 @@ class StakeholderProgress(BaseModel):
     answered: int = Field(description="dimensions with an answer (a score or don't know)")
     dont_know: int = Field(description="answers that are don't know")
     last_change: UtcDatetime | None = Field(description="when an answer last changed")
+    submitted_at: UtcDatetime | None = Field(
+        description="when the stakeholder submitted (declared their answers complete)"
+    )
 
     @computed_field(description="dimensions given a score")  # type: ignore[prop-decorator]
     @property
@@ -49,6 +52,10 @@ class RoundProgress(BaseModel):
     )
     dimensions: list[DimensionProgress] = Field(description="in model order")
 
+    @property
+    def submitted(self) -> int:
+        return sum(1 for s in self.stakeholders if s.submitted_at is not None)
+
     def of(self, stakeholder_id: int) -> StakeholderProgress | None:
         return next((s for s in self.stakeholders if s.stakeholder_id == stakeholder_id), None)
 
@@ -59,9 +66,9 @@ def round_progress(
     round_: AssessmentRound,
     stakeholder_id: int | None = None,
 ) -> RoundProgress:
-    """Progress of every stakeholder of the round's region and of every dimension of its
-    model; with ``stakeholder_id``, of that stakeholder's own answers only (what a rater may
-    see of the round while it is open)."""
+    """Progress of every stakeholder of the round's region (those who have not started too),
+    in the order they were added, and of every dimension of the round's model; with
+    ``stakeholder_id``, of that stakeholder's own answers only (what a rater may see)."""
     assert round_.id is not None
     keys = round_model(models, round_).keys
     dont_know = func.sum(case((col(RatingRow.score).is_(None), 1), else_=0))
@@ -69,11 +76,15 @@ def round_progress(
         col(RatingRow.round_id) == round_.id,
         col(RatingRow.dimension).in_(keys),
     ]
-    people_query = select(Stakeholder).where(Stakeholder.region_id == round_.region_id)
+    people = select(Stakeholder).where(Stakeholder.region_id == round_.region_id)
+    submissions = select(Submission.stakeholder_id, Submission.submitted_at).where(
+        Submission.round_id == round_.id
+    )
     if stakeholder_id is not None:
         ratings.append(col(RatingRow.stakeholder_id) == stakeholder_id)
-        people_query = people_query.where(col(Stakeholder.id) == stakeholder_id)
-    per_person: dict[int, tuple[int, int, datetime | None]] = {
+        people = people.where(col(Stakeholder.id) == stakeholder_id)
+        submissions = submissions.where(Submission.stakeholder_id == stakeholder_id)
+    per_person = {
         person: (int(answered), int(unknown or 0), changed)
         for person, answered, unknown, changed in session.exec(
             select(
@@ -94,8 +105,9 @@ def round_progress(
             .group_by(col(RatingRow.dimension))
         ).all()
     }
+    submitted = dict(session.exec(submissions).all())
     stakeholders = []
-    for person in session.exec(people_query.order_by(col(Stakeholder.id))).all():
+    for person in session.exec(people.order_by(col(Stakeholder.id))).all():
         assert person.id is not None
         answered, unknown, changed = per_person.get(person.id, (0, 0, None))
         stakeholders.append(
@@ -106,6 +118,7 @@ def round_progress(
                 answered=answered,
                 dont_know=unknown,
                 last_change=changed,
+                submitted_at=submitted.get(person.id),
             )
         )
     return RoundProgress(
