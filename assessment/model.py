@@ -196,11 +196,15 @@ def default_model() -> MaturityModel:
 
 @cache
 def available_models() -> tuple[MaturityModel, ...]:
-    """The default model followed by every other version shipped in ``data/models/``."""
-    models = [default_model()]
+    """The default model, its other versions shipped in ``data/models/``, then the other
+    models of ``data/models/`` by id (each model's versions in file-name order)."""
+    default = default_model()
+    others: list[MaturityModel] = []
     if MODELS_DIR.is_dir():
-        models += [load_model(path) for path in sorted(MODELS_DIR.glob("*.yaml"))]
-    return tuple(models)
+        others = [load_model(path) for path in sorted(MODELS_DIR.glob("*.yaml"))]
+    # A stable sort keeps file-name order within one id.
+    others.sort(key=lambda model: (model.id != default.id, model.id))
+    return (default, *others)
 
 
 def find_model(model_id: str, version: str | None = None) -> MaturityModel:
