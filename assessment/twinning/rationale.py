@@ -1,0 +1,221 @@
+"""Why two regions twin: the focus dimensions' scores of both, with the workshops' reasons.
+
+The rationale is a frozen value object, computed once when the twinning is created and stored
+as it was: a later re-assessment changes the follow-up, never the reasons the twinning was
+started for. It carries, per focus dimension, both regions' consensus scores, maturity bands,
+the level descriptors those scores stand for, the consensus justifications, the stakeholders'
+agreement, the gap, and the matching rule's explanation of the pair (the stored pair of a
+matching run when the twinning came from one, otherwise the rule applied at creation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assessment.errors import RatingError
+from assessment.matching import MatchingParams, PairProposal, candidate_pairs
+from assessment.model import MaturityModel, ModelRef
+from assessment.profile import ConsensusScore, Profile
+from assessment.scoring import AgreementStatus
+
+#: The rule applied to a pair that did not come from a matching run: flags and the minimum
+#: transferring level are ignored (the coordinator chose the pair), the gap and the context
+#: similarity are the documented ones.
+EXPLAIN_PARAMS = MatchingParams(
+    improvement_flags="ignored", coaching_flags="ignored", min_transfer_level=None
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SideScore(_Frozen):
+    """One region's consensus on one dimension, as the report shows it."""
+
+    region: str
+    round_label: str
+    score: int | None
+    band: str | None = Field(description="maturity band key of the score")
+    band_name: str | None
+    descriptor: str | None = Field(description="the model's descriptor of the scored level")
+    justification: str = Field(description="the consensus workshop's justification")
+    agreement: AgreementStatus | None = Field(
+        description="the stakeholders' agreement on this dimension, when known"
+    )
+    flagged: bool = Field(
+        description="for improvement (receiving side) or for coaching (transferring side)"
+    )
+
+
+class MatchEvidence(_Frozen):
+    """The matching rule's view of the pair on one dimension."""
+
+    source: Literal["matching_run", "matching_rule"] = Field(
+        description="matching_run: the stored pair the twinning was created from; "
+        "matching_rule: the rule applied to the two profiles at creation"
+    )
+    run_id: int | None = None
+    pair_id: int | None = None
+    pair: PairProposal
+
+
+class FocusRationale(_Frozen):
+    dimension: str
+    name: str
+    receiving: SideScore
+    transferring: SideScore
+    gap: int | None = Field(description="transferring minus receiving score")
+    match: MatchEvidence | None = Field(
+        description="null when the rule allows no pair here (e.g. a gap below 1)"
+    )
+    summary: str
+
+
+class Rationale(_Frozen):
+    model: ModelRef
+    receiving_region: str
+    transferring_region: str
+    receiving_round: str
+    transferring_round: str
+    focus: tuple[FocusRationale, ...]
+    receiving_overall: float | None
+    transferring_overall: float | None
+    summary: str
+
+
+def side_score(model: MaturityModel, profile: Profile, key: str, *, receiving: bool) -> SideScore:
+    """``profile``'s consensus on ``key`` with the band name and level descriptor."""
+    score: ConsensusScore | None = profile.by_key().get(key)
+    band_names = {band.key: band.name for band in model.effective_bands}
+    value = None if score is None else score.score
+    band = None if score is None else score.band
+    flagged = score is not None and (score.for_improvement if receiving else score.for_coaching)
+    return SideScore(
+        region=profile.region,
+        round_label=profile.label,
+        score=value,
+        band=band,
+        band_name=band_names.get(band) if band else None,
+        descriptor=None if value is None else model.dimension(key).levels[value],
+        justification="" if score is None else score.justification,
+        agreement=None if score is None else score.agreement,
+        flagged=flagged,
+    )
+
+
+def check_pair_profiles(model: MaturityModel, receiving: Profile, transferring: Profile) -> None:
+    """Both profiles follow ``model`` and name two different regions."""
+    for side, profile in (("receiving", receiving), ("transferring", transferring)):
+        if profile.model != model.ref:
+            raise RatingError(
+                f"the {side} profile was scored with {profile.model.id} "
+                f"{profile.model.version}, not {model.id} {model.version}",
+                (side, "model"),
+            )
+        if not profile.region:
+            raise RatingError(f"the {side} profile names no region", (side, "region"))
+    if receiving.region == transferring.region:
+        raise RatingError(
+            f"a region cannot twin with itself ({receiving.region!r})", ("transferring", "region")
+        )
+
+
+def explain_pair(
+    model: MaturityModel,
+    receiving: Profile,
+    transferring: Profile,
+    dimension: str,
+    params: MatchingParams = EXPLAIN_PARAMS,
+) -> PairProposal | None:
+    """The matching rule's pair ``receiving`` <- ``transferring`` on ``dimension``, or None
+    when the rule does not allow it (README, "Twinning")."""
+    # The rule wants trimmed, distinct names; stored names may carry stray spaces.
+    mine, theirs = receiving.region.strip(), transferring.region.strip()
+    if not mine or not theirs or mine == theirs:
+        return None
+    profiles = [
+        receiving.model_copy(update={"region": mine}),
+        transferring.model_copy(update={"region": theirs}),
+    ]
+    result = candidate_pairs(model, profiles, params, dimension=dimension)
+    for pair in result.pairs:
+        if (pair.receiving, pair.transferring) == (mine, theirs):
+            return pair
+    return None
+
+
+def _focus_summary(
+    name: str, receiving: SideScore, transferring: SideScore, gap: int | None
+) -> str:
+    def side(s: SideScore) -> str:
+        if s.score is None:
+            return f"{s.region} has no score"
+        band = f" ({s.band_name})" if s.band_name else ""
+        return f"{s.region} scores {s.score}{band}"
+
+    text = f"{name}: {side(receiving)}, {side(transferring)}"
+    if gap is None:
+        return text + "; the gap is unknown."
+    if gap > 0:
+        return text + f"; a gap of {gap} to learn from."
+    return text + "; no gap: the transferring region is not ahead here."
+
+
+def twinning_rationale(
+    model: MaturityModel,
+    receiving: Profile,
+    transferring: Profile,
+    focus: Sequence[str],
+    *,
+    evidence: Mapping[str, MatchEvidence] | None = None,
+) -> Rationale:
+    """The rationale of a twinning on ``focus``; ``evidence`` gives the stored matching pair
+    per dimension where there is one, the others are explained by :func:`explain_pair`."""
+    check_pair_profiles(model, receiving, transferring)
+    evidence = dict(evidence or {})
+    for key in evidence:
+        if key not in focus:
+            raise RatingError(f"evidence for {key!r}, which is not a focus", ("evidence", key))
+    entries = []
+    for index, key in enumerate(focus):
+        if key not in model.keys:
+            raise RatingError(f"unknown dimension {key!r}", ("focus", index))
+        mine = side_score(model, receiving, key, receiving=True)
+        theirs = side_score(model, transferring, key, receiving=False)
+        gap = None if mine.score is None or theirs.score is None else theirs.score - mine.score
+        match = evidence.get(key)
+        if match is None:
+            pair = explain_pair(model, receiving, transferring, key)
+            match = None if pair is None else MatchEvidence(source="matching_rule", pair=pair)
+        name = model.dimension(key).name
+        entries.append(
+            FocusRationale(
+                dimension=key,
+                name=name,
+                receiving=mine,
+                transferring=theirs,
+                gap=gap,
+                match=match,
+                summary=_focus_summary(name, mine, theirs, gap),
+            )
+        )
+    return Rationale(
+        model=model.ref,
+        receiving_region=receiving.region,
+        transferring_region=transferring.region,
+        receiving_round=receiving.label,
+        transferring_round=transferring.label,
+        focus=tuple(entries),
+        receiving_overall=receiving.overall,
+        transferring_overall=transferring.overall,
+        summary=(
+            f"{receiving.region} learns from {transferring.region} on "
+            + ", ".join(e.name for e in entries)
+            + ". "
+            + " ".join(e.summary for e in entries)
+        ),
+    )
