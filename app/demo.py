@@ -119,7 +119,9 @@ REGIONS = (
         (
             DemoRound(
                 "2023",
-                (4, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
+                # The same 3 as Norrbotten on readiness to change (Norrbotten's twinning
+                # presentation, SCIROCCO Exchange).
+                (3, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
                 improve=("population_approach",),
                 coach=("innovation_management", "structure_governance", "citizen_empowerment"),
             ),
@@ -358,6 +360,10 @@ def load_demo(session: Session) -> bool:
         region_id=helsingborg,
         token=DEMO_KEYS["helsingborg"],
     )
+    # Imported here: app.demo_twinnings builds on this module's rounds and keys.
+    from app.demo_twinnings import load_twinnings
+
+    load_twinnings(session, regions, people_of)
     session.commit()
     return True
 
@@ -377,6 +383,24 @@ def main() -> None:
         "try: curl -H 'X-API-Key: tw_demo_coordinator' "
         "http://127.0.0.1:8000/api/v1/regions/1/profile"
     )
+    print_twinning_reports()
+
+
+def print_twinning_reports() -> None:
+    """Where the demo twinnings' reports are (they need a key: send it as a header)."""
+    from app.demo_twinnings import twinning_titles
+
+    database = Database()
+    try:
+        with database.session() as session:
+            titles = twinning_titles(session)
+    finally:
+        database.dispose()
+    print("twinning reports (HTML; save with the coordinator's key and open in a browser):")
+    for twinning_id, title in titles:
+        url = f"http://127.0.0.1:8000/api/v1/twinnings/{twinning_id}/report.html"
+        print(f"  {title}")
+        print(f"    curl -H 'X-API-Key: tw_demo_coordinator' -o twinning-{twinning_id}.html {url}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ from app.routers import (
     ratings,
     regions,
     rounds,
+    twinning_actions,
+    twinning_activities,
+    twinnings,
 )
 from app.routers import matching as matching_routes
 
@@ -74,6 +77,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
+    for twinning_module in (twinnings, twinning_activities, twinning_actions):
+        app.include_router(twinning_module.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
     return app
 

@@ -179,7 +179,8 @@ def model_query(
 
 
 def _latest_profiles(session: Session, model: MaturityModel) -> tuple[list[Profile], list[int]]:
-    """Each region's latest published profile of ``model``, with the region ids."""
+    """Each region's latest published profile of ``model``'s id, when it is of ``model``'s
+    version, with the region ids."""
     rounds = session.exec(
         select(AssessmentRound)
         .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
@@ -189,7 +190,10 @@ def _latest_profiles(session: Session, model: MaturityModel) -> tuple[list[Profi
             col(AssessmentRound.id),
         )
     ).all()
-    latest = {round_.region_id: round_ for round_ in rounds}
+    # A region assessed on several models (SCIROCCO and procurement readiness) takes part in
+    # each model's matching with its latest round on that model; a newer version of the same
+    # model supersedes the older one.
+    latest = {r.region_id: r for r in rounds if r.model_id == model.id}
     chosen = [
         latest[rid]
         for rid in sorted(latest)

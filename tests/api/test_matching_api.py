@@ -5,8 +5,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.api import flows
 from tests.api.conftest import World
-from tests.api.flows import API, KEYS, decide_all, move, new_round, ok, problem, rate
+from tests.api.flows import API, ok, problem
 
 
 def publish(
@@ -19,17 +20,7 @@ def publish(
     coach: Sequence[str] = (),
 ) -> int:
     """A published round agreed on ``scores`` (2 where not given), with flags."""
-    values = [scores.get(key, 2) for key in KEYS]
-    round_id = new_round(client, world.admin, region)
-    move(client, world.admin, round_id, "open")
-    rate(client, world.admin, round_id, people[0], values)
-    move(client, world.admin, round_id, "consensus")
-    decide_all(client, world.admin, round_id, values)
-    for key in {*improve, *coach}:
-        flags = {"for_improvement": key in improve, "for_coaching": key in coach}
-        ok(client.put(f"{API}/rounds/{round_id}/flags/{key}", json=flags, headers=world.admin))
-    move(client, world.admin, round_id, "published")
-    return round_id
+    return flows.publish(client, world.admin, region, people, scores, improve, coach)
 
 
 def seeds(client: TestClient, world: World) -> None:
