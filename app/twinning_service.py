@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth import Principal
 from app.problems import ApiProblem
@@ -99,15 +100,19 @@ def twinning_for(
     return twinning
 
 
-def readable_ids(session: Session, principal: Principal) -> Sequence[int] | None:
-    """Ids of the twinnings a member may read; None for coordinators and admins (all)."""
+def visible_to(query: SelectOfScalar[Twinning], principal: Principal) -> SelectOfScalar[Twinning]:
+    """``query`` narrowed to the twinnings the key may read (all for coordinators, admins)."""
     if principal.role in (Role.ADMIN, Role.COORDINATOR):
-        return None
-    query = select(Twinning.id).where(
+        return query
+    return query.where(
         (Twinning.receiving_region_id == principal.region_id)
         | (Twinning.transferring_region_id == principal.region_id)
     )
-    return [i for i in session.exec(query).all() if i is not None]
+
+
+def check_dates(start: dt.date | None, end: dt.date | None, field: str) -> None:
+    if start is not None and end is not None and end < start:
+        raise ApiProblem(422, "the end date is before the start date", field=field)
 
 
 # --- creation -----------------------------------------------------------------------------
@@ -236,8 +241,7 @@ def create_twinning(session: Session, new: NewTwinning) -> Twinning:
         focus = check_focus(model, new.type, new.focus)
     except AssessmentError as exc:
         raise exc.within(here) from None
-    if new.start_date and new.end_date and new.end_date < new.start_date:
-        raise ApiProblem(422, "the end date is before the start date", field=f"{here}.end_date")
+    check_dates(new.start_date, new.end_date, f"{here}.end_date")
     if new.practice_id is not None:
         practice_row(session, new.practice_id, model, f"{here}.practice_id")
     if new.pair is not None:

@@ -14,8 +14,6 @@ change it; stakeholders' keys read only. Others get 403, requests without a key 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session, col, select
 
@@ -55,6 +53,7 @@ from app.twinning_service import (
     activities_of,
     activity_out,
     apply_changes,
+    check_dates,
     condition_notes,
     conditions_of,
     create_twinning,
@@ -67,12 +66,12 @@ from app.twinning_service import (
     patch_changes,
     practice_row,
     rationale_of,
-    readable_ids,
     report_of,
     save,
     twinning_for,
     twinning_model,
     utc_today,
+    visible_to,
 )
 from assessment import AssessmentError, ModelRef
 from assessment.twinning import (
@@ -155,11 +154,6 @@ def _detail(session: Session, twinning: Twinning) -> TwinningDetail:
     )
 
 
-def _check_dates(start: dt.date | None, end: dt.date | None, field: str) -> None:
-    if start is not None and end is not None and end < start:
-        raise ApiProblem(422, "the end date is before the start date", field=field)
-
-
 # --- twinnings ------------------------------------------------------------------------------
 
 
@@ -210,7 +204,7 @@ def get_programme(
     summary="Start a twinning from an approved pair, or directly (coordinator or admin)",
     responses=problem_responses(409),
 )
-def create(
+def start_twinning(
     body: TwinningCreate,
     principal: Principal = Depends(COORDINATION),
     session: Session = Depends(get_session),
@@ -289,10 +283,7 @@ def list_twinnings(
     session: Session = Depends(get_session),
 ) -> Page[TwinningOut]:
     """Coordinators and admins see all, members their regions' twinnings; oldest first."""
-    query = select(Twinning).order_by(col(Twinning.id))
-    visible = readable_ids(session, principal)
-    if visible is not None:
-        query = query.where(col(Twinning.id).in_(visible))
+    query = visible_to(select(Twinning).order_by(col(Twinning.id)), principal)
     if status is not None:
         query = query.where(Twinning.status == status.value)
     if region_id is not None:
@@ -349,7 +340,7 @@ def update_twinning(
             ) from None
     if changes.get("practice_id") is not None:
         practice_row(session, changes["practice_id"], twinning_model(twinning), "body.practice_id")
-    _check_dates(
+    check_dates(
         changes.get("start_date", twinning.start_date),
         changes.get("end_date", twinning.end_date),
         "body.end_date",
