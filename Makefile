@@ -7,7 +7,7 @@ DATABASE_URL ?= sqlite:///./var/twinning.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench messages clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## Extract the library's translatable strings and merge them into every language's .po file
+## (translate the new entries, then commit the .po files: they are compiled when loaded)
+LOCALE_DIR := assessment/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-location=file --sort-output \
+		-c Translators: --project=twinning -o $(LOCALE_DIR)/assessment.pot .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/assessment.pot -d $(LOCALE_DIR) -D assessment \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

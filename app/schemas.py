@@ -59,6 +59,10 @@ class ModelSummary(BaseModel):
     scale_min: int
     scale_max: int
     dimensions: list[str] = Field(description="dimension keys in model order")
+    languages: list[str] = Field(
+        description="languages the model's texts can be shown in (BCP 47), its own first",
+        examples=[["en", "it", "sv"]],
+    )
 
 
 # Regions and stakeholders

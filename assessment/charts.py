@@ -9,6 +9,10 @@ charts can be drawn in worker threads. The output is deterministic (fixed SVG id
 in the metadata): identical specs give identical bytes, which is what lets :func:`chart_etag`
 serve as an HTTP ETag and lets repeated renders come from an in-process cache.
 
+Charts speak the reader's language: ``radar_spec(..., language="sv")`` takes the axis, model
+and band names from the model localized to it and writes the legend in it; the spec records
+the ``language``, so the renderer's own words match and each language has its own ETag.
+
 Missing values (a dimension without a consensus score, or without any stakeholder rating) are
 ``null`` in the spec. They are drawn as gaps: the outline of a series is broken on both sides
 of a missing dimension, the series is left unfilled, and its legend entry says how many
@@ -33,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assessment.errors import ParameterError, RatingError
+from assessment.i18n import Localizer, localizer
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import Profile
 from assessment.scoring import DimensionStats, GroupScores
@@ -46,7 +51,7 @@ SpreadKind = Literal["minmax", "iqr"]
 ChartFormat = Literal["png", "svg"]
 
 #: Bumped whenever the drawing changes, so that cached images and ETags are invalidated.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 #: Size of every rendered chart: inches x dots per inch = pixels of the PNG.
 FIGURE_INCHES = (8.0, 8.5)
 DPI = 100
@@ -126,6 +131,7 @@ class RadarSpec(_Frozen):
 
     model: ModelRef
     model_name: str = ""
+    language: str = Field("en", description="language of the names and labels (BCP 47)")
     title: str = ""
     axes: RadarAxes
     series: tuple[RadarSeries, ...] = Field(min_length=1)
@@ -153,8 +159,12 @@ def radar_spec(
     spread: GroupScores | None = None,
     spread_kind: SpreadKind = "minmax",
     title: str | None = None,
+    language: str | None = None,
 ) -> RadarSpec:
     """Chart description of one or more profiles, overlaid in the given order.
+
+    Names and labels are in ``language`` (default: the model's own; the model is localized to
+    it, each name falling back to the original where the model has no translation).
 
     Profiles of another version of the same model are matched to the axes by dimension key
     (dimensions the profile lacks are missing). ``spread`` adds the stakeholders' spread as a
@@ -172,10 +182,14 @@ def radar_spec(
     if spread is not None:
         _check_model(model, spread.model, ("spread", "model"))
 
-    labels = _unique_labels([_profile_label(p) for p in profiles])
+    if language is not None:
+        model = model.localized(language)
+    words = localizer(language or model.language)
+    labels = _unique_labels([_profile_label(p, words) for p in profiles])
     series: list[RadarSeries] = []
     if spread is not None:
-        series.append(_band_series(model, spread, spread_kind, profiles[0] if profiles else None))
+        first = profiles[0] if profiles else None
+        series.append(_band_series(model, spread, spread_kind, first, words))
     for profile, label in zip(profiles, labels, strict=True):
         scores = {s.dimension: s.score for s in profile.scores}
         values = tuple(_as_float(scores.get(key)) for key in model.keys)
@@ -189,10 +203,13 @@ def radar_spec(
             )
         )
     if title is None:
-        title = " vs ".join(labels) if 0 < len(labels) <= 3 else model.name
+        # Translators: joins the profiles compared in a chart title ("Lund vs Malmö")
+        joiner = words.gettext(" vs ")
+        title = joiner.join(labels) if 0 < len(labels) <= 3 else model.name
     return RadarSpec(
         model=model.ref,
         model_name=model.name,
+        language=words.language,
         title=title,
         axes=RadarAxes(
             dimensions=tuple(
@@ -219,8 +236,9 @@ def _check_model(model: MaturityModel, ref: ModelRef, location: tuple[str | int,
         )
 
 
-def _profile_label(profile: Profile) -> str:
-    return " ".join(part for part in (profile.region, profile.label) if part) or "Profile"
+def _profile_label(profile: Profile, words: Localizer) -> str:
+    parts = (profile.region, profile.label)
+    return " ".join(part for part in parts if part) or words.gettext("Profile")
 
 
 def _unique_labels(labels: list[str]) -> list[str]:
@@ -234,7 +252,11 @@ def _unique_labels(labels: list[str]) -> list[str]:
 
 
 def _band_series(
-    model: MaturityModel, spread: GroupScores, kind: SpreadKind, first: Profile | None
+    model: MaturityModel,
+    spread: GroupScores,
+    kind: SpreadKind,
+    first: Profile | None,
+    words: Localizer,
 ) -> RadarSeries:
     stats = spread.by_key()
     lo, hi = model.scale.min, model.scale.max
@@ -251,10 +273,22 @@ def _band_series(
         else:
             lower.append(max(lo, edges[0]))
             upper.append(min(hi, edges[1]))
-    what = "range (min-max)" if kind == "minmax" else "inter-quartile range"
-    owner = f"{_profile_label(first)}: " if first is not None else ""
+    n = spread.raters
+    if kind == "minmax":
+        what = words.ngettext(
+            "stakeholders' range (min-max), %(n)d rater",
+            "stakeholders' range (min-max), %(n)d raters",
+            n,
+        )
+    else:
+        what = words.ngettext(
+            "stakeholders' inter-quartile range, %(n)d rater",
+            "stakeholders' inter-quartile range, %(n)d raters",
+            n,
+        )
+    owner = f"{_profile_label(first, words)}: " if first is not None else ""
     return RadarSeries(
-        label=f"{owner}stakeholders' {what}, {spread.raters} raters",
+        label=owner + what % {"n": n},
         kind="band",
         values=tuple(medians),
         lower=tuple(lower),
@@ -439,6 +473,7 @@ def _draw(spec: RadarSpec) -> Figure:
     ax.set_xlim(-1.62, 1.62)
     ax.set_ylim(-1.42, 1.42)
     ax.set_axis_off()
+    words = localizer(spec.language)
     geometry = _Geometry(spec.axes)
     _draw_grid(ax, geometry)
 
@@ -446,7 +481,7 @@ def _draw(spec: RadarSpec) -> Figure:
     profiles = 0
     for series in spec.series:
         if series.kind == "band":
-            handles.append(_draw_band(ax, geometry, series, _COLOURS[0]))
+            handles.append(_draw_band(ax, geometry, series, _COLOURS[0], words))
             continue
         look = {
             "color": _COLOURS[profiles % len(_COLOURS)],
@@ -456,7 +491,7 @@ def _draw(spec: RadarSpec) -> Figure:
             "markersize": 5,
         }
         profiles += 1
-        handles.append(_draw_profile(ax, geometry, series, look, zorder=10 + profiles))
+        handles.append(_draw_profile(ax, geometry, series, look, 10 + profiles, words))
 
     legend = figure.legend(
         handles=handles,
@@ -485,7 +520,8 @@ def _draw(spec: RadarSpec) -> Figure:
     figure.text(
         0.5,
         0.925,
-        f"{subtitle}, scale {axes.scale_min}-{axes.scale_max}",
+        words.gettext("%(model)s, scale %(min)d-%(max)d")
+        % {"model": subtitle, "min": axes.scale_min, "max": axes.scale_max},
         ha="center",
         va="top",
         fontsize=9,
@@ -532,18 +568,29 @@ def _draw_grid(ax: Axes, geometry: _Geometry) -> None:
         ax.plot([x0, x1], [y0, y1], color="#cccccc", linewidth=0.7, zorder=1)
         cos, sin = math.cos(geometry.angles[index]), math.sin(geometry.angles[index])
         reach = geometry.radius(axes.scale_max) + 0.07
-        name = f"{dim.number}. {dim.name}" if dim.number is not None else dim.name
+        # A no-break space keeps the number with the first word: long single words (Swedish
+        # "Förändringsberedskap") would otherwise leave the number alone on a line.
+        name = f"{dim.number}.\u00a0{dim.name}" if dim.number is not None else dim.name
+        label = _wrap_label(name)  # a smaller font when a long word makes it wide
         ax.text(
             reach * cos,
             reach * sin,
-            textwrap.fill(name, _LABEL_WIDTH, break_long_words=False, break_on_hyphens=False),
+            label,
             ha="center" if abs(cos) < 0.2 else ("left" if cos > 0 else "right"),
             va="center" if abs(sin) < 0.2 else ("bottom" if sin > 0 else "top"),
-            fontsize=9.5,
+            fontsize=9.5 if max(map(len, label.splitlines())) <= _LABEL_WIDTH + 2 else 8.5,
             multialignment="center",
             parse_math=False,
             zorder=30,
         ).set_gid(f"axis-{dim.key}")
+
+
+def _wrap_label(name: str) -> str:
+    """Lines of about ``_LABEL_WIDTH`` characters, never narrower than the longest word, so
+    that a long word does not leave a short one alone on a line ("Standardizzazione" / "e")."""
+    longest = max(len(word) for word in name.split())
+    width = max(_LABEL_WIDTH, longest)
+    return textwrap.fill(name, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _runs(defined: list[bool]) -> list[list[int]]:
@@ -566,13 +613,13 @@ def _runs(defined: list[bool]) -> list[list[int]]:
     return runs
 
 
-def _missing_note(values: Sequence[float | None], what: str) -> str:
-    missing = sum(v is None for v in values)
-    return f" ({missing} {what})" if missing else ""
-
-
 def _draw_profile(
-    ax: Axes, geometry: _Geometry, series: RadarSeries, look: dict[str, Any], zorder: int
+    ax: Axes,
+    geometry: _Geometry,
+    series: RadarSeries,
+    look: dict[str, Any],
+    zorder: int,
+    words: Localizer,
 ) -> Artist:
     from matplotlib.lines import Line2D
 
@@ -585,10 +632,14 @@ def _draw_profile(
         ax.plot(xs, ys, zorder=zorder, **look)
         if complete:  # an area with holes in its outline would claim scores nobody gave
             ax.fill(xs, ys, color=look["color"], alpha=0.10, linewidth=0, zorder=zorder - 0.5)
-    return Line2D([], [], label=series.label + _missing_note(values, "not scored"), **look)
+    missing = sum(v is None for v in values)
+    note = words.ngettext("%(n)d not scored", "%(n)d not scored", missing) % {"n": missing}
+    return Line2D([], [], label=series.label + (f" ({note})" if missing else ""), **look)
 
 
-def _draw_band(ax: Axes, geometry: _Geometry, series: RadarSeries, colour: str) -> Artist:
+def _draw_band(
+    ax: Axes, geometry: _Geometry, series: RadarSeries, colour: str, words: Localizer
+) -> Artist:
     from matplotlib.patches import Patch, PathPatch
     from matplotlib.path import Path
 
@@ -617,9 +668,10 @@ def _draw_band(ax: Axes, geometry: _Geometry, series: RadarSeries, colour: str) 
         else:
             polygon = [*outer, *inner[::-1]]
             ax.fill([p[0] for p in polygon], [p[1] for p in polygon], **style)
-    return Patch(
-        facecolor=colour, alpha=0.25, label=series.label + _missing_note(lower, "without ratings")
-    )
+    missing = sum(lo is None for lo in lower)
+    note = words.ngettext("%(n)d without ratings", "%(n)d without ratings", missing)
+    label = series.label + (f" ({note % {'n': missing}})" if missing else "")
+    return Patch(facecolor=colour, alpha=0.25, label=label)
 
 
 def _known(value: float | None) -> float:

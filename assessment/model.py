@@ -2,6 +2,12 @@
 
 Nothing here is tied to the 12 SCIROCCO dimensions or to a 0-5 scale: any YAML file of the
 same shape loads, and every result is stamped with the model's id and version.
+
+A model file is written in one language (``language``, English by default) and may carry
+translations of its texts, keyed by BCP 47 tag: the model's name and band names under a
+top-level ``translations``, each dimension's name, description and level descriptors under
+its own ``translations``. :meth:`MaturityModel.localized` gives the model in one language,
+same id, version, keys and scale, so results stay comparable whatever language a rater read.
 """
 
 from __future__ import annotations
@@ -9,12 +15,21 @@ from __future__ import annotations
 import math
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
-from assessment.errors import ModelError
+from assessment.errors import ModelError, ParameterError
+from assessment.i18n import N_, SOURCE_LANGUAGE, language_tag, localizer, match_language
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / "dimensions.yaml"
@@ -51,12 +66,51 @@ class Band(_Strict):
     min: float
 
 
+def _empty(value: object) -> bool:
+    # Translations are left out of a dump when there are none (a localized model, a model
+    # without translations), so such dumps look as they did before translations existed.
+    return not value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class DimensionTranslation(_Strict):
+    """A dimension's texts in one language; what is left out is shown in the model's own
+    language. Level descriptors come all together or not at all: a rater compares the levels
+    with each other, so they must be read in one language."""
+
+    name: Text | None = None
+    description: Text | None = None
+    levels: dict[int, Text] | None = None
+
+
+class ModelTranslation(_Strict):
+    """The model's name and band names (by band key) in one language."""
+
+    name: Text | None = None
+    bands: dict[str, Text] = {}
+
+
 class Dimension(_Strict):
     key: str = Field(pattern=KEY_PATTERN)
     number: int | None = None
     name: str = Field(min_length=1)
     description: str = ""
     levels: dict[int, str]
+    translations: dict[str, DimensionTranslation] = Field({}, exclude_if=_empty)
+
+    def _in(self, language: str) -> Dimension:
+        """This dimension's texts in ``language``, each falling back to the original."""
+        text = self.translations.get(language, DimensionTranslation())
+        return self.model_copy(
+            update={
+                "name": text.name or self.name,
+                "description": text.description or self.description,
+                "levels": dict(text.levels) if text.levels else self.levels,
+                "translations": {},
+            }
+        )
 
 
 class ModelRef(_Strict):
@@ -71,12 +125,25 @@ class MaturityModel(_Strict):
     name: str
     version: str = Field(min_length=1)
     source: str = ""
+    language: str = Field(
+        SOURCE_LANGUAGE,
+        description="BCP 47 tag of the language the texts are in (the translations' fallback)",
+    )
     scale: Scale = Scale()
     bands: tuple[Band, ...] = ()
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
+    translations: dict[str, ModelTranslation] = Field({}, exclude_if=_empty)
+    # A localized model remembers the model it was made from, to localize again.
+    _source: MaturityModel | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _consistent(self) -> MaturityModel:
+        self._check_dimensions()
+        self._check_bands()
+        self._check_translations()
+        return self
+
+    def _check_dimensions(self) -> None:
         seen: dict[str, int] = {}
         for index, dim in enumerate(self.dimensions):
             if dim.key in seen:
@@ -99,6 +166,8 @@ class MaturityModel(_Strict):
                     f"dimension {dim.key!r}: {', '.join(detail)} "
                     f"(scale is {self.scale.min}-{self.scale.max})",
                 )
+
+    def _check_bands(self) -> None:
         if self.bands:
             mins = [band.min for band in self.bands]
             if mins != sorted(mins) or len(set(mins)) != len(mins):
@@ -107,7 +176,117 @@ class MaturityModel(_Strict):
                 raise _located(("bands", 0, "min"), "the first band must start at the scale min")
             if mins[-1] > self.scale.max:
                 raise _located(("bands",), "a band starts above the scale max")
-        return self
+
+    def _check_translations(self) -> None:
+        """Tags are canonical BCP 47 of known languages, other than the model's own; every
+        dimension's languages are declared at the top; levels and bands are the model's."""
+        _check_tag(self.language, ("language",))
+        band_keys = [band.key for band in self.effective_bands]
+        for language, translation in self.translations.items():
+            _check_tag(language, ("translations", language))
+            if language == self.language:
+                raise _located(
+                    ("translations", language),
+                    f"the model is written in {language!r}: it needs no translation into it",
+                )
+            for band in translation.bands:
+                if band not in band_keys:
+                    raise _located(
+                        ("translations", language, "bands", band),
+                        f"unknown band {band!r} (bands are {', '.join(band_keys)})",
+                    )
+        points = set(self.scale.points)
+        for index, dim in enumerate(self.dimensions):
+            for language, text in dim.translations.items():
+                where = ("dimensions", index, "translations", language)
+                if language not in self.translations:
+                    declared = ", ".join(sorted(self.translations)) or "none"
+                    raise _located(
+                        where,
+                        f"language {language!r} is not among the model's translations "
+                        f"(declared at the top: {declared})",
+                    )
+                if text.levels is not None and set(text.levels) != points:
+                    missing = sorted(points - set(text.levels))
+                    extra = sorted(set(text.levels) - points)
+                    detail = [f"missing levels {missing}"] if missing else []
+                    detail += [f"levels {extra} outside the scale"] if extra else []
+                    raise _located(
+                        (*where, "levels"),
+                        f"dimension {dim.key!r} in {language!r}: {', '.join(detail)} "
+                        "(translate every level or none)",
+                    )
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this model's texts can be shown in, its own language first."""
+        source = self._source or self
+        return (source.language, *sorted(source.translations))
+
+    def localized(self, language: str) -> MaturityModel:
+        """The model with its texts in ``language`` (a BCP 47 tag; ``sv-SE`` finds ``sv``).
+
+        Same id, version, scale, keys and level numbers; each text without a translation
+        keeps the original, and a language the model does not offer gives the original
+        texts. ``language`` of the result says which one it is in. The result carries no
+        translations; localizing it again starts from the original model.
+        """
+        tag = language_tag(language)
+        source = self._source or self
+        chosen = match_language(tag, source.languages) or source.language
+        cache = source._localizations
+        if chosen not in cache:
+            cache[chosen] = source._in(chosen)
+        return cache[chosen]
+
+    def translation_gaps(self, language: str) -> tuple[str, ...]:
+        """Where texts in ``language`` fall back to the original: dotted paths of the model
+        file (``dimensions.3.translations.sv.description``); empty when it is complete."""
+        source = self._source or self
+        requested = language_tag(language)
+        tag = match_language(requested, source.languages) or requested
+        if tag == source.language:
+            return ()
+        top = source.translations.get(tag, ModelTranslation())
+        gaps = [] if top.name else [f"translations.{tag}.name"]
+        gaps += [
+            f"translations.{tag}.bands.{band.key}"
+            for band in source.effective_bands
+            if band.key not in top.bands
+        ]
+        for index, dim in enumerate(source.dimensions):
+            text = dim.translations.get(tag, DimensionTranslation())
+            gaps += [
+                f"dimensions.{index}.translations.{tag}.{field}"
+                for field in ("name", "description", "levels")
+                if getattr(text, field) is None and (field != "description" or dim.description)
+            ]
+        return tuple(gaps)
+
+    @cached_property
+    def _localizations(self) -> dict[str, MaturityModel]:
+        # Kept outside the fields (a cached_property is not compared or dumped).
+        return {}
+
+    def _in(self, language: str) -> MaturityModel:
+        text = self.translations.get(language, ModelTranslation())
+        bands = tuple(
+            band.model_copy(update={"name": text.bands.get(band.key, band.name)})
+            for band in self.bands
+        )
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields.update(
+            name=text.name or self.name,
+            language=language,
+            bands=bands,
+            dimensions=tuple(dim._in(language) for dim in self.dimensions),
+            translations={},
+        )
+        # Built from fields (validated already), not copied: a copy would share this model's
+        # cached properties (its localizations, its band names).
+        model = type(self).model_construct(**fields)
+        model._source = self
+        return model
 
     @property
     def ref(self) -> ModelRef:
@@ -134,17 +313,36 @@ class MaturityModel(_Strict):
     def dimension(self, key: str) -> Dimension:
         return self.dimensions[self.index(key)]
 
-    @property
+    @cached_property
     def effective_bands(self) -> tuple[Band, ...]:
-        """The model's bands, or a proportional default (60% of the range, top point)."""
+        """The model's bands, or a proportional default (60% of the range, top point) named
+        in the model's language."""
         if self.bands:
             return self.bands
         lo, hi = self.scale.min, self.scale.max
+        translate = localizer(self.language).gettext
         return (
-            Band(key="initial", name="Initial", min=lo),
-            Band(key="progressing", name="Progressing", min=lo + math.ceil(0.6 * (hi - lo))),
-            Band(key="optimising", name="Optimising", min=hi),
+            Band(key="initial", name=translate(_DEFAULT_BANDS[0]), min=lo),
+            Band(
+                key="progressing",
+                name=translate(_DEFAULT_BANDS[1]),
+                min=lo + math.ceil(0.6 * (hi - lo)),
+            ),
+            Band(key="optimising", name=translate(_DEFAULT_BANDS[2]), min=hi),
         )
+
+
+# Names of the bands of a model that defines none (the maturity bands of SCIROCCO).
+_DEFAULT_BANDS = (N_("Initial"), N_("Progressing"), N_("Optimising"))
+
+
+def _check_tag(tag: str, location: tuple[str | int, ...]) -> None:
+    try:
+        canonical = language_tag(tag)
+    except ParameterError as exc:
+        raise _located(location, exc.message) from None
+    if canonical != tag:
+        raise _located(location, f"write the language tag {tag!r} as {canonical!r}")
 
 
 class _LocatedError(ValueError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -19,12 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from assessment.errors import RatingError
 from assessment.model import MaturityModel, ModelRef
 from assessment.ratings import parse_score
-from assessment.scoring import AgreementStatus, GroupScores, band_of
+from assessment.scoring import AgreementStatus, GroupScores, Rounding, band_of, round_to_point
 
-
-class Rounding(StrEnum):
-    DOWN = "down"
-    UP = "up"
+__all__ = ["ConsensusScore", "Profile", "Rounding", "build_profile", "propose_score"]
 
 
 class ConsensusScore(BaseModel):
@@ -41,6 +37,11 @@ class ConsensusScore(BaseModel):
         default=None,
         description="whether the stakeholders agreed on this dimension (agreed, split, "
         "no_data); null when the profile was built without their ratings",
+    )
+    level: str | None = Field(
+        default=None,
+        description="the stakeholders' Delphi level on this dimension (a band, or uncertain "
+        "when split); null when the profile was built without their ratings",
     )
 
     @property
@@ -81,10 +82,7 @@ def propose_score(median: float | None, model: MaturityModel, rounding: Rounding
     """Round a median to a scale point (halves go ``rounding``'s way)."""
     if median is None or math.isnan(median):
         return None
-    if median - math.floor(median) == 0.5:
-        value = math.floor(median) if rounding is Rounding.DOWN else math.ceil(median)
-    else:
-        value = math.floor(median + 0.5)
+    value = int(round_to_point(median, rounding))
     return max(model.scale.min, min(model.scale.max, value))
 
 
@@ -145,6 +143,7 @@ def build_profile(
             for_improvement=key in improvement_set,
             for_coaching=key in coaching_set,
             agreement=medians[key].agreement if key in medians else None,
+            level=medians[key].level if key in medians else None,
         )
         for (key, score, why, source), band in zip(entries, bands, strict=True)
     )

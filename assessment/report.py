@@ -4,6 +4,9 @@ The page has no external resources (the radar is inline SVG, the style sheet is 
 can be mailed, archived or printed to PDF from any browser. Every piece of user text (region,
 labels, rater names, justifications) is HTML-escaped; the chart's SVG escapes its own text.
 The template lives here rather than in a data file so that it always ships with the package.
+
+The page is written in one language (``language``: headings, labels, numbers and dates the
+reader's way, the model's texts from its translation), English by default.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from html import escape
 from string import Template
 
 from assessment.charts import SpreadKind, radar_spec, render_radar
+from assessment.i18n import Localizer, localizer
 from assessment.model import MaturityModel
 from assessment.profile import ConsensusScore, Profile
 from assessment.ratings import RatingMatrix
 from assessment.scoring import DimensionStats, GroupScores, score_group
+from assessment.words import agreement_word, level_name, source_word
 
 _PAGE = Template("""<!DOCTYPE html>
-<html lang="en">
+<html lang="$lang">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -41,7 +46,8 @@ th, td { border-bottom: 1px solid #ccc; padding: .25rem .35rem; text-align: left
          vertical-align: top; }
 th { background: #f2f2f2; }
 td.num { white-space: nowrap; }
-.split { color: #a33; font-weight: bold; }
+.split, .level.uncertain { color: #a33; font-weight: bold; }
+.level { font-weight: bold; }
 .tag { display: inline-block; border: 1px solid #999; border-radius: 3px; padding: 0 .25rem;
        margin: .1rem .1rem 0 0; font-size: 7.5pt; }
 ul.notes { margin: .2rem 0 0; padding-left: 1rem; }
@@ -55,8 +61,7 @@ ul.notes { margin: .2rem 0 0; padding-left: 1rem; }
 <ul class="summary">$summary</ul>
 <div class="chart">$chart</div>
 <table>
-<thead><tr><th>Dimension</th><th>Consensus</th><th>Stakeholders' spread</th>
-<th>Justifications</th></tr></thead>
+<thead><tr>$headings</tr></thead>
 <tbody>
 $rows
 </tbody>
@@ -76,43 +81,58 @@ def render_report(
     spread_kind: SpreadKind = "minmax",
     title: str | None = None,
     generated_on: datetime.date | None = None,
+    language: str | None = None,
 ) -> str:
     """One HTML page for ``profile``; ``compare`` profiles are overlaid on the chart only.
 
     The spread comes from ``group`` or, when only ``ratings`` are given, from scoring them with
-    the default agreement rule; the stakeholders' justifications come from ``ratings``.
+    the default agreement rule; the stakeholders' justifications come from ``ratings``. The
+    page is in ``language`` (default: the model's own language), English where there is no
+    translation.
     """
     if group is None and ratings is not None:
         group = score_group(ratings)
-    spec = radar_spec(model, [profile, *compare], spread=group, spread_kind=spread_kind)
+    if language is not None:
+        model = model.localized(language)
+    words = localizer(language or model.language)
+    _ = words.gettext
+    spec = radar_spec(
+        model, [profile, *compare], spread=group, spread_kind=spread_kind, language=words.language
+    )
     svg = render_radar(spec, "svg").decode("utf-8")
     chart = svg[svg.index("<svg") :]  # inline SVG takes no XML declaration or doctype
-    page_title = title or f"{profile.region or 'Region'}: maturity self-assessment"
-    meta = [f"{model.name}, version {model.version}"]
+    page_title = title or _("%(region)s: maturity self-assessment") % {
+        "region": profile.region or _("Region")
+    }
+    meta = [_("%(model)s, version %(version)s") % {"model": model.name, "version": model.version}]
     if profile.label:
-        meta.append(f"round {profile.label}")
+        meta.append(_("round %(label)s") % {"label": profile.label})
     if generated_on is not None:
-        meta.append(f"generated {generated_on.isoformat()}")
+        meta.append(_("generated %(date)s") % {"date": words.format_date(generated_on)})
+    headings = (_("Dimension"), _("Consensus"), _("Stakeholders' spread"), _("Justifications"))
     return _PAGE.substitute(
+        lang=escape(words.language),
         title=escape(page_title),
         meta=escape(" \u00b7 ".join(meta)),
-        summary=_summary(profile, group),
+        summary=_summary(profile, group, words),
         chart=chart,
-        rows="\n".join(_rows(model, profile, group, ratings)),
+        headings="".join(f"<th>{escape(text)}</th>" for text in headings),
+        rows="\n".join(_rows(model, profile, group, ratings, words)),
     )
 
 
-def _summary(profile: Profile, group: GroupScores | None) -> str:
+def _summary(profile: Profile, group: GroupScores | None, words: Localizer) -> str:
+    _ = words.gettext
     items = [
-        f"Overall: {_num(profile.overall)}",
-        f"Dimensions scored: {_percent(profile.completeness)}",
+        _("Overall: %(score)s") % {"score": words.format_number(profile.overall)},
+        _("Dimensions scored: %(share)s") % {"share": words.format_percent(profile.completeness)},
     ]
     if group is not None:
         split = sum(d.agreement == "split" for d in group.dimensions)
         items += [
-            f"Raters: {group.raters}",
-            f"Ratings given: {_percent(group.completeness)}",
-            f"Split dimensions: {split}",
+            _("Raters: %(n)d") % {"n": group.raters},
+            _("Ratings given: %(share)s") % {"share": words.format_percent(group.completeness)},
+            _("Split dimensions: %(n)d") % {"n": split},
         ]
     return "".join(f"<li>{escape(item)}</li>" for item in items)
 
@@ -122,10 +142,10 @@ def _rows(
     profile: Profile,
     group: GroupScores | None,
     ratings: RatingMatrix | None,
+    words: Localizer,
 ) -> list[str]:
     scores = profile.by_key()
     stats = group.by_key() if group is not None else {}
-    band_names = {band.key: band.name for band in model.effective_bands}
     rows = []
     for dim in model.dimensions:
         name = f"{dim.number}. {dim.name}" if dim.number is not None else dim.name
@@ -133,51 +153,80 @@ def _rows(
         rows.append(
             "<tr>"
             f"<td>{escape(name)}</td>"
-            f"<td class='num'>{_consensus(consensus, band_names)}</td>"
-            f"<td class='num'>{_spread(stats.get(dim.key))}</td>"
-            f"<td>{_justifications(dim.key, consensus, ratings)}</td>"
+            f"<td class='num'>{_consensus(consensus, model, words)}</td>"
+            f"<td class='num'>{_spread(stats.get(dim.key), model, words)}</td>"
+            f"<td>{_justifications(dim.key, consensus, ratings, words)}</td>"
             "</tr>"
         )
     return rows
 
 
-def _consensus(score: ConsensusScore | None, band_names: dict[str, str]) -> str:
+def _muted(text: str) -> str:
+    return f"<span class='muted'>{escape(text)}</span>"
+
+
+def _consensus(score: ConsensusScore | None, model: MaturityModel, words: Localizer) -> str:
+    _ = words.gettext
     if score is None or score.score is None:
-        return "<span class='muted'>not scored</span>"
-    parts = [f"<strong>{score.score}</strong> <span class='muted'>({escape(score.source)})</span>"]
+        return _muted(_("not scored"))
+    source = source_word(score.source, words)
+    parts = [f"<strong>{score.score}</strong> {_muted(f'({source})')}"]
     if score.band:
-        parts.append(escape(band_names.get(score.band, score.band)))
+        parts.append(escape(level_name(score.band, model, words)))
     tags = [
         label
         for flag, label in (
-            (score.for_improvement, "for improvement"),
-            (score.for_coaching, "for coaching"),
+            (score.for_improvement, _("for improvement")),
+            (score.for_coaching, _("for coaching")),
         )
         if flag
     ]
-    parts += [f"<span class='tag'>{label}</span>" for label in tags]
+    parts += [f"<span class='tag'>{escape(label)}</span>" for label in tags]
     return "<br>".join(parts)
 
 
-def _spread(stats: DimensionStats | None) -> str:
+def _spread(stats: DimensionStats | None, model: MaturityModel, words: Localizer) -> str:
+    """The panel's spread and its Delphi reading: shares, verdict (with the count that
+    splits) and level, so a reader sees how firm the consensus beside it stands."""
+    _ = words.gettext
     if stats is None:
-        return "<span class='muted'>no ratings</span>"
+        return _muted(_("no ratings"))
     if stats.n == 0:
-        return f"<span class='muted'>no scores ({stats.dont_know} don't know)</span>"
+        return _muted(_("no scores (%(n)d don't know)") % {"n": stats.dont_know})
+    number = words.format_number
+    counted = (_("n = %(n)d (%(dont_know)d don't know)") if stats.dont_know else _("n = %(n)d")) % {
+        "n": stats.n,
+        "dont_know": stats.dont_know,
+    }
     lines = [
-        f"n = {stats.n}" + (f" ({stats.dont_know} don't know)" if stats.dont_know else ""),
-        f"median {_num(stats.median)}",
-        f"range {_num(stats.min)}-{_num(stats.max)}",
-        f"IQR {_num(stats.iqr)}",
+        counted,
+        _("median %(median)s") % {"median": number(stats.median)},
+        _("range %(min)s-%(max)s, IQR %(iqr)s")
+        % {"min": number(stats.min), "max": number(stats.max), "iqr": number(stats.iqr)},
+        _("%(share)s at median") % {"share": _share(stats.share_at_median, words)},
+        _("%(share)s in agreement") % {"share": _share(stats.share_in_agreement, words)},
     ]
-    verdict = f"<span class='{escape(stats.agreement)}'>{escape(stats.agreement)}</span>"
-    return "<br>".join([*(escape(line) for line in lines), verdict])
+    agreement = agreement_word(stats.agreement, words)
+    # Translators: ratings outside the agreement region; this many or more make it split
+    counts = _("(%(outside)d outside, split from %(split_at)d)") % {
+        "outside": stats.outside_band,
+        "split_at": stats.split_at,
+    }
+    verdict = f"<span class='{escape(stats.agreement)}'>{escape(agreement)}</span> {_muted(counts)}"
+    level = stats.level or ""
+    name = level_name(level, model, words)
+    badge = f"<span class='level {escape(level)}'>{escape(name)}</span>"
+    level_line = escape(_("level %(level)s")) % {"level": badge}
+    return "<br>".join([*(escape(line) for line in lines), verdict, level_line])
 
 
-def _justifications(key: str, score: ConsensusScore | None, ratings: RatingMatrix | None) -> str:
+def _justifications(
+    key: str, score: ConsensusScore | None, ratings: RatingMatrix | None, words: Localizer
+) -> str:
     parts = []
     if score is not None and score.justification:
-        parts.append(f"<strong>Consensus:</strong> {escape(score.justification)}")
+        label = escape(words.gettext("Consensus:"))
+        parts.append(f"<strong>{label}</strong> {escape(score.justification)}")
     if ratings is not None:
         notes = [
             f"<li><em>{escape(rater)}</em>: {escape(ratings.justifications[(rater, key)])}</li>"
@@ -186,12 +235,9 @@ def _justifications(key: str, score: ConsensusScore | None, ratings: RatingMatri
         ]
         if notes:
             parts.append(f"<ul class='notes'>{''.join(notes)}</ul>")
-    return "".join(parts) or "<span class='muted'>none given</span>"
+    return "".join(parts) or _muted(words.gettext("none given"))
 
 
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _percent(share: float) -> str:
-    return f"{share:.0%}"
+def _share(share: float | None, words: Localizer) -> str:
+    """One decimal, as the published Delphi study reports its shares."""
+    return "-" if share is None else words.format_percent(share, digits=1)

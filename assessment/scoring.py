@@ -1,12 +1,15 @@
 """Group statistics per dimension, computed column-wise with numpy over the rating matrix.
 
 The spread between stakeholders is information, not noise, so every dimension reports it
-(min, max, standard deviation, inter-quartile range) beside an agreement verdict.
+(min, max, standard deviation, inter-quartile range) beside the Delphi statistics of the
+published SCIROCCO study (Lim & Yap, IJIC ijic.7747): the shares of ratings at the median and
+in the agreement region, an agreed/split verdict and a level that is *uncertain* when split.
 """
 
 from __future__ import annotations
 
 import warnings
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -19,20 +22,74 @@ from assessment.ratings import RatingMatrix
 
 AgreementStatus = Literal["agreed", "split", "no_data"]
 
+UNCERTAIN = "uncertain"
+"""The level of a split dimension, whatever its median."""
+
+_EPS = 1e-9
+
+
+class Rounding(StrEnum):
+    """Which way a median exactly halfway between two scale points goes."""
+
+    DOWN = "down"
+    UP = "up"
+
 
 class AgreementRule(BaseModel):
-    """Delphi-style agreement: a dimension is agreed when fewer than ``split_threshold``
-    ratings fall outside a band ``band_width`` scale points wide centred on the median
-    (a rating is inside when ``|rating - median| <= band_width / 2``).
+    """When a panel agrees on a dimension, and which level a half-point median takes.
 
-    Defaults follow the published rule of the domain brief: fewer than 4 ratings outside a
-    3-point band, i.e. with an integer median the points median-1, median, median+1.
+    The *agreement region* holds the scale points within ``(band_width - 1) / 2`` of the
+    median (never less than 1/2, so the ratings at the median are always inside): with the
+    default 3 that is median-1, median, median+1 for a whole-point median and the two middle
+    points (2 and 3 for 2.5) for a half-point median, as in the published study.
+
+    A dimension is **split** when at least ``split_at(n)`` of its ``n`` ratings fall outside
+    the region. By default that count scales with the panel: a ``split_share`` of the ratings
+    (one third: the published 4 of 12), but never fewer than ``split_minimum`` (2, so a lone
+    outlier never splits a panel). Setting ``split_threshold`` switches to the absolute rule
+    of the study as written: split from that many ratings outside, whatever the panel size.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    band_width: float = Field(default=3.0, gt=0)
-    split_threshold: int = Field(default=4, ge=1)
+    band_width: float = Field(
+        default=3.0,
+        gt=0,
+        description="scale points in the agreement region around a whole-point median",
+    )
+    split_share: float = Field(
+        default=1 / 3,
+        gt=0,
+        le=1,
+        description="split when at least this share of the given ratings is outside the region",
+    )
+    split_minimum: int = Field(
+        default=2, ge=1, description="but never for fewer ratings outside than this"
+    )
+    split_threshold: int | None = Field(
+        default=None,
+        ge=1,
+        description="absolute rule: split from this many ratings outside, whatever the panel "
+        "size (replaces split_share and split_minimum when set)",
+    )
+    half_median_level: Rounding = Field(
+        default=Rounding.UP,
+        description="a half-point median takes the level of the point above (up, as "
+        "published: 2.5 is progressing) or below (down)",
+    )
+
+    @property
+    def radius(self) -> float:
+        """Largest distance from the median of a rating inside the agreement region."""
+        return max((self.band_width - 1) / 2, 0.5)
+
+    def split_at(self, n: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Ratings outside the region that make a dimension of ``n`` ratings split."""
+        counts = np.asarray(n, dtype=np.float64)
+        if self.split_threshold is not None:
+            return np.full_like(counts, float(self.split_threshold))
+        share = np.ceil(counts * self.split_share - _EPS)
+        return np.maximum(share, float(self.split_minimum))
 
 
 DEFAULT_RULE = AgreementRule()
@@ -50,9 +107,21 @@ class DimensionStats(BaseModel):
     max: float | None
     std: float | None = Field(description="sample standard deviation (n-1); null below 2")
     iqr: float | None = Field(description="75th minus 25th percentile (linear interpolation)")
-    outside_band: int = Field(description="ratings outside the agreement band")
+    share_at_median: float | None = Field(
+        description="share of the given ratings at the median (for a half-point median the "
+        "two middle points count by half); null without ratings"
+    )
+    share_in_agreement: float | None = Field(
+        description="share of the given ratings inside the agreement region; null without ratings"
+    )
+    outside_band: int = Field(description="ratings outside the agreement region")
+    split_at: int = Field(description="ratings outside the region that make this dimension split")
     agreement: AgreementStatus
-    band: str | None = Field(description="maturity band of the median")
+    band: str | None = Field(description="maturity band the median reaches")
+    level: str | None = Field(
+        description="Delphi level: 'uncertain' when split, else the band of the median (a "
+        "half-point median goes the rule's half_median_level way); null without ratings"
+    )
 
 
 class GroupScores(BaseModel):
@@ -84,14 +153,40 @@ def band_of(model: MaturityModel, values: npt.ArrayLike) -> list[str | None]:
     ]
 
 
+def round_to_point(values: npt.ArrayLike, rounding: Rounding) -> npt.NDArray[np.float64]:
+    """Round medians to whole scale points, a value exactly halfway going ``rounding``'s way."""
+    array = np.asarray(values, dtype=np.float64)
+    halfway = np.abs(array - np.floor(array) - 0.5) < _EPS
+    half = np.floor(array) if rounding is Rounding.DOWN else np.ceil(array)
+    return np.where(halfway, half, np.floor(array + 0.5))
+
+
+def level_of(
+    model: MaturityModel,
+    medians: npt.ArrayLike,
+    split: npt.ArrayLike,
+    half_median: Rounding = Rounding.UP,
+) -> list[str | None]:
+    """Delphi level per dimension: ``uncertain`` where split, else the band of the median
+    rounded to a scale point (halves ``half_median``'s way); None where there is no median."""
+    points = round_to_point(medians, half_median)
+    flags = np.atleast_1d(np.asarray(split, dtype=bool))
+    return [
+        None if band is None else UNCERTAIN if is_split else band
+        for band, is_split in zip(band_of(model, points), flags, strict=True)
+    ]
+
+
 def score_group(matrix: RatingMatrix, rule: AgreementRule = DEFAULT_RULE) -> GroupScores:
-    """Per-dimension statistics and agreement for one group of raters."""
+    """Per-dimension statistics, agreement and level for one group of raters."""
     if not isinstance(rule, AgreementRule):
         raise ParameterError("rule must be an AgreementRule", ("rule",))
     values = matrix.values
     stats = column_stats(values, rule)
     model = matrix.model
     bands = band_of(model, stats["median"])
+    split = stats["split"] == 1
+    levels = level_of(model, stats["median"], split, rule.half_median_level)
     dims = []
     for c, key in enumerate(model.keys):
         n = int(stats["n"][c])
@@ -106,9 +201,13 @@ def score_group(matrix: RatingMatrix, rule: AgreementRule = DEFAULT_RULE) -> Gro
                 max=_opt(stats["max"][c]),
                 std=_opt(stats["std"][c]),
                 iqr=_opt(stats["iqr"][c]),
+                share_at_median=_opt(stats["share_at_median"][c]),
+                share_in_agreement=_opt(stats["share_in_agreement"][c]),
                 outside_band=int(stats["outside"][c]),
-                agreement=_status(n, int(stats["outside"][c]), rule),
+                split_at=int(stats["split_at"][c]),
+                agreement="no_data" if n == 0 else "split" if split[c] else "agreed",
                 band=bands[c],
+                level=levels[c],
             )
         )
     cells = values.size
@@ -127,7 +226,8 @@ def column_stats(
     """Vectorised statistics over axis 0 of ``(..., raters, dimensions)`` arrays with NaNs.
 
     Works on a batch of groups at once (a leading axis of groups), which is what the
-    benchmarks and bulk re-scoring use; all-NaN columns give NaN, never a warning.
+    benchmarks and bulk re-scoring use; all-NaN columns give NaN, never a warning. ``split``
+    is 1 for a split dimension and 0 otherwise (also without ratings: check ``n``).
     """
     present = ~np.isnan(values)
     n = present.sum(axis=-2).astype(np.float64)
@@ -138,8 +238,19 @@ def column_stats(
         std = np.where(n >= 2, np.nanstd(values, axis=-2, ddof=1), np.nan)
         low = np.nanmin(values, axis=-2)
         high = np.nanmax(values, axis=-2)
+    # NaN distances (don't know) compare False, so they count nowhere.
     distance = np.abs(values - np.expand_dims(median, -2))
-    outside = np.sum(present & (distance > rule.band_width / 2), axis=-2).astype(np.float64)
+    inside = np.sum(distance <= rule.radius + _EPS, axis=-2).astype(np.float64)
+    # A rating at a whole-point median counts 1; at a half-point median each of the two
+    # middle points counts 1/2 (the published study's share at a median of 2.5).
+    halfway = np.expand_dims(np.abs(median - np.floor(median) - 0.5) < _EPS, -2)
+    weight = np.where(halfway, 0.5 * (np.abs(distance - 0.5) < _EPS), 1.0 * (distance < _EPS))
+    at_median = weight.sum(axis=-2)
+    outside = n - inside
+    split_at = rule.split_at(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_at_median = np.where(n > 0, at_median / n, np.nan)
+        share_in_agreement = np.where(n > 0, inside / n, np.nan)
     return {
         "n": n,
         "mean": mean,
@@ -148,7 +259,11 @@ def column_stats(
         "max": high,
         "std": std,
         "iqr": q75 - q25,
+        "share_at_median": share_at_median,
+        "share_in_agreement": share_in_agreement,
         "outside": outside,
+        "split_at": split_at,
+        "split": ((n > 0) & (outside >= split_at)).astype(np.float64),
     }
 
 
@@ -172,12 +287,6 @@ def _quantiles(
         b = np.take_along_axis(ordered, upper, axis=-2).squeeze(-2)
         out.append(np.where(n > 0, a + (b - a) * fraction, np.nan))
     return out
-
-
-def _status(n: int, outside: int, rule: AgreementRule) -> AgreementStatus:
-    if n == 0:
-        return "no_data"
-    return "agreed" if outside < rule.split_threshold else "split"
 
 
 def _opt(value: float) -> float | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assessment import MaturityModel, parse_model
+from assessment import MaturityModel, ModelError, parse_model
 
 
 def make_model_data(
@@ -32,3 +32,11 @@ def make_model_data(
 @pytest.fixture
 def small_model() -> MaturityModel:
     return parse_model(make_model_data())
+
+
+def assert_model_error(data: dict[str, Any], field: str, message: str) -> None:
+    """Loading ``data`` fails with a ModelError located at ``field`` that says ``message``."""
+    with pytest.raises(ModelError) as caught:
+        parse_model(data)
+    assert caught.value.field == field
+    assert message in caught.value.message

@@ -9,9 +9,8 @@ from assessment import (
     default_model,
     find_model,
     load_model,
-    parse_model,
 )
-from tests.conftest import make_model_data
+from tests.conftest import assert_model_error, make_model_data
 
 SCIROCCO_KEYS = (
     "readiness_to_change",
@@ -96,10 +95,7 @@ def test_any_model_shape_loads_not_just_twelve_dimensions_on_zero_to_five(
 def test_invalid_models_name_the_place_at_fault(mutate, field, message) -> None:  # type: ignore[no-untyped-def]
     data = make_model_data()
     mutate(data)
-    with pytest.raises(ModelError) as caught:
-        parse_model(data)
-    assert caught.value.field == field
-    assert message in caught.value.message
+    assert_model_error(data, field, message)
 
 
 def test_unreadable_or_non_yaml_model_files_give_clear_errors(tmp_path: Path) -> None:

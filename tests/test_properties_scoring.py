@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from assessment import (
     AgreementRule,
     MaturityModel,
     RatingMatrix,
+    Rounding,
     build_profile,
     column_stats,
     compare_profiles,
@@ -68,7 +71,10 @@ def test_median_and_iqr_equal_the_textbook_definitions(matrix: RatingMatrix) -> 
 rules = st.builds(
     AgreementRule,
     band_width=st.floats(0.5, 10, allow_nan=False),
-    split_threshold=st.integers(1, 10),
+    split_share=st.floats(0.05, 1, allow_nan=False),
+    split_minimum=st.integers(1, 6),
+    split_threshold=st.one_of(st.none(), st.integers(1, 10)),
+    half_median_level=st.sampled_from(Rounding),
 )
 
 
@@ -77,10 +83,13 @@ rules = st.builds(
 def test_statistics_are_ordered_and_counted(matrix: RatingMatrix, rule: AgreementRule) -> None:
     group = score_group(matrix, rule)
     lo, hi = matrix.model.scale.min, matrix.model.scale.max
+    band_keys = {band.key for band in matrix.model.effective_bands}
     for stats in group.dimensions:
         assert stats.n + stats.dont_know == len(matrix.raters)
         if stats.n == 0:
             assert stats.agreement == "no_data" and stats.median is None
+            assert stats.level is None and stats.share_at_median is None
+            assert stats.share_in_agreement is None
             continue
         assert stats.min is not None and stats.max is not None
         assert stats.median is not None and stats.mean is not None
@@ -89,10 +98,61 @@ def test_statistics_are_ordered_and_counted(matrix: RatingMatrix, rule: Agreemen
         assert stats.iqr is not None and 0 <= stats.iqr <= stats.max - stats.min
         assert (stats.std is None) == (stats.n < 2)
         assert 0 <= stats.outside_band <= stats.n
-        if stats.n < rule.split_threshold:
-            assert stats.agreement == "agreed"
+        assert stats.share_at_median is not None and stats.share_in_agreement is not None
+        assert 0 <= stats.share_at_median <= stats.share_in_agreement <= 1
+        assert stats.share_in_agreement * stats.n == pytest.approx(stats.n - stats.outside_band)
+        assert stats.agreement == ("split" if stats.outside_band >= stats.split_at else "agreed")
+        assert (stats.level == "uncertain") == (stats.agreement == "split")
+        assert stats.level == "uncertain" or stats.level in band_keys
         assert stats.band is not None
     assert 0 <= group.completeness <= 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(groups())
+def test_default_shares_and_region_follow_their_definitions(matrix: RatingMatrix) -> None:
+    """Counted by hand: the region is the points within 1 of the median; at a half-point
+    median the two middle points count by half toward the share at the median."""
+    group = score_group(matrix)
+    for column, stats in enumerate(group.dimensions):
+        scores = [v for v in matrix.values[:, column] if not np.isnan(v)]
+        if not scores:
+            continue
+        median = statistics.median(scores)
+        if median % 1 == 0.5:
+            at = (scores.count(median - 0.5) + scores.count(median + 0.5)) / 2
+        else:
+            at = scores.count(median)
+        inside = sum(abs(v - median) <= 1 for v in scores)
+        assert stats.share_at_median == pytest.approx(at / len(scores))
+        assert stats.share_in_agreement == pytest.approx(inside / len(scores))
+        threshold = max(2, math.ceil(len(scores) / 3 - 1e-9))
+        assert stats.split_at == threshold
+        if len(scores) - inside <= 1:
+            assert stats.agreement == "agreed"  # one outlier never splits a panel
+
+
+@settings(max_examples=60, deadline=None)
+@given(groups(), rules, st.floats(0, 4, allow_nan=False), st.floats(0, 0.5, allow_nan=False))
+def test_looser_rules_never_split_more(
+    matrix: RatingMatrix, rule: AgreementRule, wider: float, larger: float
+) -> None:
+    """A wider region or a larger share (or count) needed to split never turns an agreed
+    dimension into a split one."""
+    loose = rule.model_copy(
+        update={
+            "band_width": rule.band_width + wider,
+            "split_share": min(1.0, rule.split_share + larger),
+            "split_threshold": None if rule.split_threshold is None else rule.split_threshold + 1,
+        }
+    )
+    for strict, lenient in zip(
+        score_group(matrix, rule).dimensions, score_group(matrix, loose).dimensions, strict=True
+    ):
+        assert (lenient.share_in_agreement or 0) >= (strict.share_in_agreement or 0)
+        assert lenient.share_at_median == strict.share_at_median
+        if strict.agreement == "agreed":
+            assert lenient.agreement == "agreed"
 
 
 @settings(max_examples=60, deadline=None)
@@ -148,13 +208,30 @@ def test_comparison_is_antisymmetric(a: RatingMatrix, b: RatingMatrix) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(groups(), min_size=1, max_size=1), st.integers(1, 6))
+@given(st.lists(groups(), min_size=1, max_size=1), st.integers(1, 6), rules)
 def test_batch_statistics_equal_one_group_at_a_time(
-    single: list[RatingMatrix], copies: int
+    single: list[RatingMatrix], copies: int, rule: AgreementRule
 ) -> None:
     matrix = single[0]
     batch = np.stack([matrix.values] * copies)
-    stats = column_stats(batch)
-    medians = score_group(matrix).medians()
+    stats = column_stats(batch, rule)
+    group = score_group(matrix, rule)
+
+    def column(name: str) -> npt.NDArray[np.float64]:
+        values = (getattr(stats, name) for stats in group.dimensions)
+        return np.array([np.nan if v is None else float(v) for v in values])
+
+    single_values = {
+        "n": column("n"),
+        "median": column("median"),
+        "mean": column("mean"),
+        "iqr": column("iqr"),
+        "share_at_median": column("share_at_median"),
+        "share_in_agreement": column("share_in_agreement"),
+        "outside": column("outside_band"),
+        "split_at": column("split_at"),
+        "split": np.array([d.agreement == "split" for d in group.dimensions], dtype=float),
+    }
     for g in range(copies):
-        assert np.allclose(stats["median"][g], medians, equal_nan=True)
+        for name, expected in single_values.items():
+            assert np.allclose(stats[name][g], expected, equal_nan=True), name

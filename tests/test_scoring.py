@@ -34,13 +34,15 @@ def test_statistics_per_dimension_are_hand_checked(small_model: MaturityModel) -
     assert (alpha.min, alpha.max) == (1, 5)
     assert alpha.std == pytest.approx(math.sqrt(9.2 / 4))
     assert alpha.iqr == 1
-    assert alpha.outside_band == 1  # only the 5 lies more than 1.5 from the median 2
-    assert alpha.agreement == "agreed"
-    assert alpha.band == "initial"
+    assert alpha.outside_band == 1  # only the 5 lies more than 1 from the median 2
+    assert (alpha.share_at_median, alpha.share_in_agreement) == (0.4, 0.8)
+    assert (alpha.split_at, alpha.agreement) == (2, "agreed")  # one outlier never splits
+    assert (alpha.band, alpha.level) == ("initial", "initial")
     assert beta.median == 5 and beta.band == "optimising"
-    assert beta.outside_band == 2
+    assert (beta.outside_band, beta.agreement, beta.level) == (2, "split", "uncertain")
     assert (gamma.n, gamma.dont_know, gamma.median, gamma.agreement) == (0, 5, None, "no_data")
-    assert gamma.band is None
+    assert gamma.band is None and gamma.level is None
+    assert gamma.share_at_median is None and gamma.share_in_agreement is None
 
 
 def test_dont_know_is_missing_not_zero(small_model: MaturityModel) -> None:
@@ -56,26 +58,28 @@ def test_dont_know_is_missing_not_zero(small_model: MaturityModel) -> None:
     assert group.completeness == pytest.approx(1 / 9)
 
 
-def test_published_agreement_rule_fewer_than_four_outside_the_band(
-    small_model: MaturityModel,
-) -> None:
+def test_absolute_rule_fewer_than_four_outside_the_band(small_model: MaturityModel) -> None:
+    """The study's rule as written (a fixed count) stays available as ``split_threshold``."""
+    published = AgreementRule(split_threshold=4)
     three_out = [[3, 0, 0]] * 5 + [[0, 0, 0]] * 3
     four_out = [[3, 0, 0]] * 5 + [[0, 0, 0]] * 4
-    assert (
-        score_group(RatingMatrix.from_array(small_model, three_out)).dimensions[0].agreement
-        == "agreed"
-    )
-    split = score_group(RatingMatrix.from_array(small_model, four_out)).dimensions[0]
+    agreed = score_group(RatingMatrix.from_array(small_model, three_out), published).dimensions[0]
+    assert (agreed.outside_band, agreed.split_at, agreed.agreement) == (3, 4, "agreed")
+    split = score_group(RatingMatrix.from_array(small_model, four_out), published).dimensions[0]
     assert (split.median, split.outside_band, split.agreement) == (3, 4, "split")
     lenient = AgreementRule(split_threshold=5)
     assert (
         score_group(RatingMatrix.from_array(small_model, four_out), lenient).dimensions[0].agreement
         == "agreed"
     )
-    wide = AgreementRule(band_width=7)
+    wide = AgreementRule(band_width=7, split_threshold=4)
     assert (
         score_group(RatingMatrix.from_array(small_model, four_out), wide).dimensions[0].outside_band
         == 0
+    )
+    # The default rule scales with the panel: 3 of 8 outside is already a third.
+    assert score_group(RatingMatrix.from_array(small_model, three_out)).dimensions[0].agreement == (
+        "split"
     )
 
 
@@ -84,6 +88,14 @@ def test_agreement_rule_rejects_nonsense_parameters() -> None:
         AgreementRule(band_width=0)
     with pytest.raises(ValueError, match="split_threshold"):
         AgreementRule(split_threshold=0)
+    with pytest.raises(ValueError, match="split_share"):
+        AgreementRule(split_share=0)
+    with pytest.raises(ValueError, match="split_share"):
+        AgreementRule(split_share=1.5)
+    with pytest.raises(ValueError, match="split_minimum"):
+        AgreementRule(split_minimum=0)
+    with pytest.raises(ValueError, match="half_median_level"):
+        AgreementRule.model_validate({"half_median_level": "sideways"})
 
 
 def test_bands_follow_the_model() -> None:
@@ -173,7 +185,7 @@ def test_array_input_is_checked_against_the_scale(small_model: MaturityModel) ->
 
 
 def test_long_form_round_trip_keeps_justifications(small_model: MaturityModel) -> None:
-    records = [
+    records: list[dict[str, object]] = [
         {"rater": "ana", "dimension": "beta", "score": 3, "justification": "pilot running"},
         {"rater": "ben", "dimension": "alpha", "score": "dk"},
     ]

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from app.auth import Principal, current_principal, ensure_can_read, optional_principal
 from app.db import get_session
+from app.language import Language, language_headers
 from app.problems import ApiProblem, problem_responses
 from app.schemas import ID_MAX, Id
 from app.store import (
@@ -158,6 +159,7 @@ class ChartInputs:
     main: RegionView
     overlays: tuple[Profile, ...]
     spread: SpreadParam
+    language: str  # of the axis labels, legend and report
 
     @property
     def public(self) -> bool:
@@ -187,6 +189,8 @@ def chart_inputs(
     ),
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
+    *,
+    language: Language,
 ) -> ChartInputs:
     main = region_view(session, region_id, round_id, principal)
     round_ids = _ids(rounds, "query.rounds")
@@ -212,7 +216,7 @@ def chart_inputs(
         spread = SpreadParam.MINMAX if main.ratings is not None else SpreadParam.NONE
     elif spread is not SpreadParam.NONE and main.ratings is None:
         ensure_can_read(current_principal(principal), region_id)
-    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread)
+    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread, language=language)
 
 
 def build_spec(inputs: ChartInputs) -> RadarSpec:
@@ -220,7 +224,8 @@ def build_spec(inputs: ChartInputs) -> RadarSpec:
     group = main.group if inputs.spread is not SpreadParam.NONE else None
     kind: SpreadKind = "iqr" if inputs.spread is SpreadParam.IQR else "minmax"
     try:
-        return radar_spec(main.model, [main.profile, *inputs.overlays], group, kind)
+        profiles = [main.profile, *inputs.overlays]
+        return radar_spec(main.model, profiles, group, kind, language=inputs.language)
     except RatingError as exc:  # an overlay scored with another model
         raise ApiProblem(422, exc.message, field="query.compare") from None
 
@@ -235,18 +240,20 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
-def cache_headers(public: bool) -> dict[str, str]:
-    """Revalidate every time (a new round may be published); never share private charts."""
-    return {
-        "Cache-Control": f"{'public' if public else 'private'}, no-cache",
-        "Vary": "X-API-Key, Accept",
-    }
+def cache_headers(public: bool, language: str | None = None) -> dict[str, str]:
+    """Revalidate every time (a new round may be published); never share private charts.
+    With a ``language``, the answer names it and varies with ``Accept-Language`` too."""
+    vary = ("X-API-Key", "Accept")
+    headers = {"Cache-Control": f"{'public' if public else 'private'}, no-cache"}
+    if language is None:
+        return {**headers, "Vary": ", ".join(vary)}
+    return {**headers, **language_headers(language, vary)}
 
 
 def chart_response(request: Request, inputs: ChartInputs, fmt: RadarFormat) -> Response:
     spec = build_spec(inputs)
     etag = f'"{chart_etag(spec, fmt.value)}"'
-    headers = {"ETag": etag, **cache_headers(inputs.public)}
+    headers = {"ETag": etag, **cache_headers(inputs.public, inputs.language)}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if fmt is RadarFormat.JSON:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.auth import Principal, current_principal, optional_principal
 from app.db import get_session
+from app.language import Language
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import ChartInputs, SpreadParam, cache_headers, chart_inputs, region_view
 from app.routers.rounds import readable_round
@@ -49,13 +50,15 @@ _FILE_CONTENT = {
 }
 
 
-def _download(text: str, fmt: ExportFormat, filename: str, public: bool) -> Response:
+def _download(
+    text: str, fmt: ExportFormat, filename: str, public: bool, language: str | None = None
+) -> Response:
     return Response(
         text.encode("utf-8"),
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"',
-            **cache_headers(public),
+            **cache_headers(public, language),
         },
     )
 
@@ -94,14 +97,17 @@ def export_profile(
     round_id: Id | None = Query(None, description="default: the latest published round"),
     principal: Principal | None = Depends(optional_principal),
     session: Session = Depends(get_session),
+    *,
+    language: Language,  # after the key: an unknown key is 401 whatever ?lang= says
 ) -> Response:
-    """Stamped with the model id and version (the first two CSV columns)."""
+    """Stamped with the model id and version (the first two CSV columns); the CSV's
+    dimension names are in the asked language."""
     view = region_view(session, region_id, round_id, principal, with_ratings=False)
-    if fmt is ExportFormat.CSV:
-        text = profile_to_csv(view.profile, view.model)
-    else:
-        text = profile_to_json(view.profile)
-    return _download(text, fmt, f"region-{region_id}-round-{view.round.id}-profile", view.public)
+    name = f"region-{region_id}-round-{view.round.id}-profile"
+    if fmt is ExportFormat.JSON:
+        return _download(profile_to_json(view.profile), fmt, name, view.public)
+    text = profile_to_csv(view.profile, view.model.localized(language))
+    return _download(text, fmt, name, view.public, language)
 
 
 @router.get(
@@ -116,7 +122,7 @@ def export_report(inputs: ChartInputs = Depends(chart_inputs)) -> Response:
     read the region's ratings, whatever ``spread`` says, since they are half of the report."""
     main = inputs.main
     html = render_report(
-        main.model,
+        main.model.localized(inputs.language),
         main.profile,
         ratings=main.ratings,
         group=main.group,
@@ -125,5 +131,7 @@ def export_report(inputs: ChartInputs = Depends(chart_inputs)) -> Response:
         generated_on=datetime.datetime.now(datetime.UTC).date(),
     )
     return Response(
-        html, media_type="text/html; charset=utf-8", headers=cache_headers(inputs.public)
+        html,
+        media_type="text/html; charset=utf-8",
+        headers=cache_headers(inputs.public, inputs.language),
     )

@@ -1,6 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from assessment import AgreementRule
 from tests.api.conftest import World
 from tests.api.flows import API, KEYS, decide_all, move, new_round, ok, problem, rate
 
@@ -230,7 +231,7 @@ def test_round_scores_are_the_library_statistics(client: TestClient, world: Worl
         rate(client, world.north_member, round_id, person, [score] * 12)
     body = ok(client.get(url, headers=world.coordinator))
     assert body["model"] == {"id": "scirocco", "version": "2019-22"}
-    assert body["raters"] == 4 and body["rule"] == {"band_width": 3.0, "split_threshold": 4}
+    assert body["raters"] == 4 and body["rule"] == AgreementRule().model_dump(mode="json")
     first = body["dimensions"][0]
     assert (first["n"], first["dont_know"], first["median"], first["min"], first["max"]) == (
         3,
@@ -245,7 +246,7 @@ def test_round_scores_are_the_library_statistics(client: TestClient, world: Worl
         client.get(url, params={"band_width": 1, "split_threshold": 1}, headers=world.north_rater)
     )
     assert strict["dimensions"][0]["agreement"] == "split"
-    assert strict["rule"] == {"band_width": 1.0, "split_threshold": 1}
+    assert strict["rule"] == AgreementRule(band_width=1, split_threshold=1).model_dump(mode="json")
 
 
 @pytest.mark.parametrize(
