@@ -29,6 +29,7 @@ from assessment.twinning import (
     ConditionParams,
     Outcomes,
     Participant,
+    Rationale,
     TwinningStatus,
     TwinningType,
     build_twinning_report,
@@ -91,6 +92,13 @@ def test_the_rationale_names_both_scores_their_reasons_and_the_matching_rule() -
     assert focus.match.pair.explanation.startswith("#1: Norrbotten (1) learns Innovation")
     assert "a gap of 3" in rationale.summary
     assert rationale.receiving_overall == NORRBOTTEN.overall
+
+
+def test_a_rationale_stored_before_delphi_levels_still_reads() -> None:
+    stored = twinning_rationale(MODEL, NORRBOTTEN, SCOTLAND, [INNOVATION]).model_dump(mode="json")
+    for side in ("receiving", "transferring"):
+        del stored["focus"][0][side]["level"], stored["focus"][0][side]["level_name"]
+    assert Rationale.model_validate(stored).focus[0].receiving.level is None
 
 
 def test_local_conditions_find_what_is_in_place_and_what_to_build_first() -> None:

@@ -19,7 +19,7 @@ from assessment.errors import RatingError
 from assessment.matching import MatchingParams, PairProposal, candidate_pairs
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import ConsensusScore, Profile
-from assessment.scoring import AgreementStatus
+from assessment.scoring import UNCERTAIN, AgreementStatus
 
 #: The rule applied to a pair that did not come from a matching run: flags and the minimum
 #: transferring level are ignored (the coordinator chose the pair), the gap and the context
@@ -46,6 +46,12 @@ class SideScore(_Frozen):
     agreement: AgreementStatus | None = Field(
         description="the stakeholders' agreement on this dimension, when known"
     )
+    level: str | None = Field(
+        default=None,
+        description="the stakeholders' Delphi level (a band key, or uncertain when split), "
+        "when known",
+    )
+    level_name: str | None = Field(default=None, description="the Delphi level as a word")
     flagged: bool = Field(
         description="for improvement (receiving side) or for coaching (transferring side)"
     )
@@ -93,6 +99,7 @@ def side_score(model: MaturityModel, profile: Profile, key: str, *, receiving: b
     band_names = {band.key: band.name for band in model.effective_bands}
     value = None if score is None else score.score
     band = None if score is None else score.band
+    level = None if score is None else score.level
     flagged = score is not None and (score.for_improvement if receiving else score.for_coaching)
     return SideScore(
         region=profile.region,
@@ -103,6 +110,12 @@ def side_score(model: MaturityModel, profile: Profile, key: str, *, receiving: b
         descriptor=None if value is None else model.dimension(key).levels[value],
         justification="" if score is None else score.justification,
         agreement=None if score is None else score.agreement,
+        level=level,
+        level_name=None
+        if level is None
+        else "Uncertain"
+        if level == UNCERTAIN
+        else band_names.get(level, level),
         flagged=flagged,
     )
 

@@ -114,6 +114,8 @@ def test_a_twinning_starts_from_an_approved_pair_only(client: TestClient, world:
     focus = twinning["rationale"]["focus"][0]
     assert (focus["receiving"]["score"], focus["transferring"]["score"], focus["gap"]) == (1, 4, 3)
     assert focus["receiving"]["band"] == "initial" and focus["transferring"]["flagged"]
+    assert (focus["receiving"]["agreement"], focus["receiving"]["level"]) == ("agreed", "initial")
+    assert focus["transferring"]["level_name"] == "Progressing"
     assert focus["receiving"]["justification"] == "agreed on 1"
     assert focus["receiving"]["descriptor"]  # the model's words for level 1
     match = focus["match"]
