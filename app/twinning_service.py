@@ -153,14 +153,20 @@ def baseline_round(
         raise ApiProblem(422, f"round {round_id} is not a round of region {region_id}", field=field)
     if round_.status != RoundStatus.PUBLISHED.value:
         raise ApiProblem(409, f"round {round_id} is {round_.status}, not published", field=field)
-    if (round_.model_id, round_.model_version) != (model.id, model.version):
+    _ensure_on_model(f"round {round_id}", round_.model_id, round_.model_version, model, field)
+    return round_
+
+
+def _ensure_on_model(
+    what: str, model_id: str, version: str, model: MaturityModel, field: str
+) -> None:
+    """422 at ``field`` unless ``what`` (a round, a practice) is on the twinning's model."""
+    if (model_id, version) != (model.id, model.version):
         raise ApiProblem(
             422,
-            f"round {round_id} was assessed on {round_.model_id} {round_.model_version}, the "
-            f"twinning on {model.id} {model.version}",
+            f"{what} is on {model_id} {version}, the twinning on {model.id} {model.version}",
             field=field,
         )
-    return round_
 
 
 def pair_evidence(session: Session, pair: MatchingPairRow) -> MatchEvidence:
@@ -193,13 +199,7 @@ def practice_row(
     session: Session, practice_id: int, model: MaturityModel, field: str
 ) -> GoodPracticeRow:
     row = get_or_404(session, GoodPracticeRow, practice_id, field)
-    if (row.model_id, row.model_version) != (model.id, model.version):
-        raise ApiProblem(
-            422,
-            f"practice {practice_id} is rated on {row.model_id} {row.model_version}, the "
-            f"twinning runs on {model.id} {model.version}",
-            field=field,
-        )
+    _ensure_on_model(f"practice {practice_id}", row.model_id, row.model_version, model, field)
     return row
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 
 class AssessmentError(ValueError):
@@ -40,3 +43,16 @@ class RatingError(AssessmentError):
 
 class ParameterError(AssessmentError):
     """A tuning parameter (agreement rule, matching weights...) is out of range."""
+
+
+class ParameterModel(BaseModel):
+    """Parameters whose invalid values raise :class:`ParameterError` located at the field
+    (``("min_gap",)``), like every other library error, instead of pydantic's error."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ParameterError(message, tuple(first["loc"])) from None

@@ -547,6 +547,16 @@ def get_conditions(
     return _conditions_out(session, twinning, params)
 
 
+def _note(session: Session, twinning: Twinning, dimension: str) -> ConditionNote | None:
+    """The teams' note on ``dimension`` (a dimension of the twinning's model, else 422)."""
+    check_dimension(twinning_model(twinning), dimension, "path.dimension")
+    return session.exec(
+        select(ConditionNote).where(
+            ConditionNote.twinning_id == twinning.id, ConditionNote.dimension == dimension
+        )
+    ).first()
+
+
 @router.put(
     "/twinnings/{twinning_id}/conditions/{dimension}",
     response_model=ConditionsOut,
@@ -560,12 +570,9 @@ def put_condition_note(
     session: Session = Depends(get_session),
 ) -> ConditionsOut:
     twinning = twinning_for(session, twinning_id, principal, write=True)
-    check_dimension(twinning_model(twinning), dimension, "path.dimension")
-    row = session.exec(
-        select(ConditionNote).where(
-            ConditionNote.twinning_id == twinning_id, ConditionNote.dimension == dimension
-        )
-    ).first() or ConditionNote(twinning_id=twinning_id, dimension=dimension, note="")
+    row = _note(session, twinning, dimension) or ConditionNote(
+        twinning_id=twinning_id, dimension=dimension, note=""
+    )
     row.note = body.note
     save(session, row)
     return _conditions_out(session, twinning)
@@ -583,12 +590,7 @@ def delete_condition_note(
     session: Session = Depends(get_session),
 ) -> ConditionsOut:
     twinning = twinning_for(session, twinning_id, principal, write=True)
-    check_dimension(twinning_model(twinning), dimension, "path.dimension")
-    row = session.exec(
-        select(ConditionNote).where(
-            ConditionNote.twinning_id == twinning_id, ConditionNote.dimension == dimension
-        )
-    ).first()
+    row = _note(session, twinning, dimension)
     if row is None:
         raise ApiProblem(404, f"no note on {dimension!r}", field="path.dimension")
     session.delete(row)

@@ -28,11 +28,11 @@ missing receiving score counts as the scale minimum against a requirement, as in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.errors import ParameterError
+from assessment.errors import ParameterModel
 from assessment.model import MaturityModel, ModelRef
 from assessment.practices import GoodPractice, parse_practice
 from assessment.profile import Profile
@@ -41,7 +41,7 @@ from assessment.twinning.rationale import SideScore, check_pair_profiles, side_s
 ConditionStatus = Literal["in_place", "to_build", "minor_gap", "unknown"]
 
 
-class ConditionParams(BaseModel):
+class ConditionParams(ParameterModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     behind_threshold: int = Field(
@@ -56,14 +56,6 @@ class ConditionParams(BaseModel):
         description="weight of a point short of the practice's requirement against a point "
         "behind the transferring region",
     )
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise ParameterError(message, tuple(first["loc"])) from None
 
 
 class Condition(BaseModel):
