@@ -675,5 +675,10 @@ def get_report_html(
     return Response(
         render_twinning_report(report),
         media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "private, no-cache", "Vary": "X-API-Key"},
+        # The report is written in English (its template is not in the catalogues yet).
+        headers={
+            "Cache-Control": "private, no-cache",
+            "Vary": "X-API-Key",
+            "Content-Language": "en",
+        },
     )
