@@ -1,5 +1,17 @@
-# Slim, non-root image of the twinning API. Migrations run on start (scripts/serve.sh);
-# the database comes from TWINNING_DATABASE_URL.
+# Slim, non-root image of the twinning API, installed from a wheel (not from the source tree):
+# what runs is exactly what `pip install twinning-*.whl` gives, model files included.
+# Migrations run on start (scripts/serve.sh); settings come from TWINNING_* variables.
+
+# --- build: the wheel of this tree (data/ goes in as the package assessment.data) ---------
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY assessment ./assessment
+COPY app ./app
+COPY data ./data
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
+# --- runtime ----------------------------------------------------------------------------
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,22 +27,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --system --create-home --uid 10001 twinning
 
-# Dependencies first so that code changes reuse the cached layer.
-COPY pyproject.toml README.md ./
-RUN mkdir -p assessment app \
-    && touch assessment/__init__.py app/__init__.py \
-    && pip install . \
-    && pip uninstall -y twinning
+# Dependencies first, from pyproject alone, so that code changes reuse the cached layer.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt pyproject.toml
 
-COPY assessment ./assessment
-COPY app ./app
+# The package itself, non-editable; the source tree is not copied, so nothing shadows it.
+COPY --from=build /wheels /wheels
+RUN pip install --no-deps /wheels/*.whl && rm -rf /wheels
+
+# Migrations and the start script are deployment files, not part of the package.
 COPY alembic ./alembic
 COPY alembic.ini ./
-COPY data ./data
 COPY scripts/serve.sh ./scripts/serve.sh
-RUN pip install --no-deps -e . \
-    && mkdir -p /app/var \
-    && chown twinning /app/var
+RUN mkdir -p /app/var && chown twinning /app/var
 
 USER twinning
 EXPOSE 8000

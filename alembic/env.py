@@ -1,8 +1,8 @@
 """Alembic environment: the same URL and engine settings as the service.
 
-The URL comes from ``TWINNING_DATABASE_URL`` unless a caller (the tests) sets
-``sqlalchemy.url`` on the Alembic config; SQLite gets batch mode so that later migrations
-can alter tables.
+The URL comes from the service's settings (``TWINNING_DATABASE_URL``) unless a caller (the
+tests) sets ``sqlalchemy.url`` on the Alembic config; SQLite gets batch mode so that later
+migrations can alter tables.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 import app.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from alembic import context
 from app.db import make_engine
-from app.settings import database_url
+from app.settings import Settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -24,7 +24,7 @@ target_metadata = SQLModel.metadata
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or database_url()
+    return config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 
 def run_migrations_offline() -> None:

@@ -10,32 +10,24 @@ enough, unlike passwords). Roles:
   (stakeholders, rounds, ratings on behalf of stakeholders, consensus); bound to a stakeholder
   it reads the region's rounds and edits only its own ratings, while the round is open.
 
-Missing or unknown keys get 401, known keys outside their rights 403.
+Missing or unknown keys get 401, known keys outside their rights 403. The FastAPI
+dependencies that apply these rules to a request are in ``app.deps``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import Depends
-from fastapi.security import APIKeyHeader
 from sqlmodel import Session, select
 
-from app.db import get_session
 from app.problems import ApiProblem
 from app.tables import ApiKey, Region, Role, Stakeholder
 
 API_KEY_HEADER_NAME = "X-API-Key"
 TOKEN_PREFIX = "tw_"
-_header = APIKeyHeader(
-    name=API_KEY_HEADER_NAME,
-    auto_error=False,
-    description="API key; `make run` prints demo keys (e.g. `tw_demo_admin`).",
-)
-_FIELD = f"header.{API_KEY_HEADER_NAME.lower()}"
+KEY_FIELD = f"header.{API_KEY_HEADER_NAME.lower()}"
 _CHALLENGE = {"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER_NAME}"'}
 
 
@@ -118,15 +110,13 @@ def issue_key(
     return key, token
 
 
-def optional_principal(
-    token: str | None = Depends(_header), session: Session = Depends(get_session)
-) -> Principal | None:
-    """The caller, or None without a key (public reads); a bad key is always 401."""
+def authenticate(session: Session, token: str | None) -> Principal | None:
+    """The caller behind ``token``, or None without one (public reads); a bad key is 401."""
     if token is None:
         return None
     key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(token))).first()
     if key is None or key.revoked_at is not None or key.id is None:
-        raise ApiProblem(401, "unknown or revoked API key", field=_FIELD, headers=_CHALLENGE)
+        raise ApiProblem(401, "unknown or revoked API key", field=KEY_FIELD, headers=_CHALLENGE)
     return Principal(
         key_id=key.id,
         role=Role(key.role),
@@ -135,32 +125,24 @@ def optional_principal(
     )
 
 
-def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+def require_key(principal: Principal | None) -> Principal:
+    """The caller, who must have sent a key (401 otherwise)."""
     if principal is None:
         raise ApiProblem(
             401,
             f"an API key is required in the {API_KEY_HEADER_NAME} header",
-            field=_FIELD,
+            field=KEY_FIELD,
             headers=_CHALLENGE,
         )
     return principal
 
 
-def require_role(*roles: Role) -> Callable[[Principal], Principal]:
-    """Dependency admitting only keys of these roles (403 for the others)."""
-    allowed = frozenset(roles)
-
-    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
-        if principal.role not in allowed:
-            names = " or ".join(sorted(role.value for role in allowed))
-            raise ApiProblem(403, f"this needs a {names} key, not {principal.role.value}")
-        return principal
-
-    return dependency
-
-
-COORDINATION = require_role(Role.ADMIN, Role.COORDINATOR)
-"""Matching and good practices span regions: coordinators and admins only."""
+def ensure_role(principal: Principal, allowed: frozenset[Role]) -> Principal:
+    """The caller, when its key has one of the ``allowed`` roles (403 otherwise)."""
+    if principal.role not in allowed:
+        names = " or ".join(sorted(role.value for role in allowed))
+        raise ApiProblem(403, f"this needs a {names} key, not {principal.role.value}")
+    return principal
 
 
 def ensure_can_read(principal: Principal, region_id: int) -> None:

@@ -19,18 +19,27 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from app.settings import database_url
+from app.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "twinning_write"
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the per-dialect settings the service relies on."""
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+) -> Engine:
+    """An engine with the per-dialect settings the service relies on (the pool sizes apply
+    to server databases; SQLite connections are cheap and serialised by its write lock)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -64,17 +73,34 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """One URL and its engine, created on first use so importing the app touches nothing."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.url = url or database_url()
+    def __init__(
+        self, url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+    ) -> None:
+        self.url = url
+        self.pool_size, self.max_overflow, self.pool_timeout = pool_size, max_overflow, pool_timeout
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = make_engine(self.url)
+                    self._engine = make_engine(
+                        self.url,
+                        pool_size=self.pool_size,
+                        max_overflow=self.max_overflow,
+                        pool_timeout=self.pool_timeout,
+                    )
         return self._engine
 
     def session(self, *, write: bool = False) -> Session:

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.auth import hash_token, issue_key
 from app.db import Database
+from app.settings import Settings
 from app.tables import (
     ApiKey,
     AssessmentRound,
@@ -369,10 +370,15 @@ def load_demo(session: Session) -> bool:
 
 
 def main() -> None:
-    database = Database()
+    # Imported here: app.demo_twinnings builds on this module's rounds and keys.
+    from app.demo_twinnings import twinning_titles
+
+    database = Database.from_settings(Settings())
     try:
         with database.session(write=True) as session:
             loaded = load_demo(session)
+        with database.session() as session:
+            twinnings = twinning_titles(session)
     finally:
         database.dispose()
     print("demo data loaded" if loaded else "demo data already present")
@@ -383,20 +389,13 @@ def main() -> None:
         "try: curl -H 'X-API-Key: tw_demo_coordinator' "
         "http://127.0.0.1:8000/api/v1/regions/1/profile"
     )
-    print_twinning_reports()
+    print_twinning_reports(twinnings)
 
 
-def print_twinning_reports() -> None:
+def print_twinning_reports(titles: list[tuple[int, str]]) -> None:
     """Where the demo twinnings' reports are (they need a key: send it as a header)."""
-    from app.demo_twinnings import twinning_titles
-
-    database = Database()
-    try:
-        with database.session() as session:
-            titles = twinning_titles(session)
-    finally:
-        database.dispose()
-    print("twinning reports (HTML; save with the coordinator's key and open in a browser):")
+    print("twinning reports (HTML; save with the coordinator's key and open in a browser;")
+    print("add ?lang=sv or ?lang=it for Swedish or Italian):")
     for twinning_id, title in titles:
         url = f"http://127.0.0.1:8000/api/v1/twinnings/{twinning_id}/report.html"
         print(f"  {title}")

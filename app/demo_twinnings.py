@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.auth import hash_token
 from app.demo import DEMO_KEYS, DemoRound, _load_round
+from app.services.twinnings import NewTwinning, store_twinning
 from app.tables import ApiKey, AssessmentRound, Region, Stakeholder
 from app.tables_matching import GoodPracticeRow
 from app.tables_twinning import (
@@ -33,8 +34,7 @@ from app.tables_twinning import (
     TwinningActivity,
     TwinningParticipant,
 )
-from app.twinning_service import NewTwinning, create_twinning
-from assessment import MaturityModel, default_model, find_model
+from assessment import MaturityModel, ModelCatalog
 from assessment.twinning import (
     ActionStatus,
     ActivityFormat,
@@ -565,9 +565,11 @@ TWINNINGS = (
 
 
 def _load_procurement_rounds(
-    session: Session, regions: dict[str, Region], people_of: dict[str, list[Stakeholder]]
+    session: Session,
+    model: MaturityModel,
+    regions: dict[str, Region],
+    people_of: dict[str, list[Stakeholder]],
 ) -> None:
-    model = find_model(PROCUREMENT)
     for spec in PROCUREMENT_ROUNDS:
         region = regions[spec.region]
         demo = DemoRound(spec.label, spec.profile, improve=spec.improve, coach=spec.coach)
@@ -612,7 +614,8 @@ def load_twinnings(
         session.add_all(group)
         session.flush()
         people_of[name] = group
-    _load_procurement_rounds(session, regions, people_of)
+    models = ModelCatalog()  # the shipped models, which the demo's rounds use
+    _load_procurement_rounds(session, models.find(PROCUREMENT), regions, people_of)
     session.flush()
     activities: dict[str, TwinningActivity] = {}
     for event in ACTIVITIES:
@@ -633,11 +636,12 @@ def load_twinnings(
     practices = {row.name: row for row in session.exec(select(GoodPracticeRow)).all()}
     created = []
     for spec in TWINNINGS:
-        model = default_model() if spec.model_id == "scirocco" else find_model(spec.model_id)
+        model = models.find(spec.model_id)
         receiving, transferring = regions[spec.receiving], regions[spec.transferring]
         assert receiving.id is not None and transferring.id is not None
-        twinning = create_twinning(
+        twinning = store_twinning(
             session,
+            models,
             NewTwinning(
                 receiving_region_id=receiving.id,
                 transferring_region_id=transferring.id,

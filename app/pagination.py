@@ -1,4 +1,5 @@
-"""``limit``/``offset`` pages for every list endpoint."""
+"""``limit``/``offset`` pages for every list endpoint (the request's parameters come from
+``app.deps.PageDep``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from fastapi import Query
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -15,20 +15,12 @@ from app.schemas import Page
 
 Row = TypeVar("Row", bound=SQLModel)
 Item = TypeVar("Item")
-MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class PageParams:
     limit: int
     offset: int
-
-
-def page_params(
-    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="items per page"),
-    offset: int = Query(0, ge=0, description="items to skip"),
-) -> PageParams:
-    return PageParams(limit=limit, offset=offset)
 
 
 def paginate(session: Session, query: SelectOfScalar[Row], params: PageParams) -> Page[Row]:

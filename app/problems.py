@@ -19,7 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.openapi import schema_ref
 from assessment.errors import AssessmentError
+from assessment.lifecycle import LifecycleError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_SLUGS = {
@@ -115,7 +117,9 @@ async def _validation_problem(request: Request, exc: Exception) -> JSONResponse:
 async def _assessment_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AssessmentError)
     errors = [FieldProblem(field=exc.field, detail=exc.message)] if exc.field else []
-    return problem_response(request, 422, str(exc), errors)
+    # Bad input is 422; a step the round's state does not allow is a conflict.
+    status = 409 if isinstance(exc, LifecycleError) else 422
+    return problem_response(request, status, str(exc), errors)
 
 
 async def _integrity_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -135,9 +139,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem+json bodies for these statuses."""
     return {
         status: {
-            "model": Problem,
             "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema_ref(Problem)}},
         }
         for status in statuses
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.tables import Role, RoundStatus
 from assessment import ModelRef, Profile, ProfileComparison
@@ -37,15 +37,19 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+def _assume_utc(value: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they were written in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
-    @field_serializer("*", when_used="json", check_fields=False)
-    def _utc(self, value: object) -> object:
-        # SQLite hands timestamps back without a zone; they were written in UTC.
-        if isinstance(value, datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+
+UtcDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+"""A timestamp that always carries its zone (a typed ``date-time`` in the OpenAPI schema)."""
+
+
+class _Out(BaseModel):
+    """A response body read from stored rows (timestamps as ``UtcDatetime``)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 # Models
@@ -73,7 +77,7 @@ class RegionCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"name": "Norrbotten", "country": "SE", "kind": "region", "public_profile": True}
+                {"name": "Västerbotten", "country": "SE", "kind": "region", "public_profile": True}
             ]
         },
     )
@@ -104,7 +108,7 @@ class RegionOut(_Out):
     kind: str
     parent_id: Id | None
     public_profile: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class StakeholderCreate(BaseModel):
@@ -140,7 +144,10 @@ class RoundCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"label": "2025 self-assessment"}, {"label": "2016", "model_id": "x"}]
+            "examples": [
+                {"label": "2025 self-assessment"},
+                {"label": "2018", "model_id": "scirocco", "model_version": "2016-19"},
+            ]
         },
     )
 
@@ -161,8 +168,8 @@ class RoundOut(_Out):
     label: str
     model: ModelRef
     status: RoundStatus
-    created_at: datetime
-    published_at: datetime | None
+    created_at: UtcDatetime
+    published_at: UtcDatetime | None
 
 
 class Transition(BaseModel):
@@ -223,7 +230,7 @@ class RatingOut(_Out):
     dimension: str
     score: int | None
     justification: str
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 # Consensus and flags
@@ -249,7 +256,7 @@ class ConsensusOut(_Out):
     dimension: str
     score: int | None
     justification: str
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 class FlagsIn(BaseModel):
@@ -275,7 +282,7 @@ class RoundProfile(_Out):
     region_id: Id
     round_id: Id
     status: RoundStatus
-    published_at: datetime | None
+    published_at: UtcDatetime | None
     profile: Profile
 
 
@@ -313,7 +320,7 @@ class KeyCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {"name": "Norrbotten facilitator", "role": "member", "region_id": 1},
-                {"name": "Anna Lind", "role": "member", "region_id": 1, "stakeholder_id": 2},
+                {"name": "Erik Nilsson", "role": "member", "region_id": 1, "stakeholder_id": 2},
                 {"name": "Twinning coordinator", "role": "coordinator"},
             ]
         },
@@ -332,8 +339,8 @@ class KeyOut(_Out):
     role: Role
     region_id: Id | None
     stakeholder_id: Id | None
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class KeyCreated(KeyOut):

@@ -11,7 +11,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas import Id, _Out
+from app.schemas import Id, UtcDatetime, _Out
 from assessment import ModelRef
 from assessment.twinning import (
     ActionPlanSummary,
@@ -98,7 +98,15 @@ class TwinningCreate(BaseModel):
 
 class TwinningUpdate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"start_date": "2024-11-07"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "end_date": "2025-06-30",
+                    "conditions_note": "Both councils have mandated a procurement lead",
+                }
+            ]
+        },
     )
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -128,8 +136,8 @@ class TwinningOut(_Out):
     end_date: dt.date | None
     conditions_note: str
     created_by: int | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class ParticipantIn(BaseModel):
@@ -224,8 +232,8 @@ class ActivityOut(_Out):
     notes: str
     outcomes: str
     twinnings: list[LinkedTwinning] = Field(description="every twinning this activity joins")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class ActionIn(BaseModel):
@@ -292,8 +300,8 @@ class ActionOut(_Out):
     due_date: dt.date | None
     status: ActionStatus
     overdue: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class OutcomesUpdate(BaseModel):

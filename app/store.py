@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from app.auth import Principal, current_principal, ensure_can_read
+from app.auth import Principal, ensure_can_read, require_key
 from app.problems import ApiProblem
 from app.schemas import RoundProfile
 from app.tables import (
@@ -28,15 +28,15 @@ from assessment import (
     AgreementRule,
     GroupScores,
     MaturityModel,
+    ModelCatalog,
     ModelError,
     ModelRef,
     Profile,
     RatingMatrix,
     build_profile,
-    default_model,
-    find_model,
     score_group,
 )
+from assessment.lifecycle import check_status
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -66,43 +66,35 @@ def lock_round(
     return found
 
 
-def resolve_model(model_id: str | None, version: str | None, field: str) -> MaturityModel:
-    """A shipped model (the default one when no id is given), unknown ones reported at
-    ``field``."""
+def resolve_model(
+    models: ModelCatalog, model_id: str | None, version: str | None, field: str
+) -> MaturityModel:
+    """A model of the deployment (its default one when no id is given), unknown ones
+    reported at ``field``."""
     try:
-        return find_model(model_id or default_model().id, version)
+        return models.resolve(model_id, version)
     except ModelError as exc:
         raise ModelError(exc.message, tuple(field.split("."))) from None
 
 
-def round_model(round_: AssessmentRound) -> MaturityModel:
-    return find_model(round_.model_id, round_.model_version)
+def round_model(models: ModelCatalog, round_: AssessmentRound) -> MaturityModel:
+    return models.find(round_.model_id, round_.model_version)
 
 
 def round_ref(round_: AssessmentRound) -> ModelRef:
     return ModelRef(id=round_.model_id, version=round_.model_version)
 
 
-def check_dimension(model: MaturityModel, dimension: str, field: str) -> None:
-    if dimension not in model.keys:
-        raise ModelError(
-            f"unknown dimension {dimension!r}; model {model.id} {model.version} has "
-            f"{', '.join(model.keys)}",
-            tuple(field.split(".")),
-        )
-
-
 def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
-    if round_.status not in {status.value for status in allowed}:
-        wanted = " or ".join(status.value for status in allowed)
-        raise ApiProblem(
-            409,
-            f"round {round_.id} is {round_.status}; this is possible only when it is {wanted}",
-            field="path.round_id",
-        )
+    """409 naming the round unless it is in one of the ``allowed`` states."""
+    check_status(
+        RoundStatus(round_.status), allowed, f"round {round_.id}", location=("path", "round_id")
+    )
 
 
-def rating_matrix(session: Session, round_: AssessmentRound) -> RatingMatrix | None:
+def rating_matrix(
+    session: Session, models: ModelCatalog, round_: AssessmentRound
+) -> RatingMatrix | None:
     """The round's ratings as the library's matrix (raters named by stakeholder); None when
     nobody has rated yet."""
     # Plain columns, not ORM objects: charts and scores read every rating of a round.
@@ -118,13 +110,16 @@ def rating_matrix(session: Session, round_: AssessmentRound) -> RatingMatrix | N
         {"rater": name, "dimension": dimension, "score": score, "justification": why}
         for name, dimension, score, why in rows
     ]
-    return RatingMatrix.from_ratings(round_model(round_), records)
+    return RatingMatrix.from_ratings(round_model(models, round_), records)
 
 
 def group_scores(
-    session: Session, round_: AssessmentRound, rule: AgreementRule | None = None
+    session: Session,
+    models: ModelCatalog,
+    round_: AssessmentRound,
+    rule: AgreementRule | None = None,
 ) -> GroupScores | None:
-    matrix = rating_matrix(session, round_)
+    matrix = rating_matrix(session, models, round_)
     if matrix is None:
         return None
     return score_group(matrix, rule) if rule is not None else score_group(matrix)
@@ -143,15 +138,18 @@ def flag_rows(session: Session, round_id: int | None) -> Sequence[FlagRow]:
 
 
 def round_profile(
-    session: Session, round_: AssessmentRound, group: GroupScores | None = None
+    session: Session,
+    models: ModelCatalog,
+    round_: AssessmentRound,
+    group: GroupScores | None = None,
 ) -> Profile:
     """The library's profile of a round: workshop scores, else medians proposed as scores.
     Pass the round's ``group`` when the caller scored its ratings already (else read here)."""
     region = session.get(Region, round_.region_id)
     flags = flag_rows(session, round_.id)
     return build_profile(
-        round_model(round_),
-        group=group if group is not None else group_scores(session, round_),
+        round_model(models, round_),
+        group=group if group is not None else group_scores(session, models, round_),
         workshop={
             row.dimension: (row.score, row.justification)
             for row in consensus_rows(session, round_.id)
@@ -163,14 +161,16 @@ def round_profile(
     )
 
 
-def round_profile_view(session: Session, round_: AssessmentRound) -> RoundProfile:
+def round_profile_view(
+    session: Session, models: ModelCatalog, round_: AssessmentRound
+) -> RoundProfile:
     assert round_.id is not None
     return RoundProfile(
         region_id=round_.region_id,
         round_id=round_.id,
         status=RoundStatus(round_.status),
         published_at=round_.published_at,
-        profile=round_profile(session, round_),
+        profile=round_profile(session, models, round_),
     )
 
 
@@ -200,7 +200,7 @@ def ensure_published_readable(
     """A public region's published profiles need no key; otherwise the key must read it."""
     region = get_or_404(session, Region, region_id, field)
     if not region.public_profile:
-        ensure_can_read(current_principal(principal), region_id)
+        ensure_can_read(require_key(principal), region_id)
     return region
 
 

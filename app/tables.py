@@ -9,6 +9,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# Re-exported: rounds' states are the library's life cycle.
+from assessment.lifecycle import RoundStatus as RoundStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -16,13 +19,6 @@ def utcnow() -> datetime:
 
 def _timestamp(nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
-
-
-class RoundStatus(StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CONSENSUS = "consensus"
-    PUBLISHED = "published"
 
 
 class Role(StrEnum):

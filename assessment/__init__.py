@@ -3,22 +3,25 @@
 No HTTP and no database here: the ``app`` package is a service over this library.
 """
 
+from assessment.chart_render import ChartCache, ChartCacheStats, render_radar
 from assessment.charts import (
-    ChartCacheStats,
     RadarAxes,
     RadarAxis,
     RadarBand,
     RadarSeries,
     RadarSpec,
-    chart_cache_stats,
     chart_etag,
-    clear_chart_cache,
     radar_spec,
-    render_radar,
     spec_json,
 )
 from assessment.comparison import DimensionDelta, ProfileComparison, compare_profiles
-from assessment.errors import AssessmentError, ModelError, ParameterError, RatingError
+from assessment.errors import (
+    AssessmentError,
+    ModelError,
+    ParameterError,
+    RatingError,
+    UnknownDimensionError,
+)
 from assessment.export import (
     profile_document,
     profile_to_csv,
@@ -43,6 +46,7 @@ from assessment.model import (
     Band,
     Dimension,
     MaturityModel,
+    ModelCatalog,
     ModelRef,
     Scale,
     available_models,
@@ -77,6 +81,7 @@ __all__ = [
     "AssessmentError",
     "Assignment",
     "Band",
+    "ChartCache",
     "ChartCacheStats",
     "ConsensusScore",
     "Dimension",
@@ -88,6 +93,7 @@ __all__ = [
     "MatchingParams",
     "MatchingResult",
     "MaturityModel",
+    "ModelCatalog",
     "ModelError",
     "ModelRef",
     "PairProposal",
@@ -107,15 +113,14 @@ __all__ = [
     "Rounding",
     "Scale",
     "TransferLoad",
+    "UnknownDimensionError",
     "UnmetNeed",
     "assign_partners",
     "available_models",
     "band_of",
     "build_profile",
     "candidate_pairs",
-    "chart_cache_stats",
     "chart_etag",
-    "clear_chart_cache",
     "column_stats",
     "compare_profiles",
     "default_model",

@@ -10,9 +10,9 @@ from fractions import Fraction
 
 from pydantic import ValidationError
 
-from assessment.errors import AssessmentError, ParameterError
+from assessment.errors import AssessmentError, ParameterError, from_validation_error
 from assessment.i18n import SUPPORTED_LANGUAGES, Localizer, language_tag, localizer, match_language
-from assessment.model import DEFAULT_MODEL_PATH, MaturityModel, load_model
+from assessment.model import MaturityModel, default_model, load_model
 from assessment.profile import Profile, Rounding, build_profile
 from assessment.ratings_io import read_ratings
 from assessment.report import render_report
@@ -21,7 +21,12 @@ from assessment.words import agreement_word, level_name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser, _ = build_parser()
+    return run(parser, argv)
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; bad input exits 2 with the located error."""
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
@@ -30,13 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
+Commands = argparse._SubParsersAction  # the type of add_subparsers()' result
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, Commands[argparse.ArgumentParser]]:
+    """The library's commands; the service's ``twinning`` command adds ``admin`` to them."""
     parser = argparse.ArgumentParser(prog="twinning", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="command")
 
     score = sub.add_parser("score", help="score a CSV or JSON file of stakeholder ratings")
     score.add_argument("ratings", help="CSV (long or wide form) or JSON file")
-    score.add_argument("--model", default=str(DEFAULT_MODEL_PATH), help="model YAML file")
+    score.add_argument("--model", help="model YAML file (default: the shipped SCIROCCO model)")
     score.add_argument("--format", choices=("table", "json"), default="table")
     defaults = AgreementRule()
     agreement = score.add_argument_group(
@@ -92,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write the one-page HTML report of a ratings file")
     report.add_argument("ratings", help="CSV (long or wide form) or JSON file")
-    report.add_argument("--model", default=str(DEFAULT_MODEL_PATH), help="model YAML file")
+    report.add_argument("--model", help="model YAML file (default: the shipped SCIROCCO model)")
     report.add_argument(
         "--lang",
         type=_language,
@@ -107,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate-model", help="check a maturity model YAML file")
     validate.add_argument("path")
     validate.set_defaults(handler=_validate)
-    return parser
+    return parser, sub
 
 
 def _language(text: str) -> str:
@@ -153,13 +162,12 @@ def _rule(args: argparse.Namespace) -> AgreementRule:
     try:
         return AgreementRule(**{name: value for name, value in given.items() if value is not None})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        flag = _RULE_FLAGS[str(first["loc"][0])]
-        raise ParameterError(first["msg"], (flag,)) from None
+        error = from_validation_error(exc, ParameterError)
+        raise ParameterError(error.message, (_RULE_FLAGS[str(error.location[0])],)) from None
 
 
 def _score(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
+    model = load_model(args.model) if args.model else default_model()
     rule = _rule(args)
     group = score_group(read_ratings(args.ratings, model), rule)
     profile = build_profile(model, group=group, rounding=Rounding(args.rounding))
@@ -172,7 +180,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
+    model = load_model(args.model) if args.model else default_model()
     ratings = read_ratings(args.ratings, model)
     group = score_group(ratings)
     profile = build_profile(model, group=group, region=args.region, label=args.label)

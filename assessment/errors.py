@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -45,14 +45,35 @@ class ParameterError(AssessmentError):
     """A tuning parameter (agreement rule, matching weights...) is out of range."""
 
 
+class UnknownDimensionError(RatingError, ParameterError):
+    """A key that is not a dimension of the model. It is a rating error where ratings name it
+    and a parameter error where parameters do, so it is both: callers catching either see it."""
+
+
+E = TypeVar("E", bound=AssessmentError)
+
+
+def from_validation_error(
+    exc: ValidationError, kind: type[E], prefix: Sequence[str | int] = ()
+) -> E:
+    """Pydantic's first complaint as a library error of ``kind`` located at the offending
+    field (under ``prefix``). A validator that raised an ``AssessmentError`` keeps its own
+    message and location, so nested checks can point deeper than the field they validate."""
+    first = exc.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, AssessmentError):
+        return kind(cause.message, (*prefix, *cause.location))
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return kind(message, (*prefix, *first["loc"]))
+
+
 class ParameterModel(BaseModel):
     """Parameters whose invalid values raise :class:`ParameterError` located at the field
-    (``("min_gap",)``), like every other library error, instead of pydantic's error."""
+    (``("min_gap",)``), like every other library error, instead of pydantic's error (through
+    :func:`from_validation_error`, the one conversion)."""
 
     def __init__(self, **data: Any) -> None:
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise ParameterError(message, tuple(first["loc"])) from None
+            raise from_validation_error(exc, ParameterError) from None

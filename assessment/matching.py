@@ -305,8 +305,7 @@ def _check_params(model: MaturityModel, params: MatchingParams, names: Sequence[
                 "give at least one dimension, or null for all", ("similarity_dimensions",)
             )
         for index, key in enumerate(params.similarity_dimensions):
-            if key not in model.keys:
-                raise ParameterError(f"unknown dimension {key!r}", ("similarity_dimensions", index))
+            model.index(key, ("similarity_dimensions", index))
     known = set(names)
     for name in params.capacity_overrides:
         if name not in known:
@@ -505,9 +504,8 @@ def candidate_pairs(
     reg = _prepare(model, profiles, params)
     dims = range(len(model.keys))
     if dimension is not None:
-        if dimension not in model.keys:
-            raise ParameterError(f"unknown dimension {dimension!r}", ("dimension",))
-        dims = range(model.index(dimension), model.index(dimension) + 1)
+        column = model.index(dimension, ("dimension",))
+        dims = range(column, column + 1)
     parts = []
     for d in dims:
         columns = _Columns.of(reg, np.flatnonzero(reg.give[:, d]), d)

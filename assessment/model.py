@@ -8,12 +8,19 @@ translations of its texts, keyed by BCP 47 tag: the model's name and band names 
 top-level ``translations``, each dimension's name, description and level descriptors under
 its own ``translations``. :meth:`MaturityModel.localized` gives the model in one language,
 same id, version, keys and scale, so results stay comparable whatever language a rater read.
+
+The shipped models are package data (``assessment.data``, which the build maps onto the
+repository's ``data/`` directory), read with ``importlib.resources`` so an installed wheel
+finds them; a ``ModelCatalog`` adds a directory of a deployment's own model files.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cache, cached_property
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,12 +35,18 @@ from pydantic import (
     model_validator,
 )
 
-from assessment.errors import ModelError, ParameterError
+from assessment.errors import (
+    ModelError,
+    ParameterError,
+    UnknownDimensionError,
+    from_validation_error,
+)
 from assessment.i18n import N_, SOURCE_LANGUAGE, language_tag, localizer, match_language
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_MODEL_PATH = DATA_DIR / "dimensions.yaml"
-MODELS_DIR = DATA_DIR / "models"
+SHIPPED_MODELS = files("assessment.data")
+"""The shipped model files: ``dimensions.yaml`` (the default model) and ``models/*.yaml``."""
+DEFAULT_MODEL_FILE = "dimensions.yaml"
+MORE_MODELS_DIR = "models"
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
@@ -301,17 +314,22 @@ class MaturityModel(_Strict):
         # Looked up once per rating: a dict, built once per (immutable) model.
         return {key: column for column, key in enumerate(self.keys)}
 
-    def index(self, key: str) -> int:
-        """Column of a dimension in score arrays; raises a clear error for unknown keys."""
+    def index(self, key: str, location: Sequence[str | int] = ("dimension",)) -> int:
+        """Column of a dimension in score arrays. This is the one lookup of a key: an unknown
+        one raises ``UnknownDimensionError`` located at ``location`` (where the caller got the
+        key from, e.g. ``("ratings", 3, "dimension")``), listing the model's keys."""
         try:
             return self._columns[key]
         except KeyError:
-            raise ModelError(
-                f"unknown dimension {key!r} in model {self.id} {self.version}", ("dimension",)
+            raise UnknownDimensionError(
+                f"unknown dimension {key!r}; model {self.id} {self.version} has "
+                f"{', '.join(self.keys)}",
+                location,
             ) from None
 
-    def dimension(self, key: str) -> Dimension:
-        return self.dimensions[self.index(key)]
+    def dimension(self, key: str, location: Sequence[str | int] = ("dimension",)) -> Dimension:
+        """A dimension by key (unknown keys as in :meth:`index`)."""
+        return self.dimensions[self.index(key, location)]
 
     @cached_property
     def effective_bands(self) -> tuple[Band, ...]:
@@ -345,15 +363,10 @@ def _check_tag(tag: str, location: tuple[str | int, ...]) -> None:
         raise _located(location, f"write the language tag {tag!r} as {canonical!r}")
 
 
-class _LocatedError(ValueError):
-    def __init__(self, location: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.location = location
-        self.message = message
-
-
-def _located(location: tuple[str | int, ...], message: str) -> _LocatedError:
-    return _LocatedError(location, message)
+def _located(location: tuple[str | int, ...], message: str) -> ModelError:
+    # Raised inside validators: ModelError is a ValueError, so pydantic keeps it, with its
+    # location, as the cause (see from_validation_error).
+    return ModelError(message, location)
 
 
 def parse_model(data: Any, origin: str = "model") -> MaturityModel:
@@ -363,18 +376,14 @@ def parse_model(data: Any, origin: str = "model") -> MaturityModel:
     try:
         return MaturityModel.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        ctx_error = (first.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, _LocatedError):
-            raise ModelError(f"{origin}: {ctx_error.message}", ctx_error.location) from None
-        location = tuple(first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        raise ModelError(f"{origin}: {message}", location) from None
+        error = from_validation_error(exc, ModelError)
+        raise ModelError(f"{origin}: {error.message}", error.location) from None
 
 
-def load_model(path: str | Path) -> MaturityModel:
-    """Load and strictly validate a model YAML file."""
-    path = Path(path)
+def load_model(path: str | Path | Traversable) -> MaturityModel:
+    """Load and strictly validate a model YAML file (a path, or a packaged resource)."""
+    if isinstance(path, str):
+        path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -388,28 +397,95 @@ def load_model(path: str | Path) -> MaturityModel:
 
 @cache
 def default_model() -> MaturityModel:
-    """The SCIROCCO Exchange model shipped in ``data/dimensions.yaml``."""
-    return load_model(DEFAULT_MODEL_PATH)
+    """The SCIROCCO Exchange model, shipped as ``data/dimensions.yaml``."""
+    return load_model(SHIPPED_MODELS / DEFAULT_MODEL_FILE)
 
 
 @cache
-def available_models() -> tuple[MaturityModel, ...]:
-    """The default model, its other versions shipped in ``data/models/``, then the other
-    models of ``data/models/`` by id (each model's versions in file-name order)."""
+def _shipped_models() -> tuple[MaturityModel, ...]:
+    """The default model, its other shipped versions, then the other shipped models by id
+    (each model's versions in file-name order)."""
     default = default_model()
-    others: list[MaturityModel] = []
-    if MODELS_DIR.is_dir():
-        others = [load_model(path) for path in sorted(MODELS_DIR.glob("*.yaml"))]
+    more = SHIPPED_MODELS / MORE_MODELS_DIR
+    files_ = sorted(more.iterdir(), key=lambda f: f.name) if more.is_dir() else []
+    others = [load_model(f) for f in files_ if f.name.endswith(".yaml")]
     # A stable sort keeps file-name order within one id.
     others.sort(key=lambda model: (model.id != default.id, model.id))
     return (default, *others)
 
 
-def find_model(model_id: str, version: str | None = None) -> MaturityModel:
-    """A shipped model by id (and version; the first listed when version is None)."""
-    for model in available_models():
-        if model.id == model_id and (version is None or model.version == version):
-            return model
-    wanted = model_id if version is None else f"{model_id} {version}"
-    known = ", ".join(f"{m.id} {m.version}" for m in available_models())
-    raise ModelError(f"unknown model {wanted}; available: {known}", ("model",))
+class ModelCatalog:
+    """The models a program offers: the shipped ones, then those of ``extra_dir`` (every
+    ``*.yaml`` in it, by file name), with one of them the default for new assessments.
+
+    An id and version may be defined once only: a deployment's file that repeats a shipped
+    model's (or another file's) id and version is an error, since results stamped with it
+    could then mean two different models. ``default_id`` (and ``default_version``; the first
+    loaded version when omitted) picks the default; without it, the shipped default model.
+    """
+
+    def __init__(
+        self,
+        extra_dir: str | Path | None = None,
+        default_id: str | None = None,
+        default_version: str | None = None,
+    ) -> None:
+        self.extra_dir = None if extra_dir is None else Path(extra_dir)
+        models = list(_shipped_models())
+        origins = {m.ref: "the shipped models" for m in models}
+        for path in _model_files(self.extra_dir):
+            model = load_model(path)
+            if model.ref in origins:
+                raise ModelError(
+                    f"{path}: model {model.id} {model.version} is defined already by "
+                    f"{origins[model.ref]}",
+                    ("version",),
+                )
+            origins[model.ref] = str(path)
+            models.append(model)
+        self.models: tuple[MaturityModel, ...] = tuple(models)
+        self.default = (
+            self.find(default_id, default_version) if default_id is not None else models[0]
+        )
+
+    def find(self, model_id: str, version: str | None = None) -> MaturityModel:
+        """A model by id and version (the first loaded version when ``version`` is None);
+        an unknown one raises ``ModelError`` listing what is available."""
+        for model in self.models:
+            if model.id == model_id and (version is None or model.version == version):
+                return model
+        wanted = model_id if version is None else f"{model_id} {version}"
+        known = ", ".join(f"{m.id} {m.version}" for m in self.models)
+        raise ModelError(f"unknown model {wanted}; available: {known}", ("model",))
+
+    def resolve(self, model_id: str | None, version: str | None = None) -> MaturityModel:
+        """The asked model, or the default one when no id is given."""
+        if model_id is None:
+            return self.find(self.default.id, version) if version is not None else self.default
+        return self.find(model_id, version)
+
+
+def _model_files(directory: Path | None) -> list[Path]:
+    if directory is None:
+        return []
+    if not directory.is_dir():
+        raise ModelError(f"models directory {directory} does not exist or is not a directory")
+    return sorted(directory.glob("*.yaml"))
+
+
+@cache
+def _catalog(extra_dir: Path | None) -> ModelCatalog:
+    return ModelCatalog(extra_dir)
+
+
+def available_models(extra_dir: str | Path | None = None) -> tuple[MaturityModel, ...]:
+    """The default model, the other shipped versions, then the models in ``extra_dir``."""
+    return _catalog(None if extra_dir is None else Path(extra_dir)).models
+
+
+def find_model(
+    model_id: str, version: str | None = None, extra_dir: str | Path | None = None
+) -> MaturityModel:
+    """A shipped model (or one of ``extra_dir``) by id, and version (the first listed when
+    None)."""
+    return _catalog(None if extra_dir is None else Path(extra_dir)).find(model_id, version)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assessment.errors import RatingError
+from assessment.errors import RatingError, from_validation_error
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import Profile
 from assessment.ratings import parse_score
@@ -50,20 +50,14 @@ def parse_practice(
         try:
             practice = GoodPractice.model_validate(dict(data))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            raise RatingError(str(first["msg"]), (*here, *first["loc"])) from None
+            raise from_validation_error(exc, RatingError, here) from None
     else:
         raise RatingError("a practice must be an object", here)
     if not practice.requirements:
         raise RatingError("a practice needs at least one required level", (*here, "requirements"))
     for key, level in practice.requirements.items():
         where = (*here, "requirements", key)
-        if key not in model.keys:
-            raise RatingError(
-                f"unknown dimension {key!r}; model {model.id} {model.version} has "
-                f"{', '.join(model.keys)}",
-                where,
-            )
+        model.index(key, where)
         parse_score(level, model, where)
     return practice
 
@@ -135,7 +129,7 @@ def practice_gaps(
     required = np.full((len(checked), len(keys)), np.nan)
     for i, practice in enumerate(checked):
         for key, level in practice.requirements.items():
-            required[i, keys.index(key)] = level
+            required[i, model.index(key)] = level
     scores = profile.vector()
     unknown = np.isnan(scores)[None, :] & ~np.isnan(required)
     gaps = np.maximum(0.0, required - np.where(np.isnan(scores), model.scale.min, scores))

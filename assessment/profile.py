@@ -116,8 +116,7 @@ def build_profile(
         ("coaching", coaching_set),
     ):
         for key in keys:
-            if key not in model.keys:
-                raise RatingError(f"unknown dimension {key!r}", (field, key))
+            model.index(key, (field, key))
     medians = group.by_key() if group else {}
     entries = []
     for key in model.keys:

@@ -82,7 +82,7 @@ class RatingMatrix:
         notes: dict[tuple[str, str], str] = {}
         for position, item in enumerate(ratings):
             rating = _coerce(model, item, position)
-            column = model.keys.index(rating.dimension)
+            column = model.index(rating.dimension, ("ratings", position, "dimension"))
             cells = rows.setdefault(rating.rater, {})
             if column in cells:
                 raise RatingError(
@@ -165,12 +165,7 @@ def _coerce(model: MaturityModel, item: Rating | Mapping[str, Any], position: in
         if not isinstance(value, str) or not value.strip():
             raise RatingError(f"{name} is required", (*here, name))
     dimension = str(raw["dimension"]).strip()
-    if dimension not in model.keys:
-        raise RatingError(
-            f"unknown dimension {dimension!r}; model {model.id} {model.version} has "
-            f"{', '.join(model.keys)}",
-            (*here, "dimension"),
-        )
+    model.index(dimension, (*here, "dimension"))
     if "score" not in raw:
         raise RatingError("score is required (null or 'dk' for don't know)", (*here, "score"))
     score = parse_score(raw["score"], model, (*here, "score"))

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from html import escape
 from string import Template
 
-from assessment.charts import SpreadKind, radar_spec, render_radar
+from assessment.chart_render import render_radar
+from assessment.charts import SpreadKind, radar_spec
 from assessment.i18n import Localizer, localizer
 from assessment.model import MaturityModel
 from assessment.profile import ConsensusScore, Profile

@@ -4,7 +4,7 @@ The service starts the way production starts it (``scripts/serve.sh``: migration
 uvicorn) on 127.0.0.1 over a fresh SQLite file, and concurrent keep-alive connections ask it
 for a trivial endpoint (``/health``: one ``SELECT 1``), a round's scores, the radar as JSON,
 and the radar as PNG and SVG three ways: cold (requests cycle through a few hundred distinct
-charts, more than the library's cache keeps, so every one is drawn), cached (one chart again
+charts, more than a worker's chart cache keeps, so every one is drawn), cached (one chart again
 and again) and revalidated (``If-None-Match`` with the current ETag, answered 304). Absolute
 numbers depend on the machine, so what matters is each endpoint's ratio to the baseline
 measured in the same pass, seconds apart.
@@ -47,7 +47,10 @@ from typing import Any
 
 from app.demo import DEMO_KEYS
 from app.launch import LOOPBACK, free_port, start_service
-from assessment.charts import CHART_CACHE_SIZE
+from app.settings import Settings as ServiceSettings
+
+# The served workers read the same environment, so this is their cache size.
+CHART_CACHE_SIZE = ServiceSettings().chart_cache_size
 
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band

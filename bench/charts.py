@@ -15,13 +15,13 @@ from functools import partial
 import numpy as np
 
 from assessment import (
+    ChartCache,
     GroupScores,
     MaturityModel,
     Profile,
     RatingMatrix,
     build_profile,
     chart_etag,
-    clear_chart_cache,
     default_model,
     radar_spec,
     render_radar,
@@ -71,10 +71,11 @@ def main() -> None:
     ]
     formats: tuple[ChartFormat, ...] = ("png", "svg")
     ratios = []
+    cache = ChartCache(maxsize=4)
     for fmt in formats:
-        render = partial(render_radar, spec, fmt)
-        render(use_cache=False)  # warm-up: imports, font cache
-        cold = _median_seconds(render, clear_chart_cache)
+        render = partial(render_radar, spec, fmt, cache)
+        render_radar(spec, fmt)  # warm-up: imports, font cache
+        cold = _median_seconds(render, cache.clear)
         render()
         cached = _median_seconds(render, None)
         rows += [(f"{fmt} cold", cold), (f"{fmt} cached", cached)]

@@ -12,6 +12,7 @@ import matplotlib.image
 import pytest
 
 from assessment import (
+    ChartCache,
     MaturityModel,
     ParameterError,
     Profile,
@@ -19,16 +20,14 @@ from assessment import (
     RatingError,
     RatingMatrix,
     build_profile,
-    chart_cache_stats,
     chart_etag,
-    clear_chart_cache,
     parse_model,
     radar_spec,
     render_radar,
     score_group,
     spec_json,
 )
-from assessment.charts import PNG_SIZE
+from assessment.chart_render import PNG_SIZE
 from tests.conftest import make_model_data
 
 NAN = math.nan
@@ -165,8 +164,8 @@ def test_same_input_gives_same_bytes_and_etag_and_other_input_another(
     spec = radar_spec(model, [profile])
     again = radar_spec(model, [profile])
     for fmt in ("png", "svg"):
-        first = render_radar(spec, fmt, use_cache=False)
-        assert render_radar(again, fmt, use_cache=False) == first
+        first = render_radar(spec, fmt)
+        assert render_radar(again, fmt) == first
         assert chart_etag(spec, fmt) == chart_etag(again, fmt)
     changed = build_profile(model, workshop={"funding": 5}, region="Norrbotten", label="2024")
     other = radar_spec(model, [changed])
@@ -176,24 +175,37 @@ def test_same_input_gives_same_bytes_and_etag_and_other_input_another(
 
 
 def test_repeated_render_is_served_from_the_cache(model: MaturityModel, profile: Profile) -> None:
-    clear_chart_cache()
+    cache = ChartCache(maxsize=1)
     spec = radar_spec(model, [profile], title="cache test")
-    first = render_radar(spec, "png")
-    assert (chart_cache_stats().hits, chart_cache_stats().misses) == (0, 1)
-    assert render_radar(spec, "png") is first
-    stats = chart_cache_stats()
-    assert (stats.hits, stats.misses, stats.size) == (1, 1, 1)
-    render_radar(spec, "png", use_cache=False)
-    assert chart_cache_stats() == stats
+    first = render_radar(spec, "png", cache)
+    assert (cache.stats().hits, cache.stats().misses) == (0, 1)
+    assert render_radar(spec, "png", cache) is first
+    stats = cache.stats()
+    assert (stats.hits, stats.misses, stats.size, stats.maxsize) == (1, 1, 1, 1)
+    assert render_radar(spec, "png") is not first  # no cache given: drawn afresh
+    assert cache.stats() == stats
+    other = radar_spec(model, [profile], title="another chart")
+    render_radar(other, "png", cache)  # the least recently used chart makes room
+    assert cache.stats().size == 1 and cache.get(chart_etag(spec, "png")) is None
+
+
+def test_a_cache_of_size_zero_keeps_nothing(model: MaturityModel, profile: Profile) -> None:
+    cache = ChartCache(maxsize=0)
+    spec = radar_spec(model, [profile])
+    render_radar(spec, "svg", cache)
+    render_radar(spec, "svg", cache)
+    assert cache.stats() == cache.stats().model_copy(update={"hits": 0, "misses": 2, "size": 0})
+    with pytest.raises(ParameterError):
+        ChartCache(maxsize=-1)
 
 
 def test_concurrent_renders_in_threads_agree(model: MaturityModel, profile: Profile) -> None:
     spec = radar_spec(model, [profile], title="threads")
-    expected = render_radar(spec, "svg", use_cache=False)
+    expected = render_radar(spec, "svg")
     results: list[bytes] = []
 
     def work() -> None:
-        results.append(render_radar(spec, "svg", use_cache=False))
+        results.append(render_radar(spec, "svg"))
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:
@@ -210,7 +222,7 @@ def test_missing_dimensions_and_empty_profiles_do_not_crash(model: MaturityModel
     spec = radar_spec(model, [gappy, empty], spread=score_group(no_data))
     assert spec.series[2].values == (None,) * len(KEYS)
     for fmt in ("png", "svg"):
-        assert render_radar(spec, fmt, use_cache=False)
+        assert render_radar(spec, fmt)
     _, text = svg_texts(render_radar(spec, "svg"))
     assert "(5 not scored)" in text and "(3 without ratings)" in text
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import shutil
 import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,23 +220,3 @@ def test_localizers_fall_back_to_the_source_language() -> None:
     assert localizer("fr").language == "en"
     assert localizer(None).language == "en"
     assert localizer("sv") is localizer("sv")
-
-
-@pytest.mark.slow
-def test_the_installed_wheel_carries_the_catalogues(tmp_path: Path) -> None:
-    source = tmp_path / "src"  # a copy, so the build leaves nothing in the work tree
-    ignore = shutil.ignore_patterns("__pycache__", "*.pot")
-    for package in ("assessment", "app"):
-        shutil.copytree(ROOT / package, source / package, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("twinning-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for language in TRANSLATED:
-        assert f"assessment/locale/{language}/LC_MESSAGES/{DOMAIN}.po" in names
-    assert not any(name.endswith(".mo") for name in names)

@@ -4,11 +4,16 @@ import pytest
 import yaml
 
 from assessment import (
+    ModelCatalog,
     ModelError,
+    ParameterError,
+    RatingError,
+    UnknownDimensionError,
     available_models,
     default_model,
     find_model,
     load_model,
+    parse_model,
 )
 from tests.conftest import assert_model_error, make_model_data
 
@@ -109,3 +114,61 @@ def test_unreadable_or_non_yaml_model_files_give_clear_errors(tmp_path: Path) ->
     listy.write_text("- 1\n- 2\n")
     with pytest.raises(ModelError, match="mapping at the top level"):
         load_model(listy)
+
+
+# --- the catalog: shipped models plus a deployment's directory ------------------------------
+
+
+def _write(directory: Path, name: str, **changes: object) -> Path:
+    data = make_model_data(**changes)  # type: ignore[arg-type]
+    path = directory / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_a_models_directory_adds_models_beside_the_shipped_ones(tmp_path: Path) -> None:
+    _write(tmp_path, "b.yaml", keys=("x", "y"))
+    (tmp_path / "notes.txt").write_text("not a model")
+    catalog = ModelCatalog(tmp_path)
+    assert catalog.models[: len(available_models())] == available_models()
+    assert catalog.find("test-model").keys == ("x", "y")
+    assert catalog.default is default_model()
+    assert available_models(tmp_path) == catalog.models
+    assert find_model("test-model", "1", extra_dir=tmp_path).keys == ("x", "y")
+    with pytest.raises(ModelError):
+        find_model("test-model")  # not without the directory
+
+
+def test_the_default_model_is_a_choice_of_the_catalog(tmp_path: Path) -> None:
+    _write(tmp_path, "mini.yaml", keys=("x", "y"), lo=1, hi=4)
+    catalog = ModelCatalog(tmp_path, default_id="test-model")
+    assert catalog.default.id == "test-model" and catalog.resolve(None) is catalog.default
+    assert catalog.resolve("scirocco", "2016-19").version == "2016-19"
+    with pytest.raises(ModelError, match="unknown model nope"):
+        ModelCatalog(tmp_path, default_id="nope")
+
+
+def test_a_model_defined_twice_or_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml")
+    _write(tmp_path, "b.yaml", keys=("z",))
+    with pytest.raises(ModelError, match=r"defined already by .*a\.yaml"):
+        ModelCatalog(tmp_path)
+    shipped = tmp_path / "again"
+    shipped.mkdir()
+    _write(shipped, "s.yaml", id="scirocco", version="2019-22")
+    with pytest.raises(ModelError, match="defined already by the shipped models"):
+        ModelCatalog(shipped)
+    with pytest.raises(ModelError, match="does not exist"):
+        ModelCatalog(tmp_path / "nowhere")
+
+
+def test_one_lookup_names_an_unknown_dimension_where_it_was_found() -> None:
+    model = parse_model(make_model_data())
+    assert model.index("beta") == 1 and model.dimension("gamma").key == "gamma"
+    with pytest.raises(UnknownDimensionError) as caught:
+        model.index("omega", ("ratings", 3, "dimension"))
+    assert caught.value.field == "ratings.3.dimension"
+    assert "unknown dimension 'omega'" in caught.value.message
+    assert "alpha, beta, gamma" in caught.value.message
+    # Callers catching the error kind of their input still see it.
+    assert isinstance(caught.value, RatingError) and isinstance(caught.value, ParameterError)

@@ -4,13 +4,6 @@ Scotland (SCIROCCO Exchange) and a report a programme coordinator can print."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
-import sys
-import tomllib
-import zipfile
-from importlib.resources import files
-from pathlib import Path
 
 import pytest
 
@@ -42,7 +35,6 @@ from assessment.twinning import (
 )
 
 MODEL = default_model()
-ROOT = Path(__file__).resolve().parents[1]
 INNOVATION = "innovation_management"
 
 
@@ -226,31 +218,3 @@ def test_the_report_page_escapes_user_text_and_fetches_nothing() -> None:
     assert html.count("<svg") == 1 and "Incentives needed" in html
     assert "overdue" in html and "Regional innovation hub" in html
     assert not any(tag in html for tag in ("<link", ' src="', 'href="http', "<script"))
-
-
-def test_the_template_ships_with_the_package() -> None:
-    template = files("assessment.twinning") / "templates" / "twinning_report.html"
-    assert template.is_file()
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert config["tool"]["setuptools"]["package-data"]["assessment.twinning"] == [
-        "templates/*.html"
-    ]
-
-
-@pytest.mark.slow
-def test_a_built_wheel_contains_the_report_template(tmp_path: Path) -> None:
-    source = tmp_path / "src"
-    for name in ("pyproject.toml", "README.md"):
-        source.mkdir(exist_ok=True)
-        shutil.copy(ROOT / name, source / name)
-    for package in ("assessment", "app"):
-        shutil.copytree(
-            ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("*.whl")
-    assert "assessment/twinning/templates/twinning_report.html" in zipfile.ZipFile(wheel).namelist()

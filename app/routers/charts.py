@@ -2,7 +2,8 @@
 
 The chart is described first (cheap: a few queries and the scoring) and its ETag is a hash of
 that description, so a client revalidating with ``If-None-Match`` gets ``304`` without the
-image being drawn, and a repeated chart comes from the library's in-process cache.
+image being drawn, and a repeated chart comes from the app's in-process ``ChartCache``
+(``app.state.chart_cache``, sized by the settings).
 
 Access follows the profile reads: a region's published profile is readable without a key when
 the region is public, anything else needs a key that can read the region. The spread band is
@@ -14,13 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, current_principal, ensure_can_read, optional_principal
-from app.db import get_session
+from app.auth import Principal, ensure_can_read, require_key
+from app.deps import (
+    ChartCacheDep,
+    ModelsDep,
+    OptionalPrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.language import Language, language_headers
+from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
 from app.schemas import ID_MAX, Id
 from app.store import (
@@ -33,8 +42,10 @@ from app.store import (
 )
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
+    ChartCache,
     GroupScores,
     MaturityModel,
+    ModelCatalog,
     Profile,
     RadarSpec,
     RatingError,
@@ -48,7 +59,6 @@ from assessment import (
 from assessment.charts import SpreadKind
 
 router = APIRouter(tags=["charts"], responses=problem_responses(401, 403, 404, 422))
-MAX_OVERLAID = 6
 
 
 class RadarFormat(StrEnum):
@@ -120,7 +130,7 @@ def _readable_round(
             404, f"round {round_id} is not a round of region {region.id}", field=round_field
         )
     if round_.status != RoundStatus.PUBLISHED.value:
-        ensure_can_read(current_principal(principal), region.id)
+        ensure_can_read(require_key(principal), region.id)
         return round_, False
     ensure_published_readable(session, region.id, principal, round_field)
     return round_, region.public_profile
@@ -128,6 +138,7 @@ def _readable_round(
 
 def region_view(
     session: Session,
+    models: ModelCatalog,
     region_id: Id,
     round_id: Id | None,
     principal: Principal | None,
@@ -142,12 +153,12 @@ def region_view(
         with_ratings and principal is not None and principal.can_read_region(region_id)
     )
     # Read and scored once: the profile's proposed scores and the spread both come from them.
-    ratings = rating_matrix(session, round_)
+    ratings = rating_matrix(session, models, round_)
     group = score_group(ratings) if ratings is not None else None
     return RegionView(
-        model=round_model(round_),
+        model=round_model(models, round_),
         round=round_,
-        profile=round_profile(session, round_, group),
+        profile=round_profile(session, models, round_, group),
         ratings=ratings if may_read_ratings else None,
         group=group if may_read_ratings else None,
         public=public,
@@ -168,6 +179,11 @@ class ChartInputs:
 
 def chart_inputs(
     region_id: Id,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
+    settings: SettingsDep,
+    language: Language,
     round_id: Id | None = Query(
         None, description="round of the region to chart (default: its latest published one)"
     ),
@@ -187,19 +203,18 @@ def chart_inputs(
         "IQR-wide band centred on the median), or none. Default: minmax when the key may "
         "read the round's ratings, otherwise none",
     ),
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
-    *,
-    language: Language,
 ) -> ChartInputs:
-    main = region_view(session, region_id, round_id, principal)
+    main = region_view(session, models, region_id, round_id, principal)
     round_ids = _ids(rounds, "query.rounds")
     region_ids = _ids(compare, "query.compare")
-    if len(round_ids) + len(region_ids) > MAX_OVERLAID:
-        raise ApiProblem(422, f"overlay at most {MAX_OVERLAID} profiles", field="query.compare")
+    if len(round_ids) + len(region_ids) > settings.chart_max_overlays:
+        raise ApiProblem(
+            422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
+        )
     overlays = [
         region_view(
             session,
+            models,
             region_id,
             rid,
             principal,
@@ -210,13 +225,17 @@ def chart_inputs(
     ]
     for other in region_ids:
         fields = ("query.compare", "query.compare")
-        view = region_view(session, other, None, principal, fields, with_ratings=False)
+        view = region_view(session, models, other, None, principal, fields, with_ratings=False)
         overlays.append(view.profile)
     if spread is None:
         spread = SpreadParam.MINMAX if main.ratings is not None else SpreadParam.NONE
     elif spread is not SpreadParam.NONE and main.ratings is None:
-        ensure_can_read(current_principal(principal), region_id)
+        ensure_can_read(require_key(principal), region_id)
     return ChartInputs(main=main, overlays=tuple(overlays), spread=spread, language=language)
+
+
+ChartInputsDep = Annotated[ChartInputs, Depends(chart_inputs)]
+"""The chart's query parameters, checked and read: shared by the radar and the report."""
 
 
 def build_spec(inputs: ChartInputs) -> RadarSpec:
@@ -250,7 +269,9 @@ def cache_headers(public: bool, language: str | None = None) -> dict[str, str]:
     return {**headers, **language_headers(language, vary)}
 
 
-def chart_response(request: Request, inputs: ChartInputs, fmt: RadarFormat) -> Response:
+def chart_response(
+    request: Request, inputs: ChartInputs, fmt: RadarFormat, cache: ChartCache
+) -> Response:
     spec = build_spec(inputs)
     etag = f'"{chart_etag(spec, fmt.value)}"'
     headers = {"ETag": etag, **cache_headers(inputs.public, inputs.language)}
@@ -259,7 +280,7 @@ def chart_response(request: Request, inputs: ChartInputs, fmt: RadarFormat) -> R
     if fmt is RadarFormat.JSON:
         body = spec_json(spec)
     else:
-        body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
+        body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg", cache)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -269,7 +290,7 @@ _CHART_CONTENT = {
         "content": {
             "image/png": {"schema": {"type": "string", "format": "binary"}},
             "image/svg+xml": {"schema": {"type": "string"}},
-            "application/json": {"schema": RadarSpec.model_json_schema()},
+            "application/json": {"schema": schema_ref(RadarSpec)},
         },
     },
     304: {"description": "Not modified (the `If-None-Match` ETag is current)"},
@@ -283,11 +304,11 @@ _CHART_CONTENT = {
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
 def get_radar_file(
-    fmt: RadarFormat, request: Request, inputs: ChartInputs = Depends(chart_inputs)
+    fmt: RadarFormat, request: Request, inputs: ChartInputsDep, cache: ChartCacheDep
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description."""
-    return chart_response(request, inputs, fmt)
+    return chart_response(request, inputs, fmt, cache)
 
 
 @router.get(
@@ -296,9 +317,9 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(request: Request, inputs: ChartInputs = Depends(chart_inputs)) -> Response:
+def get_radar(request: Request, inputs: ChartInputsDep, cache: ChartCacheDep) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    return chart_response(request, inputs, negotiate(request.headers.get("accept")))
+    return chart_response(request, inputs, negotiate(request.headers.get("accept")), cache)
 
 
 def negotiate(accept: str | None) -> RadarFormat:

@@ -4,29 +4,25 @@ the round is in ``consensus``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
-from app.auth import Principal, current_principal, ensure_can_manage
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
-from app.problems import ApiProblem, problem_responses
+from app.auth import Principal, ensure_can_manage
+from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
+from app.problems import problem_responses
 from app.routers.rounds import readable_round
 from app.schemas import ConsensusIn, ConsensusOut, FlagsIn, FlagsOut, Id, Page
-from app.store import check_dimension, ensure_status, lock_round, round_model, upsert
-from app.tables import AssessmentRound, ConsensusRow, FlagRow, RoundStatus, utcnow
-from assessment import parse_score
+from app.services.rounds import record_consensus, set_flags
+from app.store import lock_round
+from app.tables import AssessmentRound, ConsensusRow, FlagRow
 
 router = APIRouter(tags=["consensus"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
-def _workshop_round(
-    session: Session, round_id: Id, dimension: str, principal: Principal
-) -> AssessmentRound:
+def _managed_round(session: Session, round_id: Id, principal: Principal) -> AssessmentRound:
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
-    ensure_status(round_, RoundStatus.CONSENSUS)
-    check_dimension(round_model(round_), dimension, "path.dimension")
     return round_
 
 
@@ -37,9 +33,9 @@ def _workshop_round(
 )
 def list_consensus(
     round_id: Id,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    params: PageDep,
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Page[ConsensusRow]:
     readable_round(session, round_id, principal)
     query = select(ConsensusRow).where(ConsensusRow.round_id == round_id)
@@ -56,30 +52,16 @@ def put_consensus(
     round_id: Id,
     dimension: str,
     body: ConsensusIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> ConsensusRow:
     """A null score records that the workshop agreed it cannot score the dimension; it must
     say why in the justification."""
-    round_ = _workshop_round(session, round_id, dimension, principal)
-    score = parse_score(body.score, round_model(round_), ("body", "score"))
-    justification = body.justification.strip()
-    if score is None and not justification:
-        raise ApiProblem(
-            422, "a null consensus score needs a justification", field="body.justification"
-        )
-    upsert(
-        session,
-        ConsensusRow,
-        {"round_id": round_id, "dimension": dimension},
-        {"score": score, "justification": justification, "updated_at": utcnow()},
-    )
+    round_ = _managed_round(session, round_id, principal)
+    row = record_consensus(session, models, round_, dimension, body.score, body.justification)
     session.commit()
-    return session.exec(
-        select(ConsensusRow).where(
-            ConsensusRow.round_id == round_id, ConsensusRow.dimension == dimension
-        )
-    ).one()
+    return row
 
 
 @router.get(
@@ -89,11 +71,11 @@ def put_consensus(
 )
 def list_flags(
     round_id: Id,
+    params: PageDep,
+    principal: PrincipalDep,
+    session: SessionDep,
     for_improvement: bool | None = None,
     for_coaching: bool | None = None,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[FlagRow]:
     readable_round(session, round_id, principal)
     query = select(FlagRow).where(FlagRow.round_id == round_id)
@@ -114,17 +96,18 @@ def put_flags(
     round_id: Id,
     dimension: str,
     body: FlagsIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> FlagRow:
-    _workshop_round(session, round_id, dimension, principal)
-    upsert(
+    round_ = _managed_round(session, round_id, principal)
+    row = set_flags(
         session,
-        FlagRow,
-        {"round_id": round_id, "dimension": dimension},
-        {"for_improvement": body.for_improvement, "for_coaching": body.for_coaching},
+        models,
+        round_,
+        dimension,
+        for_improvement=body.for_improvement,
+        for_coaching=body.for_coaching,
     )
     session.commit()
-    return session.exec(
-        select(FlagRow).where(FlagRow.round_id == round_id, FlagRow.dimension == dimension)
-    ).one()
+    return row

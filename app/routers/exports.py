@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime
 from enum import StrEnum
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Query, Response
 
-from app.auth import Principal, current_principal, optional_principal
-from app.db import get_session
+from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
-from app.routers.charts import ChartInputs, SpreadParam, cache_headers, chart_inputs, region_view
+from app.routers.charts import ChartInputsDep, SpreadParam, cache_headers, region_view
 from app.routers.rounds import readable_round
 from app.schemas import Id
 from app.store import rating_matrix
@@ -72,13 +70,14 @@ def _download(
 def export_ratings(
     round_id: Id,
     fmt: ExportFormat,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> Response:
     """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
     text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them."""
     round_ = readable_round(session, round_id, principal)
-    matrix = rating_matrix(session, round_)
+    matrix = rating_matrix(session, models, round_)
     if matrix is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
     text = ratings_to_csv(matrix) if fmt is ExportFormat.CSV else ratings_to_json(matrix)
@@ -94,15 +93,15 @@ def export_ratings(
 def export_profile(
     region_id: Id,
     fmt: ExportFormat,
-    round_id: Id | None = Query(None, description="default: the latest published round"),
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
-    *,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
     language: Language,  # after the key: an unknown key is 401 whatever ?lang= says
+    round_id: Id | None = Query(None, description="default: the latest published round"),
 ) -> Response:
     """Stamped with the model id and version (the first two CSV columns); the CSV's
     dimension names are in the asked language."""
-    view = region_view(session, region_id, round_id, principal, with_ratings=False)
+    view = region_view(session, models, region_id, round_id, principal, with_ratings=False)
     name = f"region-{region_id}-round-{view.round.id}-profile"
     if fmt is ExportFormat.JSON:
         return _download(profile_to_json(view.profile), fmt, name, view.public)
@@ -116,7 +115,7 @@ def export_profile(
     response_class=Response,
     responses={200: {"description": "Self-contained HTML page", "content": {"text/html": {}}}},
 )
-def export_report(inputs: ChartInputs = Depends(chart_inputs)) -> Response:
+def export_report(inputs: ChartInputsDep) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
     read the region's ratings, whatever ``spread`` says, since they are half of the report."""

@@ -3,12 +3,12 @@ shown once, revocable."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
-from sqlmodel import Session, col, select
+from fastapi import APIRouter, Response
+from sqlmodel import col, select
 
-from app.auth import Principal, current_principal, ensure_can_manage, issue_key, require_role
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.auth import ensure_can_manage, issue_key
+from app.deps import AdminDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, KeyCreate, KeyCreated, KeyOut, Page
 from app.store import get_or_404
@@ -19,12 +19,12 @@ router = APIRouter(prefix="/keys", tags=["keys"], responses=problem_responses(40
 
 @router.get("", response_model=Page[KeyOut], summary="List keys (admin)")
 def list_keys(
+    params: PageDep,
+    _: AdminDep,
+    session: SessionDep,
     role: Role | None = None,
     region_id: Id | None = None,
     revoked: bool | None = None,
-    params: PageParams = Depends(page_params),
-    _: Principal = Depends(require_role(Role.ADMIN)),
-    session: Session = Depends(get_session),
 ) -> Page[ApiKey]:
     query = select(ApiKey).order_by(col(ApiKey.id))
     if role is not None:
@@ -46,8 +46,8 @@ def list_keys(
 )
 def create_key(
     body: KeyCreate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> KeyCreated:
     """Admins create any key; a region's facilitator creates member keys of its region."""
     if not principal.is_admin:
@@ -66,9 +66,7 @@ def create_key(
 
 
 @router.get("/me", response_model=KeyOut, summary="The key making this request")
-def who_am_i(
-    principal: Principal = Depends(current_principal), session: Session = Depends(get_session)
-) -> ApiKey:
+def who_am_i(principal: PrincipalDep, session: SessionDep) -> ApiKey:
     return get_or_404(session, ApiKey, principal.key_id, "header.x-api-key")
 
 
@@ -80,8 +78,8 @@ def who_am_i(
 )
 def revoke_key(
     key_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Response:
     key = get_or_404(session, ApiKey, key_id, "path.key_id")
     if key_id != principal.key_id:

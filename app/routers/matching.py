@@ -9,18 +9,16 @@ rule and its parameters are the library's (``assessment.matching``; README, "Twi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from app.auth import COORDINATION, Principal
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.deps import CoordinatorDep, ModelsDep, PageDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Id, Page, _Out
+from app.schemas import Id, Page, UtcDatetime, _Out
 from app.store import (
     get_or_404,
     resolve_model,
@@ -32,6 +30,7 @@ from assessment import (
     AssessmentError,
     MatchingParams,
     MaturityModel,
+    ModelCatalog,
     ModelRef,
     PairProposal,
     Profile,
@@ -66,7 +65,7 @@ class RunCreate(BaseModel):
             "examples": [
                 {
                     "parameters": {"min_gap": 1, "capacity": 2, "similarity_weight": 0.4},
-                    "capacity_overrides": {"3": 1},
+                    "capacity_overrides": {"2": 1},
                 }
             ]
         },
@@ -100,7 +99,7 @@ class RunPairOut(_Out):
     status: PairStatus
     note: str
     reviewed_by: int | None
-    reviewed_at: datetime | None
+    reviewed_at: UtcDatetime | None
 
 
 class RunSummary(_Out):
@@ -112,7 +111,7 @@ class RunSummary(_Out):
     needs: int
     total_score: float
     created_by: int | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class RunDetail(RunSummary):
@@ -172,13 +171,16 @@ def query_params(
 
 
 def model_query(
-    model_id: str | None = Query(None, description="default: the shipped default model"),
+    models: ModelsDep,
+    model_id: str | None = Query(None, description="default: the deployment's default model"),
     model_version: str | None = Query(None),
 ) -> MaturityModel:
-    return resolve_model(model_id, model_version, "query.model_id")
+    return resolve_model(models, model_id, model_version, "query.model_id")
 
 
-def _latest_profiles(session: Session, model: MaturityModel) -> tuple[list[Profile], list[int]]:
+def _latest_profiles(
+    session: Session, models: ModelCatalog, model: MaturityModel
+) -> tuple[list[Profile], list[int]]:
     """Each region's latest published profile of ``model``'s id, when it is of ``model``'s
     version, with the region ids."""
     rounds = session.exec(
@@ -199,7 +201,8 @@ def _latest_profiles(session: Session, model: MaturityModel) -> tuple[list[Profi
         for rid in sorted(latest)
         if (latest[rid].model_id, latest[rid].model_version) == (model.id, model.version)
     ]
-    return [round_profile(session, round_) for round_ in chosen], [r.region_id for r in chosen]
+    profiles = [round_profile(session, models, round_) for round_ in chosen]
+    return profiles, [r.region_id for r in chosen]
 
 
 def _run_matching(
@@ -232,14 +235,15 @@ def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
     summary="Top-k twinning partners per receiving region (coordinator or admin)",
 )
 def get_suggestions(
-    _: Principal = Depends(COORDINATION),
+    _: CoordinatorDep,
+    params: Annotated[MatchingParams, Depends(query_params)],
+    model: Annotated[MaturityModel, Depends(model_query)],
+    session: SessionDep,
+    models: ModelsDep,
     region_id: Id | None = Query(None, description="only this receiving region"),
-    params: MatchingParams = Depends(query_params),
-    model: MaturityModel = Depends(model_query),
-    session: Session = Depends(get_session),
 ) -> Suggestions:
     """Computed on the fly from the latest published profiles; nothing is stored."""
-    profiles, region_ids = _latest_profiles(session, model)
+    profiles, region_ids = _latest_profiles(session, models, model)
     ids = {p.region: rid for p, rid in zip(profiles, region_ids, strict=True)}
     if region_id is not None and region_id not in region_ids:
         get_or_404(session, Region, region_id, "query.region_id")
@@ -271,19 +275,20 @@ def get_suggestions(
 )
 def create_run(
     body: RunCreate,
-    principal: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    principal: CoordinatorDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RunDetail:
     """Maximises the total score under each transferring region's capacity; every pair starts
     ``proposed``. The stored parameters name regions by name, as the library does."""
-    model = resolve_model(body.model_id, body.model_version, "body.model_id")
+    model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
     if "capacity_overrides" in body.parameters:
         raise ApiProblem(
             422,
             "give capacity_overrides beside parameters, by region id",
             field="body.parameters.capacity_overrides",
         )
-    profiles, region_ids = _latest_profiles(session, model)
+    profiles, region_ids = _latest_profiles(session, models, model)
     names = {rid: p.region for p, rid in zip(profiles, region_ids, strict=True)}
     for rid in body.capacity_overrides:
         if rid not in names:
@@ -350,9 +355,9 @@ def _run_detail(session: Session, run: MatchingRun) -> RunDetail:
     summary="Stored assignment runs, newest first (coordinator or admin)",
 )
 def list_runs(
-    params: PageParams = Depends(page_params),
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    params: PageDep,
+    _: CoordinatorDep,
+    session: SessionDep,
 ) -> Page[MatchingRun]:
     query = select(MatchingRun).order_by(col(MatchingRun.id).desc())
     return paginate(session, query, params)
@@ -365,8 +370,8 @@ def list_runs(
 )
 def get_run(
     run_id: Id,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    _: CoordinatorDep,
+    session: SessionDep,
 ) -> RunDetail:
     return _run_detail(session, get_or_404(session, MatchingRun, run_id, "path.run_id"))
 
@@ -380,8 +385,8 @@ def review_pair(
     run_id: Id,
     pair_id: Id,
     body: PairReview,
-    principal: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    principal: CoordinatorDep,
+    session: SessionDep,
 ) -> MatchingPairRow:
     get_or_404(session, MatchingRun, run_id, "path.run_id")
     pair = session.get(MatchingPairRow, pair_id)

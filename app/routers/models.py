@@ -1,4 +1,5 @@
-"""Maturity models: shipped YAML files, read-only and public.
+"""Maturity models: the shipped YAML files and the deployment's models directory, read-only
+and public.
 
 Texts come in the language the request asks for (``Accept-Language`` or ``?lang=``), each
 falling back to English where the model has no translation; ``Content-Language`` says which
@@ -8,22 +9,25 @@ translations); the list's ``languages`` says which languages each model offers.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
+from app.deps import ModelsDep, PageDep
 from app.language import Language, language_headers
-from app.pagination import PageParams, page_of, page_params
+from app.pagination import page_of
 from app.problems import ApiProblem, problem_responses
 from app.schemas import ModelSummary, Page
-from assessment import Dimension, MaturityModel, ModelError, available_models, find_model
+from assessment import Dimension, MaturityModel, ModelCatalog, ModelError, UnknownDimensionError
 
 router = APIRouter(prefix="/models", tags=["models"], responses=problem_responses(404, 422))
 
-VersionQuery = Query(None, description="model version; default: the first shipped")
+VersionQuery = Query(None, description="model version; default: the first one loaded")
 
 
-def _model(model_id: str, version: str | None, language: str, response: Response) -> MaturityModel:
+def _model(
+    models: ModelCatalog, model_id: str, version: str | None, language: str, response: Response
+) -> MaturityModel:
     try:
-        model = find_model(model_id, version).localized(language)
+        model = models.find(model_id, version).localized(language)
     except ModelError as exc:
         field = "query.version" if version is not None else "path.model_id"
         raise ApiProblem(404, exc.message, field=field) from None
@@ -31,13 +35,15 @@ def _model(model_id: str, version: str | None, language: str, response: Response
     return model
 
 
-@router.get("", response_model=Page[ModelSummary], summary="List the shipped maturity models")
+@router.get("", response_model=Page[ModelSummary], summary="List the available maturity models")
 def list_models(
     response: Response,
     language: Language,
+    params: PageDep,
+    models: ModelsDep,
     model_id: str | None = Query(None, description="only versions of this model"),
-    params: PageParams = Depends(page_params),
 ) -> Page[ModelSummary]:
+    """The default model (for new rounds) first."""
     summaries = [
         ModelSummary(
             id=model.id,
@@ -49,7 +55,7 @@ def list_models(
             dimensions=list(model.keys),
             languages=list(model.languages),
         )
-        for model in available_models()
+        for model in sorted(models.models, key=lambda m: m is not models.default)
         if model_id is None or model.id == model_id
     ]
     response.headers.update(language_headers(language))
@@ -62,9 +68,13 @@ def list_models(
     summary="A model in full, in the asked language",
 )
 def get_model(
-    model_id: str, response: Response, language: Language, version: str | None = VersionQuery
+    model_id: str,
+    response: Response,
+    language: Language,
+    models: ModelsDep,
+    version: str | None = VersionQuery,
 ) -> MaturityModel:
-    return _model(model_id, version, language, response)
+    return _model(models, model_id, version, language, response)
 
 
 @router.get(
@@ -76,10 +86,11 @@ def list_dimensions(
     model_id: str,
     response: Response,
     language: Language,
+    params: PageDep,
+    models: ModelsDep,
     version: str | None = VersionQuery,
-    params: PageParams = Depends(page_params),
 ) -> Page[Dimension]:
-    return page_of(_model(model_id, version, language, response).dimensions, params)
+    return page_of(_model(models, model_id, version, language, response).dimensions, params)
 
 
 @router.get(
@@ -92,9 +103,11 @@ def get_dimension(
     key: str,
     response: Response,
     language: Language,
+    models: ModelsDep,
     version: str | None = VersionQuery,
 ) -> Dimension:
-    model = _model(model_id, version, language, response)
-    if key not in model.keys:
-        raise ApiProblem(404, f"model {model.id} has no dimension {key!r}", field="path.key")
-    return model.dimension(key)
+    model = _model(models, model_id, version, language, response)
+    try:
+        return model.dimension(key, ("path", "key"))
+    except UnknownDimensionError as exc:  # a resource that does not exist
+        raise ApiProblem(404, exc.message, field=exc.field) from None

@@ -5,18 +5,16 @@ up (``assessment.practices``; README, "Good practices").
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.auth import COORDINATION, Principal, current_principal, ensure_can_read
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.auth import ensure_can_read
+from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Id, Page, _Out
+from app.schemas import Id, Page, UtcDatetime, _Out
 from app.store import get_or_404, latest_published_round, resolve_model, round_profile
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
@@ -24,7 +22,6 @@ from assessment import (
     AssessmentError,
     MaturityModel,
     PracticeReport,
-    find_model,
     parse_practice,
     practice_gaps,
 )
@@ -55,7 +52,10 @@ class PracticeIn(BaseModel):
 
 
 class PracticeUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"requirements": {"innovation_management": 2}}]},
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
@@ -71,8 +71,8 @@ class PracticeOut(_Out):
     model_id: str
     model_version: str
     requirements: dict[str, int]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class RegionPractices(BaseModel):
@@ -122,10 +122,11 @@ def _commit_practice(session: Session, row: GoodPracticeRow) -> GoodPracticeRow:
 )
 def create_practice(
     body: PracticeIn,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    _: CoordinatorDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> GoodPracticeRow:
-    model = resolve_model(body.model_id, body.model_version, "body.model_id")
+    model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
     requirements = _checked_requirements(model, body.name, body.requirements)
     _check_practice_refs(session, body.name, body.transferring_region_id, None)
     row = GoodPracticeRow(
@@ -145,10 +146,10 @@ def create_practice(
     summary="Good practices (coordinator or admin)",
 )
 def list_practices(
+    params: PageDep,
+    _: CoordinatorDep,
+    session: SessionDep,
     transferring_region_id: Id | None = None,
-    params: PageParams = Depends(page_params),
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
 ) -> Page[GoodPracticeRow]:
     query = select(GoodPracticeRow).order_by(col(GoodPracticeRow.name))
     if transferring_region_id is not None:
@@ -163,8 +164,8 @@ def list_practices(
 )
 def get_practice(
     practice_id: Id,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    _: CoordinatorDep,
+    session: SessionDep,
 ) -> GoodPracticeRow:
     return get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
 
@@ -178,8 +179,9 @@ def get_practice(
 def update_practice(
     practice_id: Id,
     body: PracticeUpdate,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    _: CoordinatorDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> GoodPracticeRow:
     row = get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id")
     changes = body.model_dump(exclude_unset=True)
@@ -187,7 +189,7 @@ def update_practice(
         if name in changes and changes[name] is None:
             raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
     if "requirements" in changes:
-        model = find_model(row.model_id, row.model_version)
+        model = models.find(row.model_id, row.model_version)
         changes["requirements"] = _checked_requirements(
             model, changes.get("name", row.name), changes["requirements"]
         )
@@ -210,8 +212,8 @@ def update_practice(
 )
 def delete_practice(
     practice_id: Id,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    _: CoordinatorDep,
+    session: SessionDep,
 ) -> Response:
     session.delete(get_or_404(session, GoodPracticeRow, practice_id, "path.practice_id"))
     session.commit()
@@ -225,8 +227,9 @@ def delete_practice(
 )
 def get_region_practices(
     region_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RegionPractices:
     """Practices of the profile's model, feasible first; readable by whoever reads the region.
     An unscored dimension counts as a gap from the scale minimum and is listed as unknown."""
@@ -234,7 +237,7 @@ def get_region_practices(
     ensure_can_read(principal, region_id)
     latest = latest_published_round(session, region_id, "path.region_id")
     assert latest.id is not None
-    model = find_model(latest.model_id, latest.model_version)
+    model = models.find(latest.model_id, latest.model_version)
     rows = session.exec(
         select(GoodPracticeRow)
         .where(
@@ -255,5 +258,5 @@ def get_region_practices(
         }
         for row in rows
     ]
-    report = practice_gaps(model, round_profile(session, latest), practices)
+    report = practice_gaps(model, round_profile(session, models, latest), practices)
     return RegionPractices(region_id=region_id, round_id=latest.id, report=report)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session
+from fastapi import APIRouter, Query
 
-from app.auth import Principal, current_principal, ensure_can_read, optional_principal
-from app.db import get_session
+from app.auth import ensure_can_read, require_key
+from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
 from app.problems import ApiProblem, problem_responses
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.store import (
@@ -44,16 +43,17 @@ def _compare(before: Profile, after: Profile) -> ProfileComparison | None:
 )
 def get_round_profile(
     round_id: Id,
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RoundProfile:
     """Readable without a key once published, when the region's profile is public."""
     round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
     if round_.status != RoundStatus.PUBLISHED.value:
-        ensure_can_read(current_principal(principal), round_.region_id)
+        ensure_can_read(require_key(principal), round_.region_id)
     else:
         ensure_published_readable(session, round_.region_id, principal, "path.round_id")
-    return round_profile_view(session, round_)
+    return round_profile_view(session, models, round_)
 
 
 @router.get(
@@ -63,11 +63,14 @@ def get_round_profile(
 )
 def get_region_profile(
     region_id: Id,
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RoundProfile:
     ensure_published_readable(session, region_id, principal, "path.region_id")
-    return round_profile_view(session, latest_published_round(session, region_id, "path.region_id"))
+    return round_profile_view(
+        session, models, latest_published_round(session, region_id, "path.region_id")
+    )
 
 
 @router.get(
@@ -77,13 +80,14 @@ def get_region_profile(
 )
 def get_region_history(
     region_id: Id,
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RegionHistory:
     ensure_published_readable(session, region_id, principal, "path.region_id")
     entries: list[HistoryEntry] = []
     for round_ in published_rounds(session, region_id):
-        view = round_profile_view(session, round_)
+        view = round_profile_view(session, models, round_)
         change = _compare(entries[-1].profile, view.profile) if entries else None
         entries.append(HistoryEntry(**dict(view), change=change))
     return RegionHistory(region_id=region_id, rounds=entries)
@@ -95,11 +99,12 @@ def get_region_history(
     summary="Latest published profiles of several regions, with pairwise deltas",
 )
 def compare_regions(
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
     region_id: list[Id] = Query(
         ..., description=f"2 to {MAX_COMPARED} regions, repeated: ?region_id=1&region_id=2"
     ),
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
 ) -> RegionComparison:
     """``deltas`` hold, for every pair in the order given, the second minus the first."""
     ids = list(dict.fromkeys(region_id))
@@ -111,7 +116,9 @@ def compare_regions(
     for rid in ids:
         ensure_published_readable(session, rid, principal, "query.region_id")
         views.append(
-            round_profile_view(session, latest_published_round(session, rid, "query.region_id"))
+            round_profile_view(
+                session, models, latest_published_round(session, rid, "query.region_id")
+            )
         )
     deltas = [
         PairDelta(

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from app.auth import Principal, current_principal, ensure_can_read
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.auth import Principal, ensure_can_read
+from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
-from app.store import check_dimension, ensure_status, lock_round, round_model, upsert
+from app.store import ensure_status, lock_round, round_model, upsert
 from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder, utcnow
-from assessment import ModelError, parse_score
+from assessment import RatingError, parse_score
 
 router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
 
@@ -27,11 +27,11 @@ router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 
 @router.get("/rounds/{round_id}/ratings", response_model=Page[RatingOut], summary="Ratings")
 def list_ratings(
     round_id: Id,
+    params: PageDep,
+    principal: PrincipalDep,
+    session: SessionDep,
     stakeholder_id: Id | None = None,
     dimension: str | None = Query(None, max_length=100),
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[RatingRow]:
     readable_round(session, round_id, principal)
     query = select(RatingRow).where(RatingRow.round_id == round_id)
@@ -99,12 +99,13 @@ def put_rating(
     stakeholder_id: Id,
     dimension: str,
     body: RatingIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RatingRow:
     round_ = _writable(session, round_id, stakeholder_id, principal)
-    model = round_model(round_)
-    check_dimension(model, dimension, "path.dimension")
+    model = round_model(models, round_)
+    model.index(dimension, ("path", "dimension"))
     score = parse_score(body.score, model, ("body", "score"))
     _store(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
     return next(
@@ -122,25 +123,24 @@ def put_ratings(
     round_id: Id,
     stakeholder_id: Id,
     body: BulkRatings,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> list[RatingRow]:
     """Upserts every item; dimensions not listed keep their ratings. Any invalid item
     rejects the whole request and nothing is stored. Returns all of the stakeholder's
     ratings in the round."""
     round_ = _writable(session, round_id, stakeholder_id, principal)
-    model = round_model(round_)
+    model = round_model(models, round_)
     cells: list[tuple[str, int | None, str]] = []
     seen: set[str] = set()
     for index, item in enumerate(body.ratings):
-        here = f"body.ratings.{index}"
-        check_dimension(model, item.dimension, f"{here}.dimension")
+        here = ("body", "ratings", index)
+        model.index(item.dimension, (*here, "dimension"))
         if item.dimension in seen:
-            raise ModelError(
-                f"dimension {item.dimension!r} is listed twice", (*here.split("."), "dimension")
-            )
+            raise RatingError(f"dimension {item.dimension!r} is listed twice", (*here, "dimension"))
         seen.add(item.dimension)
-        score = parse_score(item.score, model, (*here.split("."), "score"))
+        score = parse_score(item.score, model, (*here, "score"))
         cells.append((item.dimension, score, item.justification))
     _store(session, round_id, stakeholder_id, cells)
     return _ratings_of(session, round_id, stakeholder_id)
@@ -156,8 +156,8 @@ def delete_rating(
     round_id: Id,
     stakeholder_id: Id,
     dimension: str,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Response:
     _writable(session, round_id, stakeholder_id, principal)
     row = session.exec(

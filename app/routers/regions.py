@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from app.auth import (
-    Principal,
-    current_principal,
-    ensure_can_manage,
-    ensure_can_read,
-    optional_principal,
-    require_role,
-)
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.auth import ensure_can_manage, ensure_can_read, require_key
+from app.deps import AdminDep, OptionalPrincipalDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import (
     Id,
@@ -28,7 +21,7 @@ from app.schemas import (
     StakeholderUpdate,
 )
 from app.store import get_or_404
-from app.tables import AssessmentRound, Region, Role, Stakeholder
+from app.tables import AssessmentRound, Region, Stakeholder
 
 router = APIRouter(tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422))
 
@@ -55,13 +48,13 @@ def _check_unique_name(session: Session, name: str, region_id: Id | None) -> Non
 
 @router.get("/regions", response_model=Page[RegionOut], summary="List regions")
 def list_regions(
+    params: PageDep,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
     country: str | None = Query(None, pattern=r"^[A-Z]{2}$"),
     kind: RegionKind | None = None,
     parent_id: Id | None = None,
     q: str | None = Query(None, max_length=200, description="name contains (any case)"),
-    params: PageParams = Depends(page_params),
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
 ) -> Page[Region]:
     """Without a key only regions with public profiles are listed."""
     query = select(Region).order_by(col(Region.name))
@@ -87,8 +80,8 @@ def list_regions(
 )
 def create_region(
     body: RegionCreate,
-    _: Principal = Depends(require_role(Role.ADMIN)),
-    session: Session = Depends(get_session),
+    _: AdminDep,
+    session: SessionDep,
 ) -> Region:
     _check_unique_name(session, body.name, None)
     _check_parent(session, None, body.parent_id)
@@ -101,12 +94,12 @@ def create_region(
 @router.get("/regions/{region_id}", response_model=RegionOut, summary="A region")
 def get_region(
     region_id: Id,
-    principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
 ) -> Region:
     region = get_or_404(session, Region, region_id, "path.region_id")
     if not region.public_profile:
-        ensure_can_read(current_principal(principal), region_id)
+        ensure_can_read(require_key(principal), region_id)
     return region
 
 
@@ -119,8 +112,8 @@ def get_region(
 def update_region(
     region_id: Id,
     body: RegionUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Region:
     region = get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
@@ -147,8 +140,8 @@ def update_region(
 )
 def delete_region(
     region_id: Id,
-    _: Principal = Depends(require_role(Role.ADMIN)),
-    session: Session = Depends(get_session),
+    _: AdminDep,
+    session: SessionDep,
 ) -> Response:
     region = get_or_404(session, Region, region_id, "path.region_id")
     if session.exec(select(AssessmentRound).where(AssessmentRound.region_id == region_id)).first():
@@ -168,10 +161,10 @@ def delete_region(
 )
 def list_stakeholders(
     region_id: Id,
+    params: PageDep,
+    principal: PrincipalDep,
+    session: SessionDep,
     role: str | None = Query(None, description="only this role label"),
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[Stakeholder]:
     get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
@@ -200,8 +193,8 @@ def _check_stakeholder_name(session: Session, region_id: Id, name: str, own: int
 def create_stakeholder(
     region_id: Id,
     body: StakeholderCreate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Stakeholder:
     get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
@@ -223,8 +216,8 @@ def update_stakeholder(
     region_id: Id,
     stakeholder_id: Id,
     body: StakeholderUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Stakeholder:
     stakeholder = get_or_404(session, Stakeholder, stakeholder_id, "path.stakeholder_id")
     if stakeholder.region_id != region_id:

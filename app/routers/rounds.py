@@ -7,37 +7,24 @@ profiles, history and comparisons read.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from app.auth import Principal, current_principal, ensure_can_manage, ensure_can_read
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.auth import Principal, ensure_can_manage, ensure_can_read
+from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
-from app.store import (
-    consensus_rows,
-    ensure_status,
-    get_or_404,
-    group_scores,
-    lock_round,
-    resolve_model,
-    round_model,
-    round_ref,
-)
-from app.tables import AssessmentRound, RatingRow, Region, Role, RoundStatus, utcnow
-from assessment import AgreementRule, GroupScores
+from app.services.rounds import move_round, start_round
+from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
+from app.tables import AssessmentRound, Region, Role, RoundStatus
+from assessment import AgreementRule, GroupScores, ParameterError
+from assessment.errors import from_validation_error
 
 router = APIRouter(tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422))
 
 S = RoundStatus
-TRANSITIONS: dict[RoundStatus, frozenset[RoundStatus]] = {
-    S.DRAFT: frozenset({S.OPEN}),
-    S.OPEN: frozenset({S.CONSENSUS}),
-    S.CONSENSUS: frozenset({S.PUBLISHED, S.OPEN}),
-    S.PUBLISHED: frozenset(),
-}
 
 
 def round_out(round_: AssessmentRound) -> RoundOut:
@@ -70,11 +57,11 @@ def readable_round(session: Session, round_id: Id, principal: Principal) -> Asse
 
 @router.get("/rounds", response_model=Page[RoundOut], summary="Rounds across regions")
 def list_rounds(
+    params: PageDep,
+    principal: PrincipalDep,
+    session: SessionDep,
     region_id: Id | None = None,
     status: RoundStatus | None = None,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[RoundOut]:
     """Admins and coordinators see every region's rounds, members their own region's."""
     query = select(AssessmentRound).order_by(col(AssessmentRound.id))
@@ -92,10 +79,10 @@ def list_rounds(
 )
 def list_region_rounds(
     region_id: Id,
+    params: PageDep,
+    principal: PrincipalDep,
+    session: SessionDep,
     status: RoundStatus | None = None,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[RoundOut]:
     get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
@@ -114,17 +101,15 @@ def list_region_rounds(
 def create_round(
     region_id: Id,
     body: RoundCreate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RoundOut:
     get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
     field = "body.model_version" if body.model_id is None else "body.model_id"
-    model = resolve_model(body.model_id, body.model_version, field)
-    round_ = AssessmentRound(
-        region_id=region_id, label=body.label, model_id=model.id, model_version=model.version
-    )
-    session.add(round_)
+    model = resolve_model(models, body.model_id, body.model_version, field)
+    round_ = start_round(session, region_id, body.label, model)
     session.commit()
     return round_out(round_)
 
@@ -132,8 +117,8 @@ def create_round(
 @router.get("/rounds/{round_id}", response_model=RoundOut, summary="A round")
 def get_round(
     round_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> RoundOut:
     return round_out(readable_round(session, round_id, principal))
 
@@ -147,8 +132,8 @@ def get_round(
 def update_round(
     round_id: Id,
     body: RoundUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> RoundOut:
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
@@ -167,8 +152,8 @@ def update_round(
 )
 def delete_round(
     round_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Response:
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
@@ -176,25 +161,6 @@ def delete_round(
     session.delete(round_)
     session.commit()
     return Response(status_code=204)
-
-
-def _check_ready(session: Session, round_: AssessmentRound, target: RoundStatus) -> None:
-    if target is S.CONSENSUS:
-        rated = session.exec(select(RatingRow.id).where(RatingRow.round_id == round_.id)).first()
-        if rated is None:
-            raise ApiProblem(
-                409, "nobody has rated yet; a consensus needs ratings", field="body.status"
-            )
-    if target is S.PUBLISHED:
-        decided = {row.dimension for row in consensus_rows(session, round_.id)}
-        missing = [key for key in round_model(round_).keys if key not in decided]
-        if missing:
-            raise ApiProblem(
-                409,
-                "every dimension needs a consensus score (or an explicit null with a "
-                f"justification) before publishing; missing: {', '.join(missing)}",
-                field="body.status",
-            )
 
 
 @router.post(
@@ -206,28 +172,16 @@ def _check_ready(session: Session, round_: AssessmentRound, target: RoundStatus)
 def transition_round(
     round_id: Id,
     body: Transition,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> RoundOut:
     """Legal moves: draft -> open, open -> consensus (needs at least one rating),
     consensus -> open (reopen rating), consensus -> published (needs every dimension decided).
     Anything else is 409."""
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
-    current = RoundStatus(round_.status)
-    if body.status not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none (final)"
-        raise ApiProblem(
-            409,
-            f"cannot move round {round_id} from {current.value} to {body.status.value}; "
-            f"allowed: {allowed}",
-            field="body.status",
-        )
-    _check_ready(session, round_, body.status)
-    round_.status = body.status.value
-    if body.status is S.PUBLISHED:
-        round_.published_at = utcnow()
-    session.add(round_)
+    move_round(session, models, round_, body.status)
     session.commit()
     return round_out(round_)
 
@@ -238,16 +192,17 @@ def transition_round(
     summary="Group statistics per dimension",
     responses=problem_responses(409),
 )
-def round_scores(
+def get_round_scores(
     round_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
     band_width: float | None = Query(
         None, description="agreement band width in scale points (default 3)"
     ),
     split_threshold: int | None = Query(
         None, description="a dimension is split from this many ratings outside the band (4)"
     ),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> GroupScores:
     """n, don't know, mean, median, min, max, std, IQR, agreement and band per dimension."""
     round_ = readable_round(session, round_id, principal)
@@ -255,9 +210,8 @@ def round_scores(
     try:
         rule = AgreementRule(**{name: value for name, value in given.items() if value is not None})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ApiProblem(422, first["msg"], field=f"query.{first['loc'][0]}") from None
-    scores = group_scores(session, round_, rule)
+        raise from_validation_error(exc, ParameterError, ("query",)) from None
+    scores = group_scores(session, models, round_, rule)
     if scores is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
     return scores

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from sqlmodel import Session, col, select
 
-from app.auth import Principal, current_principal
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page
 from app.schemas_twinning import ActionIn, ActionOut, ActionUpdate
-from app.tables_twinning import ActionRow, Twinning
-from app.twinning_service import (
+from app.services.twinnings import (
     action_out,
     apply_changes,
     patch_changes,
@@ -27,15 +25,18 @@ from app.twinning_service import (
     twinning_model,
     utc_today,
 )
-from assessment import AssessmentError
+from app.tables_twinning import ActionRow, Twinning
+from assessment import AssessmentError, ModelCatalog
 from assessment.twinning import ActionStatus, ChallengeCategory, check_area
 
 router = APIRouter(tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
-def _check_area(twinning: Twinning, category: Any, dimension: str | None) -> None:
+def _check_area(
+    models: ModelCatalog, twinning: Twinning, category: Any, dimension: str | None
+) -> None:
     try:
-        check_area(twinning_model(twinning), category, dimension)
+        check_area(twinning_model(models, twinning), category, dimension)
     except AssessmentError as exc:
         raise exc.within("body") from None
 
@@ -54,13 +55,13 @@ def _action(session: Session, twinning: Twinning, action_id: int) -> ActionRow:
     response_model=Page[ActionOut],
     summary="The action plan (theory of change per prioritised area)",
 )
-def list_actions(
+def list_twinning_actions(
     twinning_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    params: PageDep,
     status: ActionStatus | None = None,
     category: ChallengeCategory | None = None,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[ActionOut]:
     twinning_for(session, twinning_id, principal)
     query = select(ActionRow).where(ActionRow.twinning_id == twinning_id)
@@ -84,15 +85,16 @@ def list_actions(
     status_code=201,
     summary="Add an item to the action plan",
 )
-def add_action(
+def create_twinning_action(
     twinning_id: Id,
     body: ActionIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> ActionOut:
     """Filed under a challenge category, a dimension of the twinning's model, or both."""
     twinning = twinning_for(session, twinning_id, principal, write=True)
-    _check_area(twinning, body.category, body.dimension)
+    _check_area(models, twinning, body.category, body.dimension)
     row = ActionRow(twinning_id=twinning_id, **body.model_dump(mode="json", exclude={"due_date"}))
     row.due_date = body.due_date
     save(session, row)
@@ -104,11 +106,11 @@ def add_action(
     response_model=ActionOut,
     summary="One item of the action plan",
 )
-def get_action(
+def get_twinning_action(
     twinning_id: Id,
     action_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ActionOut:
     twinning = twinning_for(session, twinning_id, principal)
     return action_out(_action(session, twinning, action_id), utc_today())
@@ -119,17 +121,19 @@ def get_action(
     response_model=ActionOut,
     summary="Change an item of the action plan (e.g. its status)",
 )
-def update_action(
+def update_twinning_action(
     twinning_id: Id,
     action_id: Id,
     body: ActionUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> ActionOut:
     twinning = twinning_for(session, twinning_id, principal, write=True)
     row = _action(session, twinning, action_id)
     changes = patch_changes(body, "title", "status")
     _check_area(
+        models,
         twinning,
         changes.get("category", row.category),
         changes.get("dimension", row.dimension),
@@ -145,11 +149,11 @@ def update_action(
     response_class=Response,
     summary="Remove an item of the action plan",
 )
-def remove_action(
+def delete_twinning_action(
     twinning_id: Id,
     action_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Response:
     twinning = twinning_for(session, twinning_id, principal, write=True)
     session.delete(_action(session, twinning, action_id))

@@ -9,18 +9,16 @@ more is deleted.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from sqlmodel import Session
 
-from app.auth import Principal, current_principal
-from app.db import get_session
-from app.pagination import PageParams, page_of, page_params
+from app.auth import Principal
+from app.deps import PageDep, PrincipalDep, SessionDep
+from app.pagination import page_of
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page
 from app.schemas_twinning import ActivityIn, ActivityOut, ActivityUpdate
-from app.store import get_or_404
-from app.tables_twinning import ActivityLink, TwinningActivity
-from app.twinning_service import (
+from app.services.twinnings import (
     activities_of,
     activity_out,
     apply_changes,
@@ -31,6 +29,8 @@ from app.twinning_service import (
     save,
     twinning_for,
 )
+from app.store import get_or_404
+from app.tables_twinning import ActivityLink, TwinningActivity
 
 router = APIRouter(tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422))
 
@@ -53,11 +53,11 @@ def _activity(
     response_model=Page[ActivityOut],
     summary="Study visits, workshops, webinars and events of a twinning, by date",
 )
-def list_activities(
+def list_twinning_activities(
     twinning_id: Id,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    params: PageDep,
 ) -> Page[ActivityOut]:
     twinning_for(session, twinning_id, principal)
     rows = [activity_out(session, a) for a in activities_of(session, twinning_id)]
@@ -70,11 +70,11 @@ def list_activities(
     status_code=201,
     summary="Record an activity of this twinning",
 )
-def add_activity(
+def create_twinning_activity(
     twinning_id: Id,
     body: ActivityIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ActivityOut:
     """Other twinnings that took part in the same event join it with
     ``PUT /twinnings/{their id}/activities/{activity id}``."""
@@ -94,11 +94,11 @@ def add_activity(
     response_model=ActivityOut,
     summary="Join an existing activity (a shared event) to this twinning",
 )
-def link_activity(
+def link_twinning_activity(
     twinning_id: Id,
     activity_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ActivityOut:
     """The key must be able to change this twinning and read the activity; linking twice
     changes nothing."""
@@ -117,11 +117,11 @@ def link_activity(
     response_class=Response,
     summary="Take an activity out of this twinning (deleted when no twinning is left)",
 )
-def unlink_activity(
+def unlink_twinning_activity(
     twinning_id: Id,
     activity_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Response:
     twinning_for(session, twinning_id, principal, write=True)
     link = session.get(ActivityLink, (twinning_id, activity_id))
@@ -148,8 +148,8 @@ def unlink_activity(
 )
 def get_activity(
     activity_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ActivityOut:
     return activity_out(session, _activity(session, activity_id, principal))
 
@@ -162,8 +162,8 @@ def get_activity(
 def update_activity(
     activity_id: Id,
     body: ActivityUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ActivityOut:
     row = _activity(session, activity_id, principal, write=True)
     apply_changes(row, patch_changes(body, "kind", "title", "format"))

@@ -14,12 +14,12 @@ change it; stakeholders' keys read only. Others get 403, requests without a key 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from app.auth import COORDINATION, Principal, current_principal
-from app.db import get_session
-from app.pagination import PageParams, page_params, paginate
+from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.language import Language, language_headers
+from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page
 from app.schemas_twinning import (
@@ -37,14 +37,7 @@ from app.schemas_twinning import (
     TwinningOut,
     TwinningUpdate,
 )
-from app.store import check_dimension, resolve_model
-from app.tables_twinning import (
-    ActivityLink,
-    ConditionNote,
-    Twinning,
-    TwinningParticipant,
-)
-from app.twinning_service import (
+from app.services.twinnings import (
     NewTwinning,
     Profiles,
     action_item,
@@ -56,7 +49,6 @@ from app.twinning_service import (
     check_dates,
     condition_notes,
     conditions_of,
-    create_twinning,
     effect_of,
     facts_of,
     linked_twinnings,
@@ -68,12 +60,20 @@ from app.twinning_service import (
     rationale_of,
     report_of,
     save,
+    store_twinning,
     twinning_for,
     twinning_model,
     utc_today,
     visible_to,
 )
-from assessment import AssessmentError, ModelRef
+from app.store import resolve_model
+from app.tables_twinning import (
+    ActivityLink,
+    ConditionNote,
+    Twinning,
+    TwinningParticipant,
+)
+from assessment import AssessmentError, ModelCatalog, ModelRef
 from assessment.twinning import (
     ConditionParams,
     Outcomes,
@@ -107,22 +107,22 @@ def _twinning_out(row: Twinning) -> TwinningOut:
 
 def _conditions_out(
     session: Session,
+    profiles: Profiles,
     twinning: Twinning,
     params: ConditionParams | None = None,
-    profiles: Profiles | None = None,
 ) -> ConditionsOut:
     assert twinning.id is not None
     return ConditionsOut(
         twinning_id=twinning.id,
-        conditions=conditions_of(session, twinning, params, profiles),
+        conditions=conditions_of(session, profiles, twinning, params),
         conditions_note=twinning.conditions_note,
         notes=condition_notes(session, twinning.id),
     )
 
 
-def _effect_out(session: Session, twinning: Twinning, profiles: Profiles) -> EffectOut:
+def _effect_out(profiles: Profiles, twinning: Twinning) -> EffectOut:
     assert twinning.id is not None
-    found = effect_of(session, twinning, profiles)
+    found = effect_of(profiles, twinning)
     return EffectOut(
         twinning_id=twinning.id,
         baseline_round_id=twinning.receiving_round_id,
@@ -131,25 +131,25 @@ def _effect_out(session: Session, twinning: Twinning, profiles: Profiles) -> Eff
     )
 
 
-def _detail(session: Session, twinning: Twinning) -> TwinningDetail:
+def _detail(session: Session, models: ModelCatalog, twinning: Twinning) -> TwinningDetail:
     today = utc_today()
-    profiles = Profiles(session)
+    profiles = Profiles(session, models)
     actions = actions_of(session, twinning.id)
-    facts = facts_of(session, twinning, today, profiles)
+    facts = facts_of(session, profiles, twinning, today)
     return TwinningDetail(
         **_twinning_out(twinning).model_dump(),
         rationale=rationale_of(twinning),
-        conditions=_conditions_out(session, twinning, profiles=profiles),
+        conditions=_conditions_out(session, profiles, twinning),
         participants=[
             ParticipantOut.model_validate(p) for p in participants_of(session, twinning.id)
         ],
         activities=[activity_out(session, a) for a in activities_of(session, twinning.id)],
         action_plan=[action_out(row, today) for row in actions],
         action_summary=summarise_plan(
-            twinning_model(twinning), [action_item(row) for row in actions], today
+            twinning_model(models, twinning), [action_item(row) for row in actions], today
         ),
         outcomes=outcomes_of(twinning),
-        effect=_effect_out(session, twinning, profiles),
+        effect=_effect_out(profiles, twinning),
         next_steps=list(next_steps(TwinningStatus(twinning.status), facts)),
     )
 
@@ -162,11 +162,12 @@ def _detail(session: Session, twinning: Twinning) -> TwinningDetail:
     response_model=ProgrammeOut,
     summary="Programme view: every twinning with its measured effect (coordinator or admin)",
 )
-def get_programme(
+def get_twinning_programme(
+    _: CoordinatorDep,
+    session: SessionDep,
+    models: ModelsDep,
     model_id: str | None = Query(None, description="only twinnings on this model"),
     status: TwinningStatus | None = None,
-    _: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
 ) -> ProgrammeOut:
     """For a dashboard: counts by status and type, how many receiving regions re-assessed,
     the verdicts on their focus dimensions and the mean changes, per twinning and per focus
@@ -177,7 +178,7 @@ def get_programme(
     if status is not None:
         query = query.where(Twinning.status == status.value)
     rows = session.exec(query).all()
-    profiles = Profiles(session)
+    profiles = Profiles(session, models)
     entries = []
     for row in rows:
         rationale = rationale_of(row)
@@ -191,7 +192,7 @@ def get_programme(
                 status=TwinningStatus(row.status),
                 model=ModelRef(id=row.model_id, version=row.model_version),
                 focus=tuple(row.focus),
-                effect=effect_of(session, row, profiles).effect,
+                effect=effect_of(profiles, row).effect,
             )
         )
     return ProgrammeOut(view=programme_view(entries), twinning_ids=[e.id for e in entries])
@@ -204,10 +205,11 @@ def get_programme(
     summary="Start a twinning from an approved pair, or directly (coordinator or admin)",
     responses=problem_responses(409),
 )
-def start_twinning(
+def create_twinning(
     body: TwinningCreate,
-    principal: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    principal: CoordinatorDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> TwinningDetail:
     """The rationale is computed now from both regions' baseline rounds (by default their
     latest published rounds on the model) and stored as it is. From a pair: 409 unless the
@@ -225,7 +227,7 @@ def start_twinning(
                 raise ApiProblem(
                     422, f"the pair gives {name} {expected}, not {given}", field=f"body.{name}"
                 )
-        model = resolve_model(run.model_id, run.model_version, "body.matching_pair_id")
+        model = resolve_model(models, run.model_id, run.model_version, "body.matching_pair_id")
         focus = body.focus or [pair.dimension]
         if pair.dimension not in focus:
             raise ApiProblem(
@@ -245,12 +247,13 @@ def start_twinning(
             )
         if not body.focus:
             raise ApiProblem(422, "give at least one focus dimension", field="body.focus")
-        model = resolve_model(body.model_id, body.model_version, "body.model_id")
+        model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
         focus = body.focus
         receiving, transferring = body.receiving_region_id, body.transferring_region_id
     kind = body.type or (TwinningType.TRANSFER if len(focus) == 1 else TwinningType.COACHING)
-    twinning = create_twinning(
+    twinning = store_twinning(
         session,
+        models,
         NewTwinning(
             receiving_region_id=receiving,
             transferring_region_id=transferring,
@@ -269,18 +272,18 @@ def start_twinning(
         ),
     )
     session.commit()
-    return _detail(session, twinning)
+    return _detail(session, models, twinning)
 
 
 @router.get("/twinnings", response_model=Page[TwinningOut], summary="Twinnings the key may read")
 def list_twinnings(
+    principal: PrincipalDep,
+    session: SessionDep,
+    params: PageDep,
     status: TwinningStatus | None = None,
     region_id: Id | None = Query(None, description="receiving or transferring region"),
     model_id: str | None = None,
     type: TwinningType | None = None,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[TwinningOut]:
     """Coordinators and admins see all, members their regions' twinnings; oldest first."""
     query = visible_to(select(Twinning).order_by(col(Twinning.id)), principal)
@@ -311,10 +314,11 @@ def list_twinnings(
 )
 def get_twinning(
     twinning_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> TwinningDetail:
-    return _detail(session, twinning_for(session, twinning_id, principal))
+    return _detail(session, models, twinning_for(session, twinning_id, principal))
 
 
 @router.patch(
@@ -325,21 +329,23 @@ def get_twinning(
 def update_twinning(
     twinning_id: Id,
     body: TwinningUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> TwinningDetail:
     """Regions, focus, baseline and rationale are fixed at creation."""
     twinning = twinning_for(session, twinning_id, principal, write=True)
     changes = patch_changes(body, "title", "type")
     if "type" in changes:
         try:
-            check_focus(twinning_model(twinning), changes["type"], twinning.focus)
+            check_focus(twinning_model(models, twinning), changes["type"], twinning.focus)
         except AssessmentError as exc:
             raise ApiProblem(
                 422, f"{exc.message} (the focus is {', '.join(twinning.focus)})", field="body.type"
             ) from None
     if changes.get("practice_id") is not None:
-        practice_row(session, changes["practice_id"], twinning_model(twinning), "body.practice_id")
+        model = twinning_model(models, twinning)
+        practice_row(session, changes["practice_id"], model, "body.practice_id")
     check_dates(
         changes.get("start_date", twinning.start_date),
         changes.get("end_date", twinning.end_date),
@@ -347,7 +353,7 @@ def update_twinning(
     )
     apply_changes(twinning, changes)
     save(session, twinning)
-    return _detail(session, twinning)
+    return _detail(session, models, twinning)
 
 
 @router.delete(
@@ -359,8 +365,8 @@ def update_twinning(
 )
 def delete_twinning(
     twinning_id: Id,
-    principal: Principal = Depends(COORDINATION),
-    session: Session = Depends(get_session),
+    principal: CoordinatorDep,
+    session: SessionDep,
 ) -> Response:
     """Only while planned: a twinning that ran is part of the programme's record. Activities
     no other twinning shares go with it."""
@@ -397,11 +403,12 @@ def delete_twinning(
     summary="Move a twinning: planned -> running -> concluded -> followed_up",
     responses=problem_responses(409),
 )
-def move_twinning(
+def transition_twinning(
     twinning_id: Id,
     body: TransitionIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> TwinningDetail:
     """``running`` needs participants from both regions (the start date defaults to today);
     ``concluded`` an activity held, an action plan and the results at conclusion (the end
@@ -411,7 +418,8 @@ def move_twinning(
     twinning = twinning_for(session, twinning_id, principal, write=True)
     today = utc_today()
     current = TwinningStatus(twinning.status)
-    check = check_transition(current, body.status, facts_of(session, twinning, today))
+    facts = facts_of(session, Profiles(session, models), twinning, today)
+    check = check_transition(current, body.status, facts)
     if not check.allowed:
         missing = "; ".join(r.message for r in check.missing)
         raise ApiProblem(
@@ -426,7 +434,7 @@ def move_twinning(
         twinning.end_date = max(today, twinning.start_date or today)
     twinning.status = body.status.value
     save(session, twinning)
-    return _detail(session, twinning)
+    return _detail(session, models, twinning)
 
 
 # --- participants ---------------------------------------------------------------------------
@@ -448,12 +456,12 @@ def _participant(session: Session, twinning: Twinning, participant_id: int) -> T
     response_model=Page[ParticipantOut],
     summary="People taking part, from both regions and outside",
 )
-def list_participants(
+def list_twinning_participants(
     twinning_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    params: PageDep,
     side: ParticipantSide | None = None,
-    params: PageParams = Depends(page_params),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> Page[TwinningParticipant]:
     twinning_for(session, twinning_id, principal)
     query = select(TwinningParticipant).where(TwinningParticipant.twinning_id == twinning_id)
@@ -468,11 +476,11 @@ def list_participants(
     status_code=201,
     summary="Add a participant (no account needed)",
 )
-def add_participant(
+def create_twinning_participant(
     twinning_id: Id,
     body: ParticipantIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> TwinningParticipant:
     twinning_for(session, twinning_id, principal, write=True)
     row = TwinningParticipant(twinning_id=twinning_id, **body.model_dump(mode="json"))
@@ -485,12 +493,12 @@ def add_participant(
     response_model=ParticipantOut,
     summary="Change a participant",
 )
-def update_participant(
+def update_twinning_participant(
     twinning_id: Id,
     participant_id: Id,
     body: ParticipantUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> TwinningParticipant:
     twinning = twinning_for(session, twinning_id, principal, write=True)
     row = _participant(session, twinning, participant_id)
@@ -505,11 +513,11 @@ def update_participant(
     response_class=Response,
     summary="Remove a participant",
 )
-def remove_participant(
+def delete_twinning_participant(
     twinning_id: Id,
     participant_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Response:
     twinning = twinning_for(session, twinning_id, principal, write=True)
     session.delete(_participant(session, twinning, participant_id))
@@ -525,16 +533,17 @@ def remove_participant(
     response_model=ConditionsOut,
     summary="Local conditions for adoption in the receiving region, with the teams' notes",
 )
-def get_conditions(
+def get_twinning_conditions(
     twinning_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
     behind_threshold: int | None = Query(
         None, description="points behind that count as well behind (default 2)"
     ),
     requirement_weight: float | None = Query(
         None, description="weight of a point short of the practice's requirement (default 2)"
     ),
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
 ) -> ConditionsOut:
     """Computed from the baseline rounds and the attached good practice (README, "Local
     conditions for adoption")."""
@@ -544,12 +553,14 @@ def get_conditions(
         params = ConditionParams(**{k: v for k, v in given.items() if v is not None})
     except AssessmentError as exc:
         raise exc.within("query") from None
-    return _conditions_out(session, twinning, params)
+    return _conditions_out(session, Profiles(session, models), twinning, params)
 
 
-def _note(session: Session, twinning: Twinning, dimension: str) -> ConditionNote | None:
+def _note(
+    session: Session, models: ModelCatalog, twinning: Twinning, dimension: str
+) -> ConditionNote | None:
     """The teams' note on ``dimension`` (a dimension of the twinning's model, else 422)."""
-    check_dimension(twinning_model(twinning), dimension, "path.dimension")
+    twinning_model(models, twinning).index(dimension, ("path", "dimension"))
     return session.exec(
         select(ConditionNote).where(
             ConditionNote.twinning_id == twinning.id, ConditionNote.dimension == dimension
@@ -566,16 +577,17 @@ def put_condition_note(
     twinning_id: Id,
     dimension: str,
     body: NoteIn,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> ConditionsOut:
     twinning = twinning_for(session, twinning_id, principal, write=True)
-    row = _note(session, twinning, dimension) or ConditionNote(
+    row = _note(session, models, twinning, dimension) or ConditionNote(
         twinning_id=twinning_id, dimension=dimension, note=""
     )
     row.note = body.note
     save(session, row)
-    return _conditions_out(session, twinning)
+    return _conditions_out(session, Profiles(session, models), twinning)
 
 
 @router.delete(
@@ -586,16 +598,17 @@ def put_condition_note(
 def delete_condition_note(
     twinning_id: Id,
     dimension: str,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> ConditionsOut:
     twinning = twinning_for(session, twinning_id, principal, write=True)
-    row = _note(session, twinning, dimension)
+    row = _note(session, models, twinning, dimension)
     if row is None:
         raise ApiProblem(404, f"no note on {dimension!r}", field="path.dimension")
     session.delete(row)
     session.commit()
-    return _conditions_out(session, twinning)
+    return _conditions_out(session, Profiles(session, models), twinning)
 
 
 # --- outcomes, effect, report ---------------------------------------------------------------
@@ -606,10 +619,10 @@ def delete_condition_note(
     response_model=Outcomes,
     summary="Expected and achieved results, deviations, lessons learned, sustainability",
 )
-def get_outcomes(
+def get_twinning_outcomes(
     twinning_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Outcomes:
     return outcomes_of(twinning_for(session, twinning_id, principal))
 
@@ -619,11 +632,11 @@ def get_outcomes(
     response_model=Outcomes,
     summary="Record outcomes (fields left out keep their text; null clears one)",
 )
-def update_outcomes(
+def update_twinning_outcomes(
     twinning_id: Id,
     body: OutcomesUpdate,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> Outcomes:
     twinning = twinning_for(session, twinning_id, principal, write=True)
     apply_changes(twinning, patch_changes(body))
@@ -636,15 +649,25 @@ def update_outcomes(
     response_model=EffectOut,
     summary="The receiving region's change on the focus and overall since the baseline",
 )
-def get_effect(
+def get_twinning_effect(
     twinning_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
 ) -> EffectOut:
     """From the receiving region's latest round on the twinning's model published after the
     baseline round; ``effect`` is null until there is one."""
     twinning = twinning_for(session, twinning_id, principal)
-    return _effect_out(session, twinning, Profiles(session))
+    return _effect_out(Profiles(session, models), twinning)
+
+
+REPORT_HEADERS = ("X-API-Key",)
+"""What else a report answer varies with: the key (the report is private to its readers)."""
+
+
+def _report_headers(language: str) -> dict[str, str]:
+    """Private (never in a shared cache), revalidated, in ``language``."""
+    return {"Cache-Control": "private, no-cache", **language_headers(language, REPORT_HEADERS)}
 
 
 @router.get(
@@ -652,12 +675,19 @@ def get_effect(
     response_model=TwinningReport,
     summary="The twinning report as JSON (the HTML report's content)",
 )
-def get_report_json(
+def get_twinning_report(
     twinning_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
+    language: Language,  # after the key: an unknown key is 401 whatever ?lang= says
+    response: Response,
 ) -> TwinningReport:
-    return report_of(session, twinning_for(session, twinning_id, principal), utc_today())
+    """Texts (dimension and level names, descriptors, sentences) in the asked language
+    (``Accept-Language`` or ``?lang=``); keys (statuses, verdicts, dimension keys) as stored."""
+    twinning = twinning_for(session, twinning_id, principal)
+    response.headers.update(_report_headers(language))
+    return report_of(session, models, twinning, utc_today(), language)
 
 
 @router.get(
@@ -666,19 +696,20 @@ def get_report_json(
     response_class=Response,
     responses={200: {"description": "Self-contained HTML page", "content": {"text/html": {}}}},
 )
-def get_report_html(
+def get_twinning_report_html(
     twinning_id: Id,
-    principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
+    language: Language,  # after the key: an unknown key is 401 whatever ?lang= says
 ) -> Response:
-    report = report_of(session, twinning_for(session, twinning_id, principal), utc_today())
+    """In the asked language (``Accept-Language`` or ``?lang=``): headings, labels, numbers
+    and dates the reader's way, the model's texts from its translation; what the teams wrote
+    stays as they wrote it."""
+    twinning = twinning_for(session, twinning_id, principal)
+    report = report_of(session, models, twinning, utc_today(), language)
     return Response(
         render_twinning_report(report),
         media_type="text/html; charset=utf-8",
-        # The report is written in English (its template is not in the catalogues yet).
-        headers={
-            "Cache-Control": "private, no-cache",
-            "Vary": "X-API-Key",
-            "Content-Language": "en",
-        },
+        headers=_report_headers(language),
     )

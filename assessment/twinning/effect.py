@@ -84,8 +84,7 @@ def twinning_effect(
             ("follow_up", "region"),
         )
     for index, key in enumerate(focus):
-        if key not in model.keys:
-            raise RatingError(f"unknown focus dimension {key!r}", ("focus", index))
+        model.index(key, ("focus", index))
     comparison = compare_profiles(baseline, follow_up)
     deltas = {d.dimension: d for d in comparison.dimensions}
     changes = []

@@ -181,12 +181,7 @@ def check_focus(
         raise ParameterError("a twinning needs at least one focus dimension", where)
     seen: set[str] = set()
     for index, key in enumerate(focus):
-        if key not in model.keys:
-            raise ParameterError(
-                f"unknown dimension {key!r}; model {model.id} {model.version} has "
-                f"{', '.join(model.keys)}",
-                (*where, index),
-            )
+        model.index(key, (*where, index))
         if key in seen:
             raise ParameterError(f"dimension {key!r} is listed twice", (*where, index))
         seen.add(key)

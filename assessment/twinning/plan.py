@@ -82,12 +82,8 @@ def check_area(
             "file the item under a category, a dimension of the model, or both",
             (*here, "category"),
         )
-    if dimension is not None and dimension not in model.keys:
-        raise ParameterError(
-            f"unknown dimension {dimension!r}; model {model.id} {model.version} has "
-            f"{', '.join(model.keys)}",
-            (*here, "dimension"),
-        )
+    if dimension is not None:
+        model.index(dimension, (*here, "dimension"))
 
 
 def area_label(model: MaturityModel, item: ActionItem) -> str:

@@ -195,8 +195,7 @@ def twinning_rationale(
             raise RatingError(f"evidence for {key!r}, which is not a focus", ("evidence", key))
     entries = []
     for index, key in enumerate(focus):
-        if key not in model.keys:
-            raise RatingError(f"unknown dimension {key!r}", ("focus", index))
+        model.index(key, ("focus", index))
         mine = side_score(model, receiving, key, receiving=True)
         theirs = side_score(model, transferring, key, receiving=False)
         gap = None if mine.score is None or theirs.score is None else theirs.score - mine.score

@@ -19,7 +19,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.charts import RadarSpec, radar_spec, render_radar
+from assessment.chart_render import render_radar
+from assessment.charts import RadarSpec, radar_spec
 from assessment.model import MaturityModel, ModelRef
 from assessment.practices import GoodPractice
 from assessment.profile import Profile
@@ -143,10 +144,13 @@ def build_twinning_report(
     start_date: datetime.date | None = None,
     end_date: datetime.date | None = None,
     today: datetime.date,
+    language: str | None = None,
 ) -> TwinningReport:
     """The report of one twinning. ``receiving`` and ``transferring`` are the baseline
     profiles the rationale was computed from; ``follow_up`` a later profile of the receiving
     region (the effect is measured against it)."""
+    if language is not None:
+        model = model.localized(language)
     focus = [f.dimension for f in rationale.focus]
     effect = None
     if follow_up is not None:

@@ -3,6 +3,10 @@
 - ``backend``: "sqlite" or "postgres" (session-scoped parameter; every test using the fixtures
   below runs once per backend). PostgreSQL comes from ``TWINNING_TEST_POSTGRES_URL``; without
   it the postgres runs are skipped locally and fail when ``CI=true``.
+- ``model_name``: the model the app uses by default, "scirocco" (shipped, 12 dimensions, 0-5)
+  or "mini" (``tests/api/models/mini.yaml``, 4 dimensions, 1-4, through the models-directory
+  setting). Tests marked ``any_model`` run with both (mini on SQLite only: the model does not
+  change the SQL); the others with scirocco. ``api_model`` is that model.
 - ``empty_database_url``: a brand-new, unmigrated database of the backend (migration tests).
 - ``migrated_url``: one database per backend and test session, migrated once with Alembic.
 - ``api_app``: the app over ``migrated_url`` (one per backend and session).
@@ -18,10 +22,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.config import Config
@@ -33,11 +40,51 @@ from sqlalchemy.engine import make_url
 from alembic import command
 from app.auth import API_KEY_HEADER_NAME, issue_key
 from app.db import Database
+from app.demo import load_demo
 from app.main import create_app
+from app.settings import Settings
 from app.tables import Region, Role, Stakeholder
+from assessment import MaturityModel
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_ENV = "TWINNING_TEST_POSTGRES_URL"
+TEST_MODELS_DIR = Path(__file__).resolve().parent / "models"
+SETUPS = {"sqlite": ["scirocco", "mini"], "postgres": ["scirocco"]}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "any_model: also runs with the small test model (conftest: model_name)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Backends (and models, for ``any_model`` tests) unless a test chose its own backend."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    chosen = [
+        mark
+        for mark in metafunc.definition.iter_markers("parametrize")
+        if "backend" in mark.args[0]
+    ]
+    backends = list(SETUPS) if not chosen else []
+    if (
+        metafunc.definition.get_closest_marker("any_model")
+        and "model_name" in metafunc.fixturenames
+    ):
+        if chosen:
+            metafunc.parametrize("model_name", ["scirocco", "mini"], indirect=True, scope="session")
+            return
+        pairs = [(b, m) for b in backends for m in SETUPS[b]]
+        metafunc.parametrize(
+            ("backend", "model_name"),
+            pairs,
+            indirect=True,
+            scope="session",
+            ids=[f"{b}-{m}" for b, m in pairs],
+        )
+    elif backends:
+        metafunc.parametrize("backend", backends, indirect=True, scope="session")
 
 
 def alembic_config(url: str) -> Config:
@@ -57,11 +104,23 @@ def _postgres_server() -> str:
     return url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgres":
         _postgres_server()
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def model_name(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "scirocco"))
+
+
+def app_settings(database_url: str, model_name: str = "scirocco") -> Settings:
+    """The settings of a test app: the shipped models, or the small one by default."""
+    if model_name == "scirocco":
+        return Settings(database_url=database_url)
+    return Settings(database_url=database_url, models_dir=TEST_MODELS_DIR, default_model=model_name)
 
 
 @pytest.fixture(scope="session")
@@ -103,10 +162,17 @@ def migrated_url(backend: str, _database_factory: object) -> str:
 
 
 @pytest.fixture(scope="session")
-def api_app(migrated_url: str) -> Iterator[FastAPI]:
-    app = create_app(migrated_url)
+def api_app(migrated_url: str, model_name: str) -> Iterator[FastAPI]:
+    app = create_app(app_settings(migrated_url, model_name))
     yield app
     app.state.database.dispose()
+
+
+@pytest.fixture
+def api_model(api_app: FastAPI) -> MaturityModel:
+    """The model new rounds use in this app (the shipped SCIROCCO, or the small one)."""
+    model: MaturityModel = api_app.state.models.default
+    return model
 
 
 @pytest.fixture(scope="session")
@@ -187,3 +253,62 @@ def world(database: Database, client: TestClient) -> World:
         south_people=people[1],
         **{who: headers(token) for who, token in tokens.items()},
     )
+
+
+# --- the demo database, copied afresh for tests that may change it ---------------------
+
+
+@pytest.fixture(scope="session")
+def demo_template(backend: str, _database_factory: Any) -> str:
+    """A migrated database with the demo data, never served: only copied."""
+    url: str = _database_factory(backend)
+    command.upgrade(alembic_config(url), "head")
+    database = Database(url)
+    with database.session(write=True) as session:
+        load_demo(session)
+    database.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def _clone_demo(
+    demo_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], str]]:
+    """Copies of the demo database (a file copy on SQLite, a TEMPLATE copy on PostgreSQL)."""
+    template = make_url(demo_template)
+    clones: list[str] = []
+    server = create_engine(template, isolation_level="AUTOCOMMIT")
+
+    def clone() -> str:
+        if template.get_backend_name() == "sqlite":
+            path = tmp_path_factory.mktemp("demo") / "twinning.db"
+            with (
+                closing(sqlite3.connect(str(template.database))) as source,
+                closing(sqlite3.connect(path)) as target,
+            ):
+                source.backup(target)
+            return f"sqlite:///{path}"
+        name = f"twinning_demo_{uuid.uuid4().hex[:12]}"
+        with server.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+        clones.append(name)
+        return template.set(database=name).render_as_string(hide_password=False)
+
+    yield clone
+    if clones:
+        with server.connect() as connection:
+            for name in clones:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+def serve_settings(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    app.state.database.dispose()
+
+
+@pytest.fixture
+def fresh_demo_app(_clone_demo: Callable[[], str]) -> Iterator[FastAPI]:
+    """The app over a copy of the demo database of its own (one per fuzzed operation)."""
+    yield from serve_settings(Settings(database_url=_clone_demo()))

@@ -1,4 +1,9 @@
-"""Steps shared by API tests: drive a round through its life cycle over HTTP."""
+"""Steps shared by API tests: drive a round through its life cycle over HTTP.
+
+Dimensions come from the round's own model (read over HTTP), never from a constant, so the
+same tests run with the shipped 12-dimension model and with a small test model. ``scores``
+are given per dimension in model order, or as one score for every dimension.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from assessment import MaturityModel, default_model
+from assessment import MaturityModel
 
 API = "/api/v1"
-KEYS = default_model().keys
+Scores = Sequence[int | None] | int | None
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -37,6 +42,7 @@ def new_round(
     label: str = "2025",
     model: MaturityModel | None = None,
 ) -> int:
+    """A draft round of ``region`` on ``model`` (default: the deployment's default model)."""
     payload: dict[str, Any] = {"label": label}
     if model is not None:
         payload |= {"model_id": model.id, "model_version": model.version}
@@ -53,17 +59,30 @@ def move(client: TestClient, who: dict[str, str], round_id: int, *statuses: str)
         )
 
 
+def round_keys(client: TestClient, who: dict[str, str], round_id: int) -> list[str]:
+    """The dimension keys of the round's model, in model order."""
+    model = ok(client.get(f"{API}/rounds/{round_id}", headers=who))["model"]
+    found = ok(client.get(f"{API}/models/{model['id']}", params={"version": model["version"]}))
+    return [dimension["key"] for dimension in found["dimensions"]]
+
+
+def per_dimension(keys: Sequence[str], scores: Scores) -> list[tuple[str, int | None]]:
+    if scores is None or isinstance(scores, int):
+        return [(key, scores) for key in keys]
+    return list(zip(keys, scores, strict=False))
+
+
 def rate(
     client: TestClient,
     who: dict[str, str],
     round_id: int,
     stakeholder: int,
-    scores: Sequence[int | None],
-    keys: Sequence[str] = KEYS,
+    scores: Scores,
 ) -> list[dict[str, Any]]:
+    """One stakeholder rates every dimension (or the first ``len(scores)``) in one request."""
     items = [
         {"dimension": key, "score": score, "justification": f"because {score}"}
-        for key, score in zip(keys, scores, strict=False)
+        for key, score in per_dimension(round_keys(client, who, round_id), scores)
     ]
     stored: list[dict[str, Any]] = ok(
         client.put(
@@ -73,14 +92,12 @@ def rate(
     return stored
 
 
-def decide_all(
-    client: TestClient,
-    who: dict[str, str],
-    round_id: int,
-    scores: Sequence[int | None],
-    keys: Sequence[str] = KEYS,
-) -> None:
-    for key, score in zip(keys, scores, strict=True):
+def decide_all(client: TestClient, who: dict[str, str], round_id: int, scores: Scores) -> None:
+    """The workshop decides every dimension of the round's model."""
+    keys = round_keys(client, who, round_id)
+    if not isinstance(scores, int) and scores is not None:
+        assert len(scores) == len(keys), f"{len(scores)} scores for {len(keys)} dimensions"
+    for key, score in per_dimension(keys, scores):
         ok(
             client.put(
                 f"{API}/rounds/{round_id}/consensus/{key}",
@@ -95,7 +112,7 @@ def published_round(
     who: dict[str, str],
     region: int,
     people: Sequence[int],
-    scores: Sequence[int],
+    scores: Scores,
     label: str = "2025",
 ) -> int:
     """A round rated by ``people`` (all giving ``scores``), agreed on ``scores``, published."""
@@ -121,15 +138,15 @@ def publish(
     model: MaturityModel | None = None,
     label: str = "2025",
 ) -> int:
-    """A published round on ``model`` (default: the default model) rated by ``people[0]`` and
-    agreed on ``scores`` (2 where not given), with improvement and coaching flags."""
-    keys = (model or default_model()).keys
-    values = [scores.get(key, 2) for key in keys]
+    """A published round on ``model`` (default: the deployment's default model) rated by
+    ``people[0]`` and agreed on ``scores`` by dimension key (2 where not given), with
+    improvement and coaching flags."""
     round_id = new_round(client, who, region, label, model)
+    values = [scores.get(key, 2) for key in round_keys(client, who, round_id)]
     move(client, who, round_id, "open")
-    rate(client, who, round_id, people[0], values, keys)
+    rate(client, who, round_id, people[0], values)
     move(client, who, round_id, "consensus")
-    decide_all(client, who, round_id, values, keys)
+    decide_all(client, who, round_id, values)
     for key in {*improve, *coach}:
         flags = {"for_improvement": key in improve, "for_coaching": key in coach}
         ok(client.put(f"{API}/rounds/{round_id}/flags/{key}", json=flags, headers=who))

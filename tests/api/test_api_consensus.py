@@ -1,8 +1,27 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from assessment import MaturityModel
 from tests.api.conftest import World
-from tests.api.flows import API, KEYS, move, new_round, ok, problem, rate
+from tests.api.flows import API, move, new_round, ok, problem, rate
+
+pytestmark = pytest.mark.any_model
+
+
+@pytest.fixture
+def focus(api_model: MaturityModel) -> str:
+    """The dimension the workshop argues about (innovation management in SCIROCCO)."""
+    return api_model.keys[-2]
+
+
+@pytest.fixture
+def other(api_model: MaturityModel) -> str:
+    return api_model.keys[1]
+
+
+@pytest.fixture
+def last(api_model: MaturityModel) -> str:
+    return api_model.keys[-1]
 
 
 @pytest.fixture
@@ -11,22 +30,27 @@ def workshop(client: TestClient, world: World) -> int:
     round_id = new_round(client, world.north_member, world.north)
     move(client, world.north_member, round_id, "open")
     for person, score in zip(world.north_people, (1, 2, 4), strict=False):
-        rate(client, world.north_member, round_id, person, [score] * 12)
+        rate(client, world.north_member, round_id, person, score)
     move(client, world.north_member, round_id, "consensus")
     return round_id
 
 
 def test_the_workshop_records_scores_and_the_profile_shows_them(
-    client: TestClient, world: World, workshop: int
+    client: TestClient,
+    world: World,
+    workshop: int,
+    api_model: MaturityModel,
+    focus: str,
+    other: str,
 ) -> None:
-    url = f"{API}/rounds/{workshop}/consensus/innovation_management"
+    url = f"{API}/rounds/{workshop}/consensus/{focus}"
     body = ok(
         client.put(
             url, json={"score": 1, "justification": "no process"}, headers=world.north_member
         )
     )
     assert (body["dimension"], body["score"], body["justification"]) == (
-        "innovation_management",
+        focus,
         1,
         "no process",
     )
@@ -36,21 +60,21 @@ def test_the_workshop_records_scores_and_the_profile_shows_them(
         )
     )
     page = ok(client.get(f"{API}/rounds/{workshop}/consensus", headers=world.coordinator))
-    assert [(c["dimension"], c["score"]) for c in page["items"]] == [("innovation_management", 3)]
+    assert [(c["dimension"], c["score"]) for c in page["items"]] == [(focus, 3)]
     profile = ok(client.get(f"{API}/rounds/{workshop}/profile", headers=world.north_rater))
-    assert profile["profile"]["model"] == {"id": "scirocco", "version": "2019-22"}
+    assert profile["profile"]["model"] == {"id": api_model.id, "version": api_model.version}
     scores = {s["dimension"]: s for s in profile["profile"]["scores"]}
     assert (
-        scores["innovation_management"]["score"],
-        scores["innovation_management"]["source"],
+        scores[focus]["score"],
+        scores[focus]["source"],
     ) == (3, "workshop")
-    assert (scores["funding"]["score"], scores["funding"]["source"]) == (2, "proposed")
+    assert (scores[other]["score"], scores[other]["source"]) == (2, "proposed")
 
 
 def test_an_explicit_null_needs_a_justification(
-    client: TestClient, world: World, workshop: int
+    client: TestClient, world: World, workshop: int, other: str
 ) -> None:
-    url = f"{API}/rounds/{workshop}/consensus/funding"
+    url = f"{API}/rounds/{workshop}/consensus/{other}"
     problem(
         client.put(url, json={"score": None, "justification": "  "}, headers=world.north_member),
         422,
@@ -64,16 +88,16 @@ def test_an_explicit_null_needs_a_justification(
         )
     )
     profile = ok(client.get(f"{API}/rounds/{workshop}/profile", headers=world.admin))
-    funding = next(s for s in profile["profile"]["scores"] if s["dimension"] == "funding")
-    assert (funding["score"], funding["source"]) == (None, "workshop")
+    decided = next(s for s in profile["profile"]["scores"] if s["dimension"] == other)
+    assert (decided["score"], decided["source"]) == (None, "workshop")
 
 
 @pytest.mark.parametrize(
     ("dimension", "body", "field"),
     [
-        ("funding", {"score": 6}, "body.score"),
+        ("other", {"score": 6}, "body.score"),
         ("nope", {"score": 1}, "path.dimension"),
-        ("funding", {}, "body.score"),
+        ("other", {}, "body.score"),
     ],
 )
 def test_bad_consensus_is_named_and_stores_nothing(
@@ -83,7 +107,9 @@ def test_bad_consensus_is_named_and_stores_nothing(
     dimension: str,
     body: dict[str, object],
     field: str,
+    other: str,
 ) -> None:
+    dimension = other if dimension == "other" else dimension
     problem(
         client.put(
             f"{API}/rounds/{workshop}/consensus/{dimension}", json=body, headers=world.north_member
@@ -96,11 +122,11 @@ def test_bad_consensus_is_named_and_stores_nothing(
 
 @pytest.mark.parametrize("who", ["coordinator", "north_rater", "south_member"])
 def test_only_admins_and_facilitators_write_consensus_and_flags(
-    client: TestClient, world: World, workshop: int, who: str
+    client: TestClient, world: World, workshop: int, who: str, other: str
 ) -> None:
     problem(
         client.put(
-            f"{API}/rounds/{workshop}/consensus/funding",
+            f"{API}/rounds/{workshop}/consensus/{other}",
             json={"score": 1},
             headers=getattr(world, who),
         ),
@@ -108,7 +134,7 @@ def test_only_admins_and_facilitators_write_consensus_and_flags(
     )
     problem(
         client.put(
-            f"{API}/rounds/{workshop}/flags/funding",
+            f"{API}/rounds/{workshop}/flags/{other}",
             json={"for_improvement": True},
             headers=getattr(world, who),
         ),
@@ -116,12 +142,14 @@ def test_only_admins_and_facilitators_write_consensus_and_flags(
     )
 
 
-def test_consensus_and_flags_only_in_consensus_state(client: TestClient, world: World) -> None:
+def test_consensus_and_flags_only_in_consensus_state(
+    client: TestClient, world: World, other: str
+) -> None:
     round_id = new_round(client, world.north_member, world.north)
     move(client, world.north_member, round_id, "open")
     problem(
         client.put(
-            f"{API}/rounds/{round_id}/consensus/funding",
+            f"{API}/rounds/{round_id}/consensus/{other}",
             json={"score": 1},
             headers=world.north_member,
         ),
@@ -130,7 +158,7 @@ def test_consensus_and_flags_only_in_consensus_state(client: TestClient, world: 
     )
     problem(
         client.put(
-            f"{API}/rounds/{round_id}/flags/funding",
+            f"{API}/rounds/{round_id}/flags/{other}",
             json={"for_coaching": True},
             headers=world.north_member,
         ),
@@ -139,36 +167,40 @@ def test_consensus_and_flags_only_in_consensus_state(client: TestClient, world: 
     )
 
 
-def test_flags_mark_needs_and_offers(client: TestClient, world: World, workshop: int) -> None:
+def test_flags_mark_needs_and_offers(
+    client: TestClient,
+    world: World,
+    workshop: int,
+    api_model: MaturityModel,
+    focus: str,
+    other: str,
+    last: str,
+) -> None:
     url = f"{API}/rounds/{workshop}/flags"
     ok(
         client.put(
-            f"{url}/innovation_management",
+            f"{url}/{focus}",
             json={"for_improvement": True},
             headers=world.north_member,
         )
     )
-    body = ok(
-        client.put(
-            f"{url}/capacity_building", json={"for_coaching": True}, headers=world.north_member
-        )
-    )
+    body = ok(client.put(f"{url}/{last}", json={"for_coaching": True}, headers=world.north_member))
     assert (body["for_improvement"], body["for_coaching"]) == (False, True)
-    ok(client.put(f"{url}/funding", json={"for_improvement": True}, headers=world.admin))
-    ok(client.put(f"{url}/funding", json={}, headers=world.admin))  # unmarked again
+    ok(client.put(f"{url}/{other}", json={"for_improvement": True}, headers=world.admin))
+    ok(client.put(f"{url}/{other}", json={}, headers=world.admin))  # unmarked again
     page = ok(client.get(url, params={"for_improvement": True}, headers=world.north_rater))
-    assert [f["dimension"] for f in page["items"]] == ["innovation_management"]
+    assert [f["dimension"] for f in page["items"]] == [focus]
     assert ok(client.get(url, headers=world.coordinator))["total"] == 3
     problem(client.put(f"{url}/nope", json={}, headers=world.admin), 422, "path.dimension")
     problem(
-        client.put(f"{url}/funding", json={"for_coaching": "often"}, headers=world.admin),
+        client.put(f"{url}/{other}", json={"for_coaching": "often"}, headers=world.admin),
         422,
         "body.for_coaching",
     )
     problem(client.get(url, headers=world.south_member), 403)
     profile = ok(client.get(f"{API}/rounds/{workshop}/profile", headers=world.admin))["profile"]
     flagged = {s["dimension"]: (s["for_improvement"], s["for_coaching"]) for s in profile["scores"]}
-    assert flagged["innovation_management"] == (True, False)
-    assert flagged["capacity_building"] == (False, True)
-    assert flagged["funding"] == (False, False)
-    assert len(flagged) == len(KEYS)
+    assert flagged[focus] == (True, False)
+    assert flagged[last] == (False, True)
+    assert flagged[other] == (False, False)
+    assert list(flagged) == list(api_model.keys)

@@ -1,7 +1,10 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.flows import API, KEYS, ok, problem
+from assessment import default_model
+from tests.api.flows import API, ok, problem
+
+KEYS = default_model().keys  # these tests read the shipped models
 
 
 def test_models_are_listed_without_a_key(client: TestClient) -> None:
@@ -53,3 +56,19 @@ def test_dimensions_with_level_descriptors(client: TestClient) -> None:
     assert dim["number"] == 11 and set(dim["levels"]) == {"0", "1", "2", "3", "4", "5"}
     problem(client.get(f"{API}/models/scirocco/dimensions/nope"), 404, "path.key")
     problem(client.get(f"{API}/models/nope/dimensions"), 404, "path.model_id")
+
+
+@pytest.mark.parametrize("model_name", ["mini"], indirect=True)
+def test_the_models_directory_adds_a_model_and_names_the_default(client: TestClient) -> None:
+    """TWINNING_MODELS_DIR and TWINNING_DEFAULT_MODEL: the deployment's own model is listed
+    first (new rounds use it) beside the shipped ones, and served like them."""
+    body = ok(client.get(f"{API}/models"))
+    assert [(m["id"], m["version"]) for m in body["items"]] == [
+        ("mini", "1"),
+        ("scirocco", "2019-22"),
+        ("scirocco", "2016-19"),
+        ("procurement-readiness", "2025"),
+    ]
+    mini = ok(client.get(f"{API}/models/mini"))
+    assert (mini["scale"], len(mini["dimensions"])) == ({"min": 1, "max": 4}, 4)
+    assert ok(client.get(f"{API}/models/mini/dimensions/funding"))["levels"]["4"]

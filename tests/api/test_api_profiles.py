@@ -1,17 +1,21 @@
+import pytest
 from fastapi.testclient import TestClient
 
+from assessment import MaturityModel
 from tests.api.conftest import World
-from tests.api.flows import API, KEYS, move, new_round, ok, problem, published_round
+from tests.api.flows import API, move, new_round, ok, problem, published_round
+
+pytestmark = pytest.mark.any_model
 
 
-def test_the_region_profile_is_the_latest_published_round(client: TestClient, world: World) -> None:
+def test_the_region_profile_is_the_latest_published_round(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
     url = f"{API}/regions/{world.north}/profile"
     problem(client.get(url, headers=world.admin), 404, "path.region_id")
-    published_round(
-        client, world.north_member, world.north, world.north_people[:2], [1] * 12, "2022"
-    )
+    published_round(client, world.north_member, world.north, world.north_people[:2], 1, "2022")
     latest = published_round(
-        client, world.north_member, world.north, world.north_people[:2], [2] * 12, "2024"
+        client, world.north_member, world.north, world.north_people[:2], 2, "2024"
     )
     draft = new_round(client, world.north_member, world.north, "2026")
     move(client, world.north_member, draft, "open")
@@ -22,15 +26,13 @@ def test_the_region_profile_is_the_latest_published_round(client: TestClient, wo
         "2024",
     )
     assert body["profile"]["region"] == "North" and body["profile"]["overall"] == 2.0
-    assert body["profile"]["model"]["version"] == "2019-22"
+    assert body["profile"]["model"] == {"id": api_model.id, "version": api_model.version}
 
 
 def test_private_profiles_need_a_key_that_reads_the_region(
     client: TestClient, world: World
 ) -> None:
-    round_id = published_round(
-        client, world.north_member, world.north, world.north_people[:1], [3] * 12
-    )
+    round_id = published_round(client, world.north_member, world.north, world.north_people[:1], 3)
     for url in (
         f"{API}/regions/{world.north}/profile",
         f"{API}/regions/{world.north}/history",
@@ -43,9 +45,7 @@ def test_private_profiles_need_a_key_that_reads_the_region(
 
 
 def test_public_profiles_are_read_without_a_key(client: TestClient, world: World) -> None:
-    round_id = published_round(
-        client, world.south_member, world.south, world.south_people[:2], [4] * 12
-    )
+    round_id = published_round(client, world.south_member, world.south, world.south_people[:2], 4)
     assert ok(client.get(f"{API}/regions/{world.south}/profile"))["round_id"] == round_id
     assert len(ok(client.get(f"{API}/regions/{world.south}/history"))["rounds"]) == 1
     ok(client.get(f"{API}/rounds/{round_id}/profile"))
@@ -57,26 +57,31 @@ def test_public_profiles_are_read_without_a_key(client: TestClient, world: World
     problem(client.get(f"{API}/rounds/999/profile", headers=world.admin), 404, "path.round_id")
 
 
-def test_history_is_oldest_first_with_deltas(client: TestClient, world: World) -> None:
-    people = world.north_people[:2]
-    published_round(client, world.north_member, world.north, people, [1] * 12, "2020")
-    published_round(client, world.north_member, world.north, people, [2] * 6 + [1] * 6, "2022")
-    published_round(client, world.north_member, world.north, people, [2] * 11 + [0], "2024")
+def test_history_is_oldest_first_with_deltas(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
+    people, keys, lo = world.north_people[:2], api_model.keys, api_model.scale.min
+    half = len(keys) // 2
+    step = [lo + 1] * half + [lo + 2] * (len(keys) - half)  # the second half improves twice
+    published_round(client, world.north_member, world.north, people, lo + 1, "2020")
+    published_round(client, world.north_member, world.north, people, step, "2022")
+    published_round(client, world.north_member, world.north, people, [*step[:-1], lo], "2024")
     body = ok(client.get(f"{API}/regions/{world.north}/history", headers=world.admin))
     rounds = body["rounds"]
     assert [r["profile"]["label"] for r in rounds] == ["2020", "2022", "2024"]
     assert rounds[0]["change"] is None
-    assert rounds[1]["change"]["improved"] == list(KEYS[:6])
-    assert rounds[1]["change"]["overall_delta"] == 0.5
-    assert rounds[2]["change"]["improved"] == list(KEYS[6:11])
-    assert rounds[2]["change"]["declined"] == [KEYS[11]]
+    assert rounds[1]["change"]["improved"] == list(keys[half:])
+    assert rounds[1]["change"]["unchanged"] == list(keys[:half])
+    assert rounds[1]["change"]["overall_delta"] == (len(keys) - half) / len(keys)
+    assert rounds[2]["change"]["declined"] == [keys[-1]]
+    assert rounds[2]["change"]["unchanged"] == list(keys[:-1])
     empty = ok(client.get(f"{API}/regions/{world.south}/history"))
     assert empty == {"region_id": world.south, "rounds": []}
 
 
 def test_comparing_regions_side_by_side(client: TestClient, world: World) -> None:
-    published_round(client, world.north_member, world.north, world.north_people[:1], [1] * 12)
-    published_round(client, world.south_member, world.south, world.south_people[:1], [3] * 12)
+    published_round(client, world.north_member, world.north, world.north_people[:1], 1)
+    published_round(client, world.south_member, world.south, world.south_people[:1], 3)
     url = f"{API}/profiles/compare"
     params = {"region_id": [world.north, world.south]}
     body = ok(client.get(url, params=params, headers=world.coordinator))
@@ -100,7 +105,7 @@ def test_comparing_regions_side_by_side(client: TestClient, world: World) -> Non
 
 
 def test_comparing_needs_published_profiles(client: TestClient, world: World) -> None:
-    published_round(client, world.south_member, world.south, world.south_people[:1], [3] * 12)
+    published_round(client, world.south_member, world.south, world.south_people[:1], 3)
     problem(
         client.get(
             f"{API}/profiles/compare",

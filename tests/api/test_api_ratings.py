@@ -1,11 +1,16 @@
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from assessment import MaturityModel
 from tests.api.conftest import World
-from tests.api.flows import API, KEYS, move, new_round, ok, problem, rate
+from tests.api.flows import API, move, new_round, ok, problem, rate
+
+# "funding" is a dimension of both the shipped model and the small test model.
+pytestmark = pytest.mark.any_model
 
 
 @pytest.fixture
@@ -19,7 +24,9 @@ def cell(round_id: int, stakeholder: int, dimension: str = "funding") -> str:
     return f"{API}/rounds/{round_id}/ratings/{stakeholder}/{dimension}"
 
 
-def stored(client: TestClient, world: World, round_id: int, **params: object) -> list[dict]:
+def stored(
+    client: TestClient, world: World, round_id: int, **params: object
+) -> list[dict[str, Any]]:
     page = ok(
         client.get(
             f"{API}/rounds/{round_id}/ratings", params={"limit": 200, **params}, headers=world.admin
@@ -97,7 +104,7 @@ def test_ratings_are_written_only_while_open(client: TestClient, world: World, s
     round_id = new_round(client, world.north_member, world.north)
     if status == "consensus":
         move(client, world.north_member, round_id, "open")
-        rate(client, world.north_member, round_id, world.north_people[1], [1] * 12)
+        rate(client, world.north_member, round_id, world.north_people[1], 1)
         move(client, world.north_member, round_id, "consensus")
     me = world.north_people[0]
     problem(
@@ -161,15 +168,16 @@ def test_unknown_round_and_foreign_stakeholder(
 
 
 def test_bulk_submission_stores_all_and_returns_them(
-    client: TestClient, world: World, open_round: int
+    client: TestClient, world: World, open_round: int, api_model: MaturityModel
 ) -> None:
-    me = world.north_people[0]
-    scores = [0, 1, 2, 3, 4, 5, None, 0, 1, 2, 3, 4]
+    me, keys, scale = world.north_people[0], api_model.keys, api_model.scale
+    span = scale.max - scale.min + 1
+    scores = [None if c == len(keys) // 2 else scale.min + c % span for c in range(len(keys))]
     body = rate(client, world.north_rater, open_round, me, scores)
-    assert [(r["dimension"], r["score"]) for r in body] == list(zip(KEYS, scores, strict=True))
-    rate(client, world.north_rater, open_round, me, [5])  # only the first dimension changes
+    assert [(r["dimension"], r["score"]) for r in body] == list(zip(keys, scores, strict=True))
+    rate(client, world.north_rater, open_round, me, [scale.max])  # only the first one changes
     rows = stored(client, world, open_round, stakeholder_id=me)
-    assert [r["score"] for r in rows] == [5, *scores[1:]]
+    assert [r["score"] for r in rows] == [scale.max, *scores[1:]]
 
 
 @pytest.mark.parametrize(
@@ -177,16 +185,24 @@ def test_bulk_submission_stores_all_and_returns_them(
     [
         ({"dimension": "funding", "score": 9}, "body.ratings.3.score"),
         ({"dimension": "nope", "score": 1}, "body.ratings.3.dimension"),
-        ({"dimension": KEYS[0], "score": 1}, "body.ratings.3.dimension"),
+        ({"dimension": "the first", "score": 1}, "body.ratings.3.dimension"),  # a repeat
         ({"dimension": "funding"}, "body.ratings.3.score"),
     ],
 )
 def test_one_bad_item_rejects_the_whole_bulk_request(
-    client: TestClient, world: World, open_round: int, bad: dict[str, object], field: str
+    client: TestClient,
+    world: World,
+    open_round: int,
+    bad: dict[str, object],
+    field: str,
+    api_model: MaturityModel,
 ) -> None:
     me = world.north_people[0]
-    rate(client, world.north_rater, open_round, me, [1] * 12)
-    items = [{"dimension": key, "score": 4} for key in KEYS[:3]] + [bad]
+    rate(client, world.north_rater, open_round, me, 1)
+    if bad["dimension"] == "the first":
+        bad = {**bad, "dimension": api_model.keys[0]}
+    others = [key for key in api_model.keys if key != "funding"][:3]
+    items = [{"dimension": key, "score": 4} for key in others] + [bad]
     problem(
         client.put(
             f"{API}/rounds/{open_round}/ratings/{me}",
@@ -208,20 +224,23 @@ def test_one_bad_item_rejects_the_whole_bulk_request(
     )
 
 
-def test_listing_filters_and_paginates(client: TestClient, world: World, open_round: int) -> None:
+def test_listing_filters_and_paginates(
+    client: TestClient, world: World, open_round: int, api_model: MaturityModel
+) -> None:
     for person in world.north_people[:3]:
-        rate(client, world.north_member, open_round, person, [2] * 12)
-    assert len(stored(client, world, open_round)) == 36
+        rate(client, world.north_member, open_round, person, 2)
+    total = 3 * len(api_model.keys)
+    assert len(stored(client, world, open_round)) == total
     funding = stored(client, world, open_round, dimension="funding")
     assert [r["stakeholder_id"] for r in funding] == world.north_people[:3]
     page = ok(
         client.get(
             f"{API}/rounds/{open_round}/ratings",
-            params={"limit": 5, "offset": 35},
+            params={"limit": 5, "offset": total - 1},
             headers=world.north_rater,
         )
     )
-    assert (page["total"], len(page["items"])) == (36, 1)
+    assert (page["total"], len(page["items"])) == (total, 1)
     problem(client.get(f"{API}/rounds/{open_round}/ratings", headers=world.south_member), 403)
 
 
@@ -235,22 +254,28 @@ def test_withdrawing_a_rating(client: TestClient, world: World, open_round: int)
 
 
 def test_concurrent_submissions_lose_nothing(
-    api_app: FastAPI, client: TestClient, world: World
+    api_app: FastAPI, client: TestClient, world: World, api_model: MaturityModel
 ) -> None:
     """Every stakeholder of two regions submits at once, in bulk and cell by cell, with
     several clients hammering one shared cell too: every write lands, none fails."""
+    keys, lo = api_model.keys, api_model.scale.min
+    span = api_model.scale.max - lo + 1
+
+    def score(index: int, column: int) -> int:
+        return lo + (index + column) % span
+
     rounds = {}
     for region, member in ((world.north, world.north_member), (world.south, world.south_member)):
         rounds[region] = new_round(client, member, region)
         move(client, member, rounds[region], "open")
-    jobs = []
+    jobs: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     for region, people, member in (
         (world.north, world.north_people, world.north_member),
         (world.south, world.south_people, world.south_member),
     ):
         for index, person in enumerate(people):
             if index % 2:
-                items = [{"dimension": k, "score": (index + c) % 6} for c, k in enumerate(KEYS)]
+                items = [{"dimension": k, "score": score(index, c)} for c, k in enumerate(keys)]
                 jobs.append(
                     (
                         "PUT",
@@ -261,26 +286,27 @@ def test_concurrent_submissions_lose_nothing(
                 )
             else:
                 jobs += [
-                    ("PUT", cell(rounds[region], person, key), {"score": (index + c) % 6}, member)
-                    for c, key in enumerate(KEYS)
+                    ("PUT", cell(rounds[region], person, key), {"score": score(index, c)}, member)
+                    for c, key in enumerate(keys)
                 ]
-    shared = cell(rounds[world.north], world.north_people[0], KEYS[0])
+    shared = cell(rounds[world.north], world.north_people[0], keys[0])
     jobs += [
-        ("PUT", shared, {"score": 0, "justification": f"writer {n}"}, world.north_member)
+        ("PUT", shared, {"score": lo, "justification": f"writer {n}"}, world.north_member)
         for n in range(8)
     ]
 
-    def send(job: tuple[str, str, dict[str, object], dict[str, str]]) -> int:
+    def send(job: tuple[str, str, dict[str, Any], dict[str, str]]) -> int:
         method, url, body, who = job
         own = TestClient(api_app)  # one client per thread, like separate users
-        return own.request(method, url, json=body, headers=who).status_code
+        status: int = own.request(method, url, json=body, headers=who).status_code
+        return status
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(send, jobs))
     assert set(statuses) == {200}
     for region, people in ((world.north, world.north_people), (world.south, world.south_people)):
         rows = stored(client, world, rounds[region])
-        assert len(rows) == len(people) * len(KEYS)
+        assert len(rows) == len(people) * len(keys)
         for index, person in enumerate(people):
             mine = {r["dimension"]: r["score"] for r in rows if r["stakeholder_id"] == person}
-            assert mine == {k: (index + c) % 6 for c, k in enumerate(KEYS)}
+            assert mine == {k: score(index, c) for c, k in enumerate(keys)}

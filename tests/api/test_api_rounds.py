@@ -1,9 +1,11 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from assessment import AgreementRule
+from assessment import AgreementRule, MaturityModel
 from tests.api.conftest import World
-from tests.api.flows import API, KEYS, decide_all, move, new_round, ok, problem, rate
+from tests.api.flows import API, decide_all, move, new_round, ok, problem, rate
+
+pytestmark = pytest.mark.any_model
 
 ORDER = ["draft", "open", "consensus", "published"]
 LEGAL = {
@@ -22,16 +24,18 @@ def round_in(client: TestClient, world: World, status: str) -> int:
     move(client, world.north_member, round_id, "open")
     if status == "open":
         return round_id
-    rate(client, world.north_member, round_id, world.north_people[0], [3] * 12)
+    rate(client, world.north_member, round_id, world.north_people[0], 3)
     move(client, world.north_member, round_id, "consensus")
     if status == "consensus":
         return round_id
-    decide_all(client, world.north_member, round_id, [3] * 12)
+    decide_all(client, world.north_member, round_id, 3)
     move(client, world.north_member, round_id, "published")
     return round_id
 
 
-def test_a_round_starts_in_draft_with_the_default_model(client: TestClient, world: World) -> None:
+def test_a_round_starts_in_draft_with_the_default_model(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
     body = ok(
         client.post(
             f"{API}/regions/{world.north}/rounds",
@@ -41,7 +45,7 @@ def test_a_round_starts_in_draft_with_the_default_model(client: TestClient, worl
         201,
     )
     assert body["status"] == "draft" and body["published_at"] is None
-    assert body["model"] == {"id": "scirocco", "version": "2019-22"}
+    assert body["model"] == {"id": api_model.id, "version": api_model.version}
     assert ok(client.get(f"{API}/rounds/{body['id']}", headers=world.north_rater)) == body
 
 
@@ -62,7 +66,9 @@ def test_a_round_can_use_an_older_model_version(client: TestClient, world: World
         "body.model_id",
     )
     problem(
-        client.post(url, json={"label": "x", "model_version": "1"}, headers=world.admin),
+        client.post(
+            url, json={"label": "x", "model_version": "no-such-version"}, headers=world.admin
+        ),
         422,
         "body.model_version",
     )
@@ -88,9 +94,9 @@ def test_every_transition_is_legal_or_409(
 ) -> None:
     round_id = round_in(client, world, start)
     if start == "open":
-        rate(client, world.north_member, round_id, world.north_people[1], [2] * 12)
+        rate(client, world.north_member, round_id, world.north_people[1], 2)
     if start == "consensus":
-        decide_all(client, world.north_member, round_id, [2] * 12)
+        decide_all(client, world.north_member, round_id, 2)
     response = client.post(
         f"{API}/rounds/{round_id}/transitions", json={"status": target}, headers=world.north_member
     )
@@ -122,11 +128,13 @@ def test_closing_rating_needs_a_rating(client: TestClient, world: World) -> None
     assert "rated" in body["detail"]
 
 
-def test_publishing_needs_every_dimension_decided(client: TestClient, world: World) -> None:
+def test_publishing_needs_every_dimension_decided(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
     round_id = round_in(client, world, "consensus")
-    decide_all(client, world.north_member, round_id, [2] * 12)
+    decide_all(client, world.north_member, round_id, 2)
     other = round_in(client, world, "consensus")
-    for key in KEYS[:-1]:
+    for key in api_model.keys[:-1]:
         ok(
             client.put(
                 f"{API}/rounds/{other}/consensus/{key}",
@@ -142,7 +150,7 @@ def test_publishing_needs_every_dimension_decided(client: TestClient, world: Wor
         ),
         409,
     )
-    assert KEYS[-1] in body["detail"]
+    assert api_model.keys[-1] in body["detail"]
     move(client, world.north_member, round_id, "published")
 
 
@@ -224,24 +232,28 @@ def test_relabel_and_delete(client: TestClient, world: World) -> None:
     problem(client.get(f"{API}/rounds/{draft}", headers=world.admin), 404, "path.round_id")
 
 
-def test_round_scores_are_the_library_statistics(client: TestClient, world: World) -> None:
+def test_round_scores_are_the_library_statistics(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
     round_id = round_in(client, world, "open")
     url = f"{API}/rounds/{round_id}/scores"
-    for person, score in zip(world.north_people, [0, 1, 4, None], strict=True):
-        rate(client, world.north_member, round_id, person, [score] * 12)
+    lo = api_model.scale.min
+    for person, score in zip(world.north_people, [lo, lo + 1, lo + 3, None], strict=True):
+        rate(client, world.north_member, round_id, person, score)
     body = ok(client.get(url, headers=world.coordinator))
-    assert body["model"] == {"id": "scirocco", "version": "2019-22"}
+    assert body["model"] == {"id": api_model.id, "version": api_model.version}
     assert body["raters"] == 4 and body["rule"] == AgreementRule().model_dump(mode="json")
+    assert [d["dimension"] for d in body["dimensions"]] == list(api_model.keys)
     first = body["dimensions"][0]
     assert (first["n"], first["dont_know"], first["median"], first["min"], first["max"]) == (
         3,
         1,
-        1.0,
-        0.0,
-        4.0,
+        lo + 1,
+        lo,
+        lo + 3,
     )
     assert first["outside_band"] == 1 and first["agreement"] == "agreed"
-    assert first["band"] == "initial"
+    assert first["band"] == api_model.effective_bands[0].key
     strict = ok(
         client.get(url, params={"band_width": 1, "split_threshold": 1}, headers=world.north_rater)
     )

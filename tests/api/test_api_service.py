@@ -11,6 +11,7 @@ from alembic import command
 from app.db import Database
 from app.demo import DEMO_KEYS, load_demo, main
 from app.main import create_app
+from app.settings import Settings
 from tests.api.conftest import ROOT, alembic_config, headers
 from tests.api.flows import API, ok, problem
 
@@ -52,13 +53,14 @@ def test_sqlite_connections_are_durable_and_checked(tmp_path: Path) -> None:
             assert pragma("PRAGMA journal_mode").scalar() == "wal"
             assert pragma("PRAGMA foreign_keys").scalar() == 1
             assert pragma("PRAGMA synchronous").scalar() == 2  # FULL
-            assert pragma("PRAGMA busy_timeout").scalar() >= 1000
+            timeout = pragma("PRAGMA busy_timeout").scalar()
+            assert timeout is not None and timeout >= 1000
     finally:
         database.dispose()
 
 
 def test_importing_the_app_touches_no_database(tmp_path: object) -> None:
-    app = create_app("sqlite:////nonexistent-dir/never.db")
+    app = create_app(Settings(database_url="sqlite:////nonexistent-dir/never.db"))
     assert app.state.database._engine is None
     ok(TestClient(app).get(f"{API}/models"))  # models need no database either
     assert app.state.database._engine is None
@@ -150,7 +152,7 @@ def test_openapi_documents_examples_and_problems(client: TestClient) -> None:
     spec = ok(client.get("/openapi.json"))
     assert all(path.startswith(f"{API}/") for path in spec["paths"])
     schemas = spec["components"]["schemas"]
-    assert schemas["RegionCreate"]["examples"][0]["name"] == "Norrbotten"
+    assert schemas["RegionCreate"]["examples"][0]["name"] == "Västerbotten"
     assert schemas["BulkRatings"]["examples"]
     put = spec["paths"][f"{API}/rounds/{{round_id}}/ratings/{{stakeholder_id}}/{{dimension}}"]
     assert "application/problem+json" in put["put"]["responses"]["422"]["content"]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from assessment import MaturityModel
 from tests.api.conftest import World
 from tests.api.flows import (
     API,
-    KEYS,
     decide_all,
     move,
     new_round,
@@ -22,6 +22,7 @@ from tests.api.flows import (
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+pytestmark = pytest.mark.any_model
 
 
 @dataclass(frozen=True)
@@ -33,25 +34,27 @@ class Charted:
 
 
 @pytest.fixture
-def charted(client: TestClient, world: World) -> Charted:
+def charted(client: TestClient, world: World, api_model: MaturityModel) -> Charted:
     """North (private) with two published rounds, the newer rated with a spread; South
     (public) with one published round."""
+    keys, lo, hi = api_model.keys, api_model.scale.min, api_model.scale.max
+    span = hi - lo + 1
     north_old = published_round(
-        client, world.north_member, world.north, world.north_people[:2], [1] * 12, "2022"
+        client, world.north_member, world.north, world.north_people[:2], 1, "2022"
     )
     north_new = new_round(client, world.north_member, world.north, "2024")
     move(client, world.north_member, north_new, "open")
     for offset, person in enumerate(world.north_people):
-        scores: list[int | None] = [(column + offset) % 6 for column in range(12)]
-        if offset == 3:
-            scores[4] = None  # a citizen representative who cannot judge funding
+        scores: list[int | None] = [lo + (column + offset) % span for column in range(len(keys))]
+        if offset == 3:  # a citizen representative who cannot judge funding
+            scores[keys.index("funding")] = None
         rate(client, world.north_member, north_new, person, scores)
     move(client, world.north_member, north_new, "consensus")
-    consensus = [min(5, column % 6 + 1) for column in range(12)]
+    consensus = [min(hi, lo + column % span + 1) for column in range(len(keys))]
     decide_all(client, world.north_member, north_new, consensus)
     move(client, world.north_member, north_new, "published")
     south = published_round(
-        client, world.south_member, world.south, world.south_people[:1], [4] * 12, "2023"
+        client, world.south_member, world.south, world.south_people[:1], 4, "2023"
     )
     return Charted(north_old, north_new, south, consensus)
 
@@ -61,17 +64,18 @@ def radar(region: int, fmt: str = "json") -> str:
 
 
 def test_json_chart_holds_the_latest_profile_and_the_spread(
-    client: TestClient, world: World, charted: Charted
+    client: TestClient, world: World, charted: Charted, api_model: MaturityModel
 ) -> None:
     response = client.get(radar(world.north), headers=world.coordinator)
     spec = ok(response)
     assert response.headers["content-type"] == "application/json"
-    assert [axis["key"] for axis in spec["axes"]["dimensions"]] == list(KEYS)
+    assert [axis["key"] for axis in spec["axes"]["dimensions"]] == list(api_model.keys)
     band, profile = spec["series"]
     assert profile["kind"] == "profile" and profile["round_label"] == "2024"
     assert profile["values"] == [float(v) for v in charted.consensus]
     assert band["kind"] == "band" and band["spread_kind"] == "minmax" and band["raters"] == 4
-    assert band["lower"][0] == 0 and band["upper"][0] == 3  # column 0 got 0, 1, 2, 3
+    lo = api_model.scale.min
+    assert (band["lower"][0], band["upper"][0]) == (lo, lo + 3)  # column 0 got lo ... lo + 3
     assert response.headers["cache-control"] == "private, no-cache"
     iqr = ok(client.get(radar(world.north), params={"spread": "iqr"}, headers=world.coordinator))
     assert iqr["series"][0]["spread_kind"] == "iqr"
@@ -80,7 +84,7 @@ def test_json_chart_holds_the_latest_profile_and_the_spread(
 
 
 def test_png_and_svg_are_drawn_from_the_same_chart(
-    client: TestClient, world: World, charted: Charted
+    client: TestClient, world: World, charted: Charted, api_model: MaturityModel
 ) -> None:
     png = client.get(radar(world.north, "png"), headers=world.north_member)
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
@@ -89,7 +93,7 @@ def test_png_and_svg_are_drawn_from_the_same_chart(
     assert svg.headers["content-type"].startswith("image/svg+xml")
     root = ET.fromstring(svg.content)
     text = " ".join(" ".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
-    assert "North 2024" in text and "Capacity" in text
+    assert "North 2024" in text and api_model.dimensions[-1].name.split()[0] in text
     etags = {png.headers["etag"], svg.headers["etag"]}
     assert len(etags) == 2 and all(tag.startswith('"') for tag in etags)
 
@@ -118,7 +122,7 @@ def test_if_none_match_gets_304_until_the_chart_changes(
 
 
 def test_overlays_of_another_region_and_an_earlier_round(
-    client: TestClient, world: World, charted: Charted
+    client: TestClient, world: World, charted: Charted, api_model: MaturityModel
 ) -> None:
     spec = ok(
         client.get(
@@ -133,8 +137,8 @@ def test_overlays_of_another_region_and_an_earlier_round(
     )
     labels = [s["label"] for s in spec["series"]]
     assert labels == ["North 2024", "North 2022", "South 2023"]
-    assert spec["series"][1]["values"] == [1.0] * 12
-    assert spec["series"][2]["values"] == [4.0] * 12
+    assert spec["series"][1]["values"] == [1.0] * len(api_model.keys)
+    assert spec["series"][2]["values"] == [4.0] * len(api_model.keys)
     older = ok(
         client.get(
             radar(world.north), params={"round_id": charted.north_old}, headers=world.coordinator

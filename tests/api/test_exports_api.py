@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 
-from assessment import default_model
+from assessment import MaturityModel
 from assessment.ratings_io import parse_ratings_csv, parse_ratings_json
 from tests.api.conftest import World
 from tests.api.flows import (
     API,
-    KEYS,
     decide_all,
     move,
     new_round,
@@ -22,26 +22,31 @@ from tests.api.flows import (
     rate,
 )
 
+pytestmark = pytest.mark.any_model
 
-def rated_round(client: TestClient, world: World) -> int:
+
+def rated_round(client: TestClient, world: World, model: MaturityModel) -> int:
     round_id = new_round(client, world.north_member, world.north, "2024")
     move(client, world.north_member, round_id, "open")
+    lo, span = model.scale.min, model.scale.max - model.scale.min + 1
     for offset, person in enumerate(world.north_people[:3]):
-        rate(client, world.north_member, round_id, person, [(c + offset) % 6 for c in range(12)])
+        scores = [lo + (c + offset) % span for c in range(len(model.keys))]
+        rate(client, world.north_member, round_id, person, scores)
+    citizen = {"dimension": model.keys[0], "score": None, "justification": "=1+1 <script>"}
     ok(
         client.put(
             f"{API}/rounds/{round_id}/ratings/{world.north_people[3]}",
-            json={
-                "ratings": [{"dimension": KEYS[0], "score": None, "justification": "=1+1 <script>"}]
-            },
+            json={"ratings": [citizen]},
             headers=world.north_member,
         )
     )
     return round_id
 
 
-def test_ratings_csv_and_json_read_back_to_the_round(client: TestClient, world: World) -> None:
-    round_id = rated_round(client, world)
+def test_ratings_csv_and_json_read_back_to_the_round(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
+    round_id = rated_round(client, world, api_model)
     response = client.get(f"{API}/rounds/{round_id}/ratings.csv", headers=world.north_rater)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
@@ -52,22 +57,25 @@ def test_ratings_csv_and_json_read_back_to_the_round(client: TestClient, world: 
     assert list(rows[0]) == ["rater", "dimension", "score", "justification"]
     citizen = next(r for r in rows if r["rater"] == "North citizen representative")
     assert citizen["score"] == "" and citizen["justification"] == "'=1+1 <script>"
-    matrix = parse_ratings_csv(response.text, default_model())
+    matrix = parse_ratings_csv(response.text, api_model)
     assert matrix.raters[:3] == ("North manager", "North clinician", "North IT")
-    assert [int(v) for v in matrix.values[1][:3]] == [1, 2, 3]
+    lo = api_model.scale.min
+    assert [int(v) for v in matrix.values[1][:3]] == [lo + 1, lo + 2, lo + 3]
 
     document = ok(client.get(f"{API}/rounds/{round_id}/ratings.json", headers=world.coordinator))
-    assert document["model"] == {"id": default_model().id, "version": default_model().version}
+    assert document["model"] == {"id": api_model.id, "version": api_model.version}
     back = parse_ratings_json(
-        client.get(f"{API}/rounds/{round_id}/ratings.json", headers=world.admin).text,
-        default_model(),
+        client.get(f"{API}/rounds/{round_id}/ratings.json", headers=world.admin).text, api_model
     )
-    assert back.justifications[("North citizen representative", KEYS[0])] == "=1+1 <script>"
+    cell = ("North citizen representative", api_model.keys[0])
+    assert back.justifications[cell] == "=1+1 <script>"
     assert back.raters == matrix.raters
 
 
-def test_ratings_export_needs_a_key_of_the_region(client: TestClient, world: World) -> None:
-    round_id = rated_round(client, world)
+def test_ratings_export_needs_a_key_of_the_region(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
+    round_id = rated_round(client, world, api_model)
     problem(client.get(f"{API}/rounds/{round_id}/ratings.csv"), 401)
     problem(client.get(f"{API}/rounds/{round_id}/ratings.csv", headers=world.south_member), 403)
     problem(
@@ -80,9 +88,9 @@ def test_ratings_export_needs_a_key_of_the_region(client: TestClient, world: Wor
     )
 
 
-def test_profile_csv_and_json(client: TestClient, world: World) -> None:
+def test_profile_csv_and_json(client: TestClient, world: World, api_model: MaturityModel) -> None:
     round_id = published_round(
-        client, world.south_member, world.south, world.south_people[:2], [3] * 12, "2023"
+        client, world.south_member, world.south, world.south_people[:2], 3, "2023"
     )
     response = client.get(f"{API}/regions/{world.south}/profile.csv")  # public: no key needed
     assert response.status_code == 200, response.text
@@ -93,16 +101,16 @@ def test_profile_csv_and_json(client: TestClient, world: World) -> None:
     assert response.headers["cache-control"] == "public, no-cache"
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert list(rows[0])[:2] == ["model_id", "model_version"]
-    assert [r["dimension"] for r in rows] == list(KEYS)
+    assert [r["dimension"] for r in rows] == list(api_model.keys)
     assert {r["score"] for r in rows} == {"3"} and rows[0]["region"] == "South"
-    assert rows[0]["dimension_name"] == default_model().dimensions[0].name
+    assert rows[0]["dimension_name"] == api_model.dimensions[0].name
     document = ok(client.get(f"{API}/regions/{world.south}/profile.json"))
-    assert document["model"]["id"] == default_model().id and document["label"] == "2023"
-    assert [s["score"] for s in document["scores"]] == [3] * 12
+    assert document["model"]["id"] == api_model.id and document["label"] == "2023"
+    assert [s["score"] for s in document["scores"]] == [3] * len(api_model.keys)
 
 
 def test_profile_export_follows_the_profile_rules(client: TestClient, world: World) -> None:
-    published_round(client, world.north_member, world.north, world.north_people[:1], [2] * 12)
+    published_round(client, world.north_member, world.north, world.north_people[:1], 2)
     problem(client.get(f"{API}/regions/{world.north}/profile.csv"), 401)
     problem(
         client.get(f"{API}/regions/{world.north}/profile.json", headers=world.south_member), 403
@@ -119,11 +127,11 @@ def test_profile_export_follows_the_profile_rules(client: TestClient, world: Wor
 
 
 def test_report_shows_ratings_to_keys_and_escapes_user_text(
-    client: TestClient, world: World
+    client: TestClient, world: World, api_model: MaturityModel
 ) -> None:
-    round_id = rated_round(client, world)
+    round_id = rated_round(client, world, api_model)
     move(client, world.north_member, round_id, "consensus")
-    decide_all(client, world.north_member, round_id, [2] * 12)
+    decide_all(client, world.north_member, round_id, 2)
     move(client, world.north_member, round_id, "published")
     response = client.get(f"{API}/regions/{world.north}/report.html", headers=world.coordinator)
     assert response.status_code == 200, response.text
@@ -139,7 +147,7 @@ def test_report_shows_ratings_to_keys_and_escapes_user_text(
 def test_public_report_without_a_key_leaves_out_the_ratings(
     client: TestClient, world: World
 ) -> None:
-    published_round(client, world.south_member, world.south, world.south_people[:2], [4] * 12)
+    published_round(client, world.south_member, world.south, world.south_people[:2], 4)
     html = client.get(f"{API}/regions/{world.south}/report.html").text
     assert "South: maturity self-assessment" in html
     assert "South manager" not in html and "Raters:" not in html

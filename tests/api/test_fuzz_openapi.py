@@ -25,10 +25,7 @@ demo's, which the generated ids aim at.)
 from __future__ import annotations
 
 import copy
-import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from typing import Any
 
 import pytest
@@ -46,18 +43,14 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from alembic import command
 from app.auth import API_KEY_HEADER_NAME
-from app.db import Database
-from app.demo import DEMO_KEYS, load_demo
+from app.demo import DEMO_KEYS
 from app.main import app as served_app
-from app.main import create_app
 from app.problems import PROBLEM_MEDIA_TYPE
+from app.settings import Settings
 from assessment import default_model
-from tests.api.conftest import alembic_config
+from tests.api.conftest import serve_settings
 
 SEED = 20250611
 MODEL = default_model()
@@ -139,65 +132,9 @@ def problem_details(ctx: CheckContext, response: Response, case: Case[Any]) -> N
 
 
 @pytest.fixture(scope="session")
-def demo_template(backend: str, _database_factory: Any) -> str:
-    """A migrated database with the demo data, never served: only copied."""
-    url: str = _database_factory(backend)
-    command.upgrade(alembic_config(url), "head")
-    database = Database(url)
-    with database.session(write=True) as session:
-        load_demo(session)
-    database.dispose()
-    return url
-
-
-@pytest.fixture(scope="session")
-def _clone_demo(
-    demo_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[], str]]:
-    """Copies of the demo database (a file copy on SQLite, a TEMPLATE copy on PostgreSQL)."""
-    template = make_url(demo_template)
-    clones: list[str] = []
-    server = create_engine(template, isolation_level="AUTOCOMMIT")
-
-    def clone() -> str:
-        if template.get_backend_name() == "sqlite":
-            path = tmp_path_factory.mktemp("fuzz") / "twinning.db"
-            with (
-                closing(sqlite3.connect(str(template.database))) as source,
-                closing(sqlite3.connect(path)) as target,
-            ):
-                source.backup(target)
-            return f"sqlite:///{path}"
-        name = f"twinning_fuzz_{uuid.uuid4().hex[:12]}"
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
-        clones.append(name)
-        return template.set(database=name).render_as_string(hide_password=False)
-
-    yield clone
-    if clones:
-        with server.connect() as connection:
-            for name in clones:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
-def _serve(url: str) -> Iterator[FastAPI]:
-    app = create_app(url)
-    yield app
-    app.state.database.dispose()
-
-
-@pytest.fixture
-def fresh_demo_app(_clone_demo: Callable[[], str]) -> Iterator[FastAPI]:
-    """The app over a copy of the demo database of its own (one per fuzzed operation)."""
-    yield from _serve(_clone_demo())
-
-
-@pytest.fixture(scope="session")
 def shared_demo_app(_clone_demo: Callable[[], str]) -> Iterator[FastAPI]:
     """The app over one copy of the demo database, for callers that cannot change it."""
-    yield from _serve(_clone_demo())
+    yield from serve_settings(Settings(database_url=_clone_demo()))
 
 
 @ADMIN_SCHEMA.parametrize()

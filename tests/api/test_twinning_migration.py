@@ -27,7 +27,7 @@ from app.tables import (
 )
 from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun
 from assessment import default_model
-from tests.api.conftest import alembic_config, headers
+from tests.api.conftest import alembic_config, app_settings, headers
 from tests.api.flows import API, ok
 
 BEFORE = "0002_matching"
@@ -91,7 +91,7 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                     )
                 )
                 ids.append(region.id)
-            key, token = issue_key(session, name="coordinator", role=Role.COORDINATOR)
+            coordinator, token = issue_key(session, name="coordinator", role=Role.COORDINATOR)
             run = MatchingRun(
                 model_id=model.id,
                 model_version=model.version,
@@ -100,7 +100,7 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                 needs=1,
                 total_score=0.7,
                 unmet=[],
-                created_by=key.id,
+                created_by=coordinator.id,
             )
             session.add(run)
             session.flush()
@@ -119,7 +119,7 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                 rank=1,
                 explanation="#1: Norrbotten (1) learns Innovation management from Scotland (4)",
                 status="approved",
-                reviewed_by=key.id,
+                reviewed_by=coordinator.id,
                 reviewed_at=utcnow(),
             )
             session.add(pair)
@@ -170,7 +170,7 @@ def test_upgrading_a_matching_era_database_keeps_its_data(empty_database_url: st
     assert {name: after[name] for name in before} == before
     assert set(after) >= TWINNING_TABLES and not any(after[t] for t in TWINNING_TABLES)
 
-    app = create_app(url)
+    app = create_app(app_settings(url))
     try:
         twinning = ok(
             TestClient(app).post(

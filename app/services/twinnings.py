@@ -1,6 +1,7 @@
 """Twinnings between rows and the library: creation with a frozen rationale, and everything
 computed on reading (local conditions, the effect after re-assessment, the facts the status
-rules look at, the report). The router and the demo both create twinnings through here.
+rules look at, the report). The routers and the demo both create twinnings through here.
+Models come from the deployment's catalog (``models``), as for rounds.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from assessment import (
     AssessmentError,
     GoodPractice,
     MaturityModel,
+    ModelCatalog,
     PairProposal,
     Profile,
-    find_model,
 )
 from assessment.twinning import (
     ActionItem,
@@ -118,8 +119,8 @@ def check_dates(start: dt.date | None, end: dt.date | None, field: str) -> None:
 # --- creation -----------------------------------------------------------------------------
 
 
-def twinning_model(twinning: Twinning) -> MaturityModel:
-    return find_model(twinning.model_id, twinning.model_version)
+def twinning_model(models: ModelCatalog, twinning: Twinning) -> MaturityModel:
+    return models.find(twinning.model_id, twinning.model_version)
 
 
 def baseline_round(
@@ -224,7 +225,7 @@ class NewTwinning:
     where: str = "body"
 
 
-def create_twinning(session: Session, new: NewTwinning) -> Twinning:
+def store_twinning(session: Session, models: ModelCatalog, new: NewTwinning) -> Twinning:
     """Check the request against the stored rounds, compute the rationale and store it.
 
     Errors name the request fields (``body.focus.1``, ``body.receiving_round_id``...).
@@ -252,8 +253,8 @@ def create_twinning(session: Session, new: NewTwinning) -> Twinning:
     transferring_round = baseline_round(
         session, new.transferring_region_id, model, new.transferring_round_id, here, "transferring"
     )
-    receiving = round_profile(session, receiving_round)
-    transferring = round_profile(session, transferring_round)
+    receiving = round_profile(session, models, receiving_round)
+    transferring = round_profile(session, models, transferring_round)
     evidence = {}
     if new.pair is not None:
         evidence[new.pair.dimension] = pair_evidence(session, new.pair)
@@ -310,17 +311,19 @@ def _ensure_pair_free(session: Session, pair: MatchingPairRow, field: str) -> No
 
 
 class Profiles:
-    """Round profiles read once per request (programme views read many twinnings)."""
+    """Round profiles read once per request (programme views read many twinnings), and the
+    twinnings' models from the deployment's catalog."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, models: ModelCatalog) -> None:
         self.session = session
+        self.models = models
         self._profiles: dict[int, Profile] = {}
         self._published: dict[int, Sequence[AssessmentRound]] = {}
 
     def of(self, round_id: int) -> Profile:
         if round_id not in self._profiles:
             round_ = get_or_404(self.session, AssessmentRound, round_id, "round_id")
-            self._profiles[round_id] = round_profile(self.session, round_)
+            self._profiles[round_id] = round_profile(self.session, self.models, round_)
         return self._profiles[round_id]
 
     def follow_up_round(self, twinning: Twinning) -> AssessmentRound | None:
@@ -362,14 +365,13 @@ def practice_of(session: Session, twinning: Twinning) -> tuple[GoodPractice | No
 
 def conditions_of(
     session: Session,
+    profiles: Profiles,
     twinning: Twinning,
     params: ConditionParams | None = None,
-    profiles: Profiles | None = None,
 ) -> LocalConditions:
-    profiles = profiles or Profiles(session)
     practice, _ = practice_of(session, twinning)
     return local_conditions(
-        twinning_model(twinning),
+        twinning_model(profiles.models, twinning),
         profiles.of(twinning.receiving_round_id),
         profiles.of(twinning.transferring_round_id),
         twinning.focus,
@@ -393,13 +395,12 @@ class Effect:
     effect: TwinningEffect | None
 
 
-def effect_of(session: Session, twinning: Twinning, profiles: Profiles | None = None) -> Effect:
-    profiles = profiles or Profiles(session)
+def effect_of(profiles: Profiles, twinning: Twinning) -> Effect:
     later = profiles.follow_up_round(twinning)
     if later is None or later.id is None:
         return Effect(None, None)
     effect = twinning_effect(
-        twinning_model(twinning),
+        twinning_model(profiles.models, twinning),
         profiles.of(twinning.receiving_round_id),
         profiles.of(later.id),
         twinning.focus,
@@ -462,11 +463,10 @@ def outcomes_of(twinning: Twinning) -> Outcomes:
 
 
 def facts_of(
-    session: Session, twinning: Twinning, today: dt.date, profiles: Profiles | None = None
+    session: Session, profiles: Profiles, twinning: Twinning, today: dt.date
 ) -> TwinningFacts:
     """What the status rules need to know, counted from the records."""
     people = participants_of(session, twinning.id)
-    profiles = profiles or Profiles(session)
     return TwinningFacts(
         receiving_participants=sum(p.side == ParticipantSide.RECEIVING for p in people),
         transferring_participants=sum(p.side == ParticipantSide.TRANSFERRING for p in people),
@@ -498,9 +498,16 @@ def activity_record(session: Session, row: TwinningActivity, twinning_id: int | 
     )
 
 
-def report_of(session: Session, twinning: Twinning, today: dt.date) -> TwinningReport:
-    profiles = Profiles(session)
-    model = twinning_model(twinning)
+def report_of(
+    session: Session,
+    models: ModelCatalog,
+    twinning: Twinning,
+    today: dt.date,
+    language: str | None = None,
+) -> TwinningReport:
+    """The report of a twinning, in ``language`` (default: the model's own)."""
+    profiles = Profiles(session, models)
+    model = twinning_model(models, twinning)
     practice, practice_region = practice_of(session, twinning)
     later = profiles.follow_up_round(twinning)
     return build_twinning_report(
@@ -512,7 +519,7 @@ def report_of(session: Session, twinning: Twinning, today: dt.date) -> TwinningR
         rationale=rationale_of(twinning),
         receiving=profiles.of(twinning.receiving_round_id),
         transferring=profiles.of(twinning.transferring_round_id),
-        conditions=conditions_of(session, twinning, profiles=profiles),
+        conditions=conditions_of(session, profiles, twinning),
         follow_up=None if later is None or later.id is None else profiles.of(later.id),
         practice=practice,
         practice_region=practice_region,
@@ -532,6 +539,7 @@ def report_of(session: Session, twinning: Twinning, today: dt.date) -> TwinningR
         start_date=twinning.start_date,
         end_date=twinning.end_date,
         today=today,
+        language=language,
     )
 
 
