@@ -22,6 +22,7 @@ from assessment import (
     compare_profiles,
     parse_model,
 )
+from assessment.i18n import SUPPORTED_LANGUAGES
 from assessment.twinning import (
     TRANSITIONS,
     ActionItem,
@@ -36,6 +37,7 @@ from assessment.twinning import (
     check_transition,
     is_overdue,
     local_conditions,
+    localized_rationale,
     next_steps,
     programme_view,
     summarise_plan,
@@ -202,6 +204,41 @@ def test_the_rationale_states_both_scores_the_gap_and_survives_storage(
         assert entry.receiving.descriptor == descriptor
     stored = rationale.model_dump(mode="json")
     assert Rationale.model_validate(stored) == rationale
+
+
+TEXTS = {"name", "band_name", "descriptor", "level_name", "summary"}
+
+
+def _facts(value: Any) -> Any:
+    """A dumped rationale or conditions without the fields written in a language."""
+    if isinstance(value, dict):
+        return {k: _facts(v) for k, v in value.items() if k not in TEXTS and k != "reason"}
+    if isinstance(value, list):
+        return [_facts(v) for v in value]
+    return value
+
+
+@settings(max_examples=100, deadline=None)
+@given(twin_case(), st.sampled_from(SUPPORTED_LANGUAGES))
+def test_a_language_changes_the_words_never_the_facts(
+    case: tuple[MaturityModel, Profile, Profile, list[str], GoodPractice | None, ConditionParams],
+    language: str,
+) -> None:
+    """The report's language rewrites names and sentences only: scores, bands, gaps,
+    justifications, the matching pair and the conditions' partition stay as computed, and
+    the model's own language gives back the stored rationale."""
+    model, receiving, transferring, focus, practice, params = case
+    rationale = twinning_rationale(model, receiving, transferring, focus)
+    shown = localized_rationale(rationale, model, language)
+    assert _facts(shown.model_dump(mode="json")) == _facts(rationale.model_dump(mode="json"))
+    assert localized_rationale(rationale, model, model.language) == rationale
+    english, translated = (
+        local_conditions(
+            model, receiving, transferring, focus, practice=practice, params=params, language=lang
+        )
+        for lang in (None, language)
+    )
+    assert _facts(translated.model_dump(mode="json")) == _facts(english.model_dump(mode="json"))
 
 
 @settings(max_examples=150, deadline=None)

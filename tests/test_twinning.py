@@ -4,6 +4,7 @@ Scotland (SCIROCCO Exchange) and a report a programme coordinator can print."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import get_args
 
 import pytest
 
@@ -18,11 +19,18 @@ from assessment import (
 )
 from assessment.twinning import (
     ActionItem,
+    ActionStatus,
     Activity,
+    ActivityFormat,
+    ActivityKind,
+    ChallengeCategory,
     ConditionParams,
+    ConditionStatus,
     Outcomes,
     Participant,
+    ParticipantSide,
     Rationale,
+    TwinningReport,
     TwinningStatus,
     TwinningType,
     build_twinning_report,
@@ -33,6 +41,8 @@ from assessment.twinning import (
     twinning_effect,
     twinning_rationale,
 )
+from assessment.twinning.effect import VERDICTS
+from assessment.twinning.texts import LABELS
 
 MODEL = default_model()
 INNOVATION = "innovation_management"
@@ -175,7 +185,7 @@ def test_the_effect_compares_a_reassessment_on_a_newer_model_version() -> None:
         twinning_effect(MODEL, baseline, SCOTLAND, [INNOVATION])
 
 
-def report_html(**extra: object) -> str:
+def twinning_report(language: str | None = None) -> TwinningReport:
     rationale = twinning_rationale(MODEL, NORRBOTTEN, SCOTLAND, [INNOVATION])
     later = profile("Norrbotten", "2024", (3, 3, 4, 2, 3, 2, 2, 2, 2, 3, 2, 2))
     report = build_twinning_report(
@@ -187,7 +197,6 @@ def report_html(**extra: object) -> str:
         rationale=rationale,
         receiving=NORRBOTTEN,
         transferring=SCOTLAND,
-        conditions=local_conditions(MODEL, NORRBOTTEN, SCOTLAND, [INNOVATION], practice=HUB),
         follow_up=later,
         practice=HUB,
         participants=[Participant(name="Lisa <i>", role="coordinator", side="receiving")],
@@ -202,12 +211,17 @@ def report_html(**extra: object) -> str:
         outcomes=Outcomes(worked_well="Focus <on> the tool"),
         condition_notes={"funding": "Incentives needed"},
         today=dt.date(2025, 1, 1),
+        language=language,
     )
     assert [a.title for a in report.activities] == ["Visit", "Later", "Undated"]
     assert report.action_plan[0].overdue and report.action_summary.overdue == 1
     assert report.effect is not None and report.effect.verdict == "improved"
     assert len(report.radar.series) == 3
-    return render_twinning_report(report)
+    return report
+
+
+def report_html(language: str | None = None) -> str:
+    return render_twinning_report(twinning_report(language))
 
 
 def test_the_report_page_escapes_user_text_and_fetches_nothing() -> None:
@@ -218,3 +232,54 @@ def test_the_report_page_escapes_user_text_and_fetches_nothing() -> None:
     assert html.count("<svg") == 1 and "Incentives needed" in html
     assert "overdue" in html and "Regional innovation hub" in html
     assert not any(tag in html for tag in ("<link", ' src="', 'href="http', "<script"))
+
+
+def test_the_report_speaks_swedish_and_keeps_the_facts() -> None:
+    english, swedish = twinning_report(), twinning_report("sv-SE")
+    assert (english.language, swedish.language) == ("en", "sv")
+    model = MODEL.localized("sv")
+    assert swedish.model_name == model.name
+    focus = swedish.rationale.focus[0]
+    assert focus.name == model.dimension(INNOVATION).name == "Innovationsledning"
+    assert focus.receiving.descriptor == model.dimension(INNOVATION).levels[1]
+    assert focus.receiving.band_name == "Inledande"
+    assert "ett gap på 3 att lära av" in swedish.rationale.summary
+    assert swedish.conditions.in_place[0].reason.endswith("en förutsättning som finns.")
+    assert swedish.action_plan[0].area == "IT"
+    assert swedish.radar.language == "sv" and swedish.radar.title == "Norrbotten och Scotland"
+    scores = [
+        (f.receiving.score, f.receiving.justification, f.gap) for f in swedish.rationale.focus
+    ]
+    assert scores == [
+        (f.receiving.score, f.receiving.justification, f.gap) for f in english.rationale.focus
+    ]
+    html = render_twinning_report(swedish)
+    assert '<html lang="sv">' in html
+    for text in (
+        "Twinningrapport",
+        "Lokala förutsättningar för införande i Norrbotten",
+        "Handlingsplan",
+        "Lärdomar",
+        "1 mars 2021",
+        "försenad",
+        "förbättrad",
+    ):
+        assert text in html, text
+    assert "Norrbotten &lt;learns&gt; &amp; grows" in html  # user text as written, escaped
+    assert ">+0,58</td>" in html  # the overall change, written the Swedish way
+
+
+def test_every_stored_key_has_words() -> None:
+    kinds = {
+        "type": TwinningType,
+        "status": TwinningStatus,
+        "side": ParticipantSide,
+        "kind": ActivityKind,
+        "format": ActivityFormat,
+        "category": ChallengeCategory,
+        "action_status": ActionStatus,
+    }
+    for kind, keys in kinds.items():
+        assert set(LABELS[kind]) == {key.value for key in keys}, kind
+    assert set(LABELS["verdict"]) == set(VERDICTS)
+    assert set(LABELS["condition"]) == set(get_args(ConditionStatus))

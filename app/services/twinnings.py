@@ -519,7 +519,6 @@ def report_of(
         rationale=rationale_of(twinning),
         receiving=profiles.of(twinning.receiving_round_id),
         transferring=profiles.of(twinning.transferring_round_id),
-        conditions=conditions_of(session, profiles, twinning),
         follow_up=None if later is None or later.id is None else profiles.of(later.id),
         practice=practice,
         practice_region=practice_region,

@@ -8,7 +8,8 @@
 - :mod:`~assessment.twinning.records`: participants, activities and outcomes as recorded;
 - :mod:`~assessment.twinning.effect`: the change after re-assessment, per twinning and for a
   programme;
-- :mod:`~assessment.twinning.report`: the twinning report as JSON and HTML.
+- :mod:`~assessment.twinning.report`: the twinning report as JSON and HTML;
+- :mod:`~assessment.twinning.texts`: the words of stored keys, for the reader's language.
 """
 
 from assessment.twinning.conditions import (
@@ -54,6 +55,7 @@ from assessment.twinning.rationale import (
     Rationale,
     SideScore,
     explain_pair,
+    localized_rationale,
     twinning_rationale,
 )
 from assessment.twinning.records import (
@@ -110,6 +112,7 @@ __all__ = [
     "explain_pair",
     "is_overdue",
     "local_conditions",
+    "localized_rationale",
     "next_steps",
     "programme_view",
     "render_twinning_report",

@@ -33,10 +33,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.errors import ParameterModel
+from assessment.i18n import Localizer
 from assessment.model import MaturityModel, ModelRef
 from assessment.practices import GoodPractice, parse_practice
 from assessment.profile import Profile
 from assessment.twinning.rationale import SideScore, check_pair_profiles, side_score
+from assessment.twinning.texts import in_language, label
 
 ConditionStatus = Literal["in_place", "to_build", "minor_gap", "unknown"]
 
@@ -133,22 +135,20 @@ def _reason(
     theirs: SideScore,
     required: int | None,
     practice_gap: int | None,
+    words: Localizer,
 ) -> str:
+    _ = words.gettext
+
     def score(s: SideScore) -> str:
-        return f"{s.region} {'not scored' if s.score is None else s.score}"
+        shown = _("not scored") if s.score is None else str(s.score)
+        return f"{s.region} {shown}"
 
     text = f"{score(mine)}, {score(theirs)}"
     if practice_gap:
-        text += f"; the practice needs {required}"
+        text += "; " + _("the practice needs %(level)d") % {"level": required}
     elif required is not None:
-        text += f"; the practice's {required} is met"
-    verdict = {
-        "in_place": "level or ahead: a condition in place",
-        "to_build": "a condition to build first",
-        "minor_gap": "slightly behind",
-        "unknown": "cannot be compared",
-    }[status]
-    return f"{text}: {verdict}."
+        text += "; " + _("the practice's %(level)d is met") % {"level": required}
+    return f"{text}: {label('condition', status, words)}."
 
 
 def local_conditions(
@@ -159,11 +159,14 @@ def local_conditions(
     *,
     practice: GoodPractice | None = None,
     params: ConditionParams | None = None,
+    language: str | None = None,
 ) -> LocalConditions:
     """Every dimension but the focus, sorted into conditions in place, to build, minor gaps
-    and unknown (module docstring)."""
+    and unknown (module docstring); names and reasons in ``language`` (default: the
+    model's)."""
     params = params or ConditionParams()
     check_pair_profiles(model, receiving, transferring)
+    model, words = in_language(model, language)
     if practice is not None:
         practice = parse_practice(model, practice, ("practice",))
     requirements = practice.requirements if practice is not None else {}
@@ -177,8 +180,8 @@ def local_conditions(
     for key in model.keys:
         if key in focus_set:
             continue
-        mine = side_score(model, receiving, key, receiving=True)
-        theirs = side_score(model, transferring, key, receiving=False)
+        mine = side_score(model, receiving, key, receiving=True, words=words)
+        theirs = side_score(model, transferring, key, receiving=False, words=words)
         required = requirements.get(key)
         status, gap, practice_gap, priority = classify(
             mine.score, theirs.score, required, model.scale.min, params
@@ -194,7 +197,7 @@ def local_conditions(
                 required=required,
                 practice_gap=practice_gap,
                 priority=priority,
-                reason=_reason(status, mine, theirs, required, practice_gap),
+                reason=_reason(status, mine, theirs, required, practice_gap, words),
             )
         )
     to_build = sorted(

@@ -17,7 +17,9 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.errors import ParameterError
+from assessment.i18n import Localizer
 from assessment.model import MaturityModel
+from assessment.twinning.texts import in_language, label
 
 
 class ChallengeCategory(StrEnum):
@@ -28,17 +30,6 @@ class ChallengeCategory(StrEnum):
     PROCUREMENT = "procurement"
     USER_INVOLVEMENT = "user_involvement"
     CHANGED_WAYS_OF_WORKING = "changed_ways_of_working"
-
-
-CATEGORY_LABELS: dict[ChallengeCategory, str] = {
-    ChallengeCategory.COMMUNICATION: "Communication",
-    ChallengeCategory.ORGANISATION: "Organisation",
-    ChallengeCategory.IT: "IT",
-    ChallengeCategory.LEGAL: "Legal",
-    ChallengeCategory.PROCUREMENT: "Procurement",
-    ChallengeCategory.USER_INVOLVEMENT: "User involvement",
-    ChallengeCategory.CHANGED_WAYS_OF_WORKING: "Changed ways of working",
-}
 
 
 class ActionStatus(StrEnum):
@@ -86,11 +77,12 @@ def check_area(
         model.index(dimension, (*here, "dimension"))
 
 
-def area_label(model: MaturityModel, item: ActionItem) -> str:
-    """``IT / Digital infrastructure``, ``Legal`` or ``Funding``: how the plan groups it."""
+def area_label(model: MaturityModel, item: ActionItem, words: Localizer) -> str:
+    """``IT / Digital infrastructure``, ``Legal`` or ``Funding``: how the plan groups it, in
+    the language of ``words`` (localize ``model`` to the same)."""
     parts = []
     if item.category is not None:
-        parts.append(CATEGORY_LABELS[item.category])
+        parts.append(label("category", item.category, words))
     if item.dimension is not None and item.dimension in model.keys:
         parts.append(model.dimension(item.dimension).name)
     return " / ".join(parts)
@@ -118,11 +110,16 @@ class ActionPlanSummary(BaseModel):
 
 
 def summarise_plan(
-    model: MaturityModel, items: Sequence[ActionItem], today: datetime.date
+    model: MaturityModel,
+    items: Sequence[ActionItem],
+    today: datetime.date,
+    language: str | None = None,
 ) -> ActionPlanSummary:
+    """Counts by status and by area (areas named in ``language``, default the model's)."""
+    model, words = in_language(model, language)
     areas: dict[str, list[ActionItem]] = {}
     for item in items:
-        areas.setdefault(area_label(model, item), []).append(item)
+        areas.setdefault(area_label(model, item, words), []).append(item)
     return ActionPlanSummary(
         total=len(items),
         by_status={s.value: sum(i.status is s for i in items) for s in ActionStatus},

@@ -6,6 +6,10 @@ started for. It carries, per focus dimension, both regions' consensus scores, ma
 the level descriptors those scores stand for, the consensus justifications, the stakeholders'
 agreement, the gap, and the matching rule's explanation of the pair (the stored pair of a
 matching run when the twinning came from one, otherwise the rule applied at creation).
+
+It is stored in the model's own language. :func:`localized_rationale` shows the same facts in
+another language: names, bands, descriptors and sentences are written again from the stored
+keys and scores, which never change.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.errors import RatingError
+from assessment.i18n import Localizer
 from assessment.matching import MatchingParams, PairProposal, candidate_pairs
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import ConsensusScore, Profile
-from assessment.scoring import UNCERTAIN, AgreementStatus
+from assessment.scoring import AgreementStatus
+from assessment.twinning.texts import in_language
+from assessment.words import level_name
 
 #: The rule applied to a pair that did not come from a matching run: flags and the minimum
 #: transferring level are ignored (the coordinator chose the pair), the gap and the context
@@ -93,30 +100,37 @@ class Rationale(_Frozen):
     summary: str
 
 
-def side_score(model: MaturityModel, profile: Profile, key: str, *, receiving: bool) -> SideScore:
-    """``profile``'s consensus on ``key`` with the band name and level descriptor."""
+def side_score(
+    model: MaturityModel, profile: Profile, key: str, *, receiving: bool, words: Localizer
+) -> SideScore:
+    """``profile``'s consensus on ``key`` with the band name and level descriptor, written in
+    the language of ``words`` (localize ``model`` to the same)."""
     score: ConsensusScore | None = profile.by_key().get(key)
-    band_names = {band.key: band.name for band in model.effective_bands}
-    value = None if score is None else score.score
-    band = None if score is None else score.band
-    level = None if score is None else score.level
     flagged = score is not None and (score.for_improvement if receiving else score.for_coaching)
-    return SideScore(
+    side = SideScore(
         region=profile.region,
         round_label=profile.label,
-        score=value,
-        band=band,
-        band_name=band_names.get(band) if band else None,
-        descriptor=None if value is None else model.dimension(key).levels[value],
+        score=None if score is None else score.score,
+        band=None if score is None else score.band,
+        band_name=None,
+        descriptor=None,
         justification="" if score is None else score.justification,
         agreement=None if score is None else score.agreement,
-        level=level,
-        level_name=None
-        if level is None
-        else "Uncertain"
-        if level == UNCERTAIN
-        else band_names.get(level, level),
+        level=None if score is None else score.level,
         flagged=flagged,
+    )
+    return _side_texts(side, model, key, words)
+
+
+def _side_texts(side: SideScore, model: MaturityModel, key: str, words: Localizer) -> SideScore:
+    """``side`` with its band name, descriptor and level name written from its keys."""
+    band_names = {band.key: band.name for band in model.effective_bands}
+    return side.model_copy(
+        update={
+            "band_name": band_names.get(side.band) if side.band else None,
+            "descriptor": None if side.score is None else model.dimension(key).levels[side.score],
+            "level_name": level_name(side.level, model, words) or None,
+        }
     )
 
 
@@ -162,20 +176,39 @@ def explain_pair(
 
 
 def _focus_summary(
-    name: str, receiving: SideScore, transferring: SideScore, gap: int | None
+    name: str, receiving: SideScore, transferring: SideScore, gap: int | None, words: Localizer
 ) -> str:
+    _ = words.gettext
+
     def side(s: SideScore) -> str:
         if s.score is None:
-            return f"{s.region} has no score"
-        band = f" ({s.band_name})" if s.band_name else ""
-        return f"{s.region} scores {s.score}{band}"
+            return _("%(region)s has no score") % {"region": s.region}
+        if s.band_name:
+            return _("%(region)s scores %(score)d (%(band)s)") % {
+                "region": s.region,
+                "score": s.score,
+                "band": s.band_name,
+            }
+        return _("%(region)s scores %(score)d") % {"region": s.region, "score": s.score}
 
-    text = f"{name}: {side(receiving)}, {side(transferring)}"
     if gap is None:
-        return text + "; the gap is unknown."
-    if gap > 0:
-        return text + f"; a gap of {gap} to learn from."
-    return text + "; no gap: the transferring region is not ahead here."
+        verdict = _("the gap is unknown.")
+    elif gap > 0:
+        verdict = _("a gap of %(gap)d to learn from.") % {"gap": gap}
+    else:
+        verdict = _("no gap: the transferring region is not ahead here.")
+    return f"{name}: {side(receiving)}, {side(transferring)}; {verdict}"
+
+
+def _summary(
+    receiving: str, transferring: str, focus: Sequence[FocusRationale], words: Localizer
+) -> str:
+    learns = words.gettext("%(receiving)s learns from %(transferring)s on %(dimensions)s.") % {
+        "receiving": receiving,
+        "transferring": transferring,
+        "dimensions": ", ".join(entry.name for entry in focus),
+    }
+    return " ".join([learns, *(entry.summary for entry in focus)])
 
 
 def twinning_rationale(
@@ -186,9 +219,11 @@ def twinning_rationale(
     *,
     evidence: Mapping[str, MatchEvidence] | None = None,
 ) -> Rationale:
-    """The rationale of a twinning on ``focus``; ``evidence`` gives the stored matching pair
-    per dimension where there is one, the others are explained by :func:`explain_pair`."""
+    """The rationale of a twinning on ``focus``, in the model's language; ``evidence`` gives
+    the stored matching pair per dimension where there is one, the others are explained by
+    :func:`explain_pair`."""
     check_pair_profiles(model, receiving, transferring)
+    model, words = in_language(model, None)
     evidence = dict(evidence or {})
     for key in evidence:
         if key not in focus:
@@ -196,8 +231,8 @@ def twinning_rationale(
     entries = []
     for index, key in enumerate(focus):
         model.index(key, ("focus", index))
-        mine = side_score(model, receiving, key, receiving=True)
-        theirs = side_score(model, transferring, key, receiving=False)
+        mine = side_score(model, receiving, key, receiving=True, words=words)
+        theirs = side_score(model, transferring, key, receiving=False, words=words)
         gap = None if mine.score is None or theirs.score is None else theirs.score - mine.score
         match = evidence.get(key)
         if match is None:
@@ -212,7 +247,7 @@ def twinning_rationale(
                 transferring=theirs,
                 gap=gap,
                 match=match,
-                summary=_focus_summary(name, mine, theirs, gap),
+                summary=_focus_summary(name, mine, theirs, gap, words),
             )
         )
     return Rationale(
@@ -224,10 +259,38 @@ def twinning_rationale(
         focus=tuple(entries),
         receiving_overall=receiving.overall,
         transferring_overall=transferring.overall,
-        summary=(
-            f"{receiving.region} learns from {transferring.region} on "
-            + ", ".join(e.name for e in entries)
-            + ". "
-            + " ".join(e.summary for e in entries)
-        ),
+        summary=_summary(receiving.region, transferring.region, entries, words),
+    )
+
+
+def localized_rationale(
+    rationale: Rationale, model: MaturityModel, language: str | None
+) -> Rationale:
+    """The same rationale in ``language``: dimension, band and level names, descriptors and
+    summaries written again from the stored keys and scores of ``model`` (the twinning's
+    model); scores, justifications, agreement, gaps and the matching evidence as stored."""
+    model, words = in_language(model, language)
+    entries = []
+    for entry in rationale.focus:
+        key = entry.dimension
+        mine = _side_texts(entry.receiving, model, key, words)
+        theirs = _side_texts(entry.transferring, model, key, words)
+        name = model.dimension(key, ("focus", key)).name
+        entries.append(
+            entry.model_copy(
+                update={
+                    "name": name,
+                    "receiving": mine,
+                    "transferring": theirs,
+                    "summary": _focus_summary(name, mine, theirs, entry.gap, words),
+                }
+            )
+        )
+    return rationale.model_copy(
+        update={
+            "focus": tuple(entries),
+            "summary": _summary(
+                rationale.receiving_region, rationale.transferring_region, entries, words
+            ),
+        }
     )

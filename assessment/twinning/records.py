@@ -35,21 +35,6 @@ class ActivityFormat(StrEnum):
     HYBRID = "hybrid"
 
 
-KIND_LABELS = {
-    ActivityKind.KICK_OFF: "Kick-off",
-    ActivityKind.STUDY_VISIT: "Study visit",
-    ActivityKind.WORKSHOP: "Workshop",
-    ActivityKind.WEBINAR: "Webinar",
-    ActivityKind.KNOWLEDGE_SHARING: "Knowledge-sharing event",
-    ActivityKind.MEETING: "Meeting",
-}
-FORMAT_LABELS = {
-    ActivityFormat.IN_PERSON: "in person",
-    ActivityFormat.DIGITAL: "digital",
-    ActivityFormat.HYBRID: "hybrid",
-}
-
-
 class Participant(BaseModel):
     model_config = ConfigDict(frozen=True)
 

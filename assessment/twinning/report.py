@@ -1,12 +1,17 @@
 """The twinning report: one document shaped like the programmes' final reports, as JSON and as
-one self-contained HTML page (print it to PDF from a browser).
+one self-contained HTML page (print it to PDF from a browser), in the reader's language.
 
 :func:`build_twinning_report` gathers everything into a :class:`TwinningReport` (its
 ``model_dump(mode="json")`` is the JSON report); :func:`render_twinning_report` draws the very
 same document as HTML, so the two never disagree. The page has no external resources: the
-radar overlay is inline SVG from :mod:`assessment.charts`, the styles are inline. The template
-(``templates/twinning_report.html``, shipped as package data) escapes every piece of user text;
-only the chart's SVG, which escapes its own text, is inserted as markup.
+radar overlay is inline SVG from :mod:`assessment.chart_render`, the styles are inline. The
+template (``templates/twinning_report.html``, shipped as package data) escapes every piece of
+user text; only the chart's SVG, which escapes its own text, is inserted as markup.
+
+The report is written in one ``language``: the model's texts from its translation, the
+rationale's and the conditions' sentences, the template's headings and labels from the
+library's catalogue (``make messages`` extracts them from the template too), numbers and dates
+the reader's way. What the teams wrote (aims, notes, justifications) stays as they wrote it.
 """
 
 from __future__ import annotations
@@ -14,47 +19,33 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.chart_render import render_radar
 from assessment.charts import RadarSpec, radar_spec
+from assessment.i18n import Localizer, localizer
 from assessment.model import MaturityModel, ModelRef
 from assessment.practices import GoodPractice
 from assessment.profile import Profile
-from assessment.twinning.conditions import LocalConditions
+from assessment.twinning.conditions import ConditionParams, LocalConditions, local_conditions
 from assessment.twinning.effect import TwinningEffect, twinning_effect
 from assessment.twinning.lifecycle import TwinningStatus, TwinningType
 from assessment.twinning.plan import (
-    CATEGORY_LABELS,
     ActionItem,
     ActionPlanSummary,
     area_label,
     is_overdue,
     summarise_plan,
 )
-from assessment.twinning.rationale import Rationale
-from assessment.twinning.records import (
-    FORMAT_LABELS,
-    KIND_LABELS,
-    Activity,
-    Outcomes,
-    Participant,
-)
-
-TYPE_LABELS = {
-    TwinningType.TRANSFER: "Transfer of learning on one dimension",
-    TwinningType.COACHING: "Coaching",
-    TwinningType.EXCHANGE: "Exchange",
-}
-STATUS_LABELS = {
-    TwinningStatus.PLANNED: "Planned",
-    TwinningStatus.RUNNING: "Running",
-    TwinningStatus.CONCLUDED: "Concluded",
-    TwinningStatus.FOLLOWED_UP: "Followed up",
-}
+from assessment.twinning.rationale import Rationale, localized_rationale
+from assessment.twinning.records import Activity, Outcomes, Participant
+from assessment.twinning.texts import in_language, label
+from assessment.words import agreement_word
 
 
 class _Frozen(BaseModel):
@@ -80,8 +71,10 @@ class ReportAction(ActionItem):
 
 
 class TwinningReport(_Frozen):
-    """Everything the report shows; dump it for the JSON report."""
+    """Everything the report shows; dump it for the JSON report. Texts are in ``language``;
+    keys (statuses, types, verdicts, dimension keys) are as stored."""
 
+    language: str = Field(description="the language of the report's texts (BCP 47)")
     title: str
     aim: str
     type: TwinningType
@@ -94,7 +87,10 @@ class TwinningReport(_Frozen):
     end_date: datetime.date | None
     practice: ReportPractice | None
     participants: tuple[Participant, ...]
-    rationale: Rationale
+    rationale: Rationale = Field(
+        description="as computed at creation: its names, bands and sentences written again in "
+        "the report's language; the matching explanation as the matching rule wrote it"
+    )
     radar: RadarSpec = Field(description="the regions' radar overlay (as charts' JSON)")
     conditions: LocalConditions
     conditions_note: str = Field(description="the teams' notes on the conditions as a whole")
@@ -114,11 +110,18 @@ def twinning_radar(
     receiving: Profile,
     transferring: Profile,
     follow_up: Profile | None = None,
+    language: str | None = None,
 ) -> RadarSpec:
-    """The two regions overlaid (and the receiving region's re-assessment, when there is one)."""
+    """The two regions overlaid (and the receiving region's re-assessment, when there is
+    one), labelled in ``language`` (default: the model's)."""
     profiles = [receiving, transferring] + ([follow_up] if follow_up is not None else [])
-    title = f"{receiving.region} and {transferring.region}"
-    return radar_spec(model, profiles, title=title)
+    words = localizer(language or model.language)
+    # Translators: the title of the radar chart of a twinning's two regions
+    title = words.gettext("%(receiving)s and %(transferring)s") % {
+        "receiving": receiving.region,
+        "transferring": transferring.region,
+    }
+    return radar_spec(model, profiles, title=title, language=words.language)
 
 
 def build_twinning_report(
@@ -131,10 +134,10 @@ def build_twinning_report(
     rationale: Rationale,
     receiving: Profile,
     transferring: Profile,
-    conditions: LocalConditions,
     follow_up: Profile | None = None,
     practice: GoodPractice | None = None,
     practice_region: str | None = None,
+    condition_params: ConditionParams | None = None,
     participants: Sequence[Participant] = (),
     activities: Sequence[Activity] = (),
     action_plan: Sequence[ActionItem] = (),
@@ -146,11 +149,13 @@ def build_twinning_report(
     today: datetime.date,
     language: str | None = None,
 ) -> TwinningReport:
-    """The report of one twinning. ``receiving`` and ``transferring`` are the baseline
-    profiles the rationale was computed from; ``follow_up`` a later profile of the receiving
-    region (the effect is measured against it)."""
-    if language is not None:
-        model = model.localized(language)
+    """The report of one twinning in ``language`` (default: the model's own). ``receiving``
+    and ``transferring`` are the baseline profiles the rationale was computed from; the local
+    conditions are computed from them (with ``practice`` and ``condition_params``);
+    ``follow_up`` is a later profile of the receiving region (the effect is measured against
+    it)."""
+    source = model
+    model, words = in_language(model, language)
     focus = [f.dimension for f in rationale.focus]
     effect = None
     if follow_up is not None:
@@ -170,6 +175,7 @@ def build_twinning_report(
         )
     dated = sorted(activities, key=lambda a: (a.date is None, a.date or datetime.date.min, a.title))
     return TwinningReport(
+        language=words.language,
         title=title,
         aim=aim,
         type=type,
@@ -182,25 +188,36 @@ def build_twinning_report(
         end_date=end_date,
         practice=report_practice,
         participants=tuple(participants),
-        rationale=rationale,
-        radar=twinning_radar(model, receiving, transferring, follow_up),
-        conditions=conditions,
+        rationale=localized_rationale(rationale, source, words.language),
+        radar=twinning_radar(source, receiving, transferring, follow_up, words.language),
+        conditions=local_conditions(
+            source,
+            receiving,
+            transferring,
+            focus,
+            practice=practice,
+            params=condition_params,
+            language=words.language,
+        ),
         conditions_note=conditions_note,
         condition_notes=dict(condition_notes or {}),
         activities=tuple(dated),
         action_plan=tuple(
             ReportAction(
                 **item.model_dump(),
-                area=area_label(model, item),
+                area=area_label(model, item, words),
                 overdue=is_overdue(item, today),
             )
             for item in action_plan
         ),
-        action_summary=summarise_plan(model, action_plan, today),
+        action_summary=summarise_plan(source, action_plan, today, words.language),
         outcomes=outcomes or Outcomes(),
         effect=effect,
         generated_on=today,
     )
+
+
+# --- HTML ----------------------------------------------------------------------------------
 
 
 def _paragraphs(text: str) -> Markup:
@@ -213,15 +230,48 @@ def _paragraphs(text: str) -> Markup:
     )
 
 
-def _signed(value: float | None) -> str:
+def _words(context: Context) -> Localizer:
+    words: Localizer = context["words"]
+    return words
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return _words(context).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _words(context).ngettext(singular, plural, n)
+
+
+@pass_context
+def _number(context: Context, value: float | None) -> str:
+    return _words(context).format_number(value)
+
+
+@pass_context
+def _signed(context: Context, value: float | None) -> str:
+    """A change: ``+1``, ``-0,5`` (the locale's minus), ``0``."""
     if value is None:
         return "-"
-    text = f"{value:+.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("+0", "-0") else text
+    text = _words(context).format_number(value)
+    return "+" + text if round(value, 2) > 0 else text
 
 
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
+@pass_context
+def _date(context: Context, value: datetime.date) -> str:
+    return _words(context).format_date(value, "medium")
+
+
+@pass_context
+def _label(context: Context, kind: str, key: str) -> str:
+    return label(kind, key, _words(context))
+
+
+@pass_context
+def _agreement(context: Context, key: str) -> str:
+    return agreement_word(key, _words(context))
 
 
 @cache
@@ -232,21 +282,24 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(paragraphs=_paragraphs, signed=_signed, number=_number)
-    env.globals.update(
-        TYPE_LABELS=TYPE_LABELS,
-        STATUS_LABELS=STATUS_LABELS,
-        KIND_LABELS=KIND_LABELS,
-        FORMAT_LABELS=FORMAT_LABELS,
-        CATEGORY_LABELS=CATEGORY_LABELS,
+    # One environment serves every language: the gettext callables read the reader's
+    # catalogue from the render's context (``words``), so concurrent renders do not mix.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
+    env.policies["ext.i18n.trimmed"] = True  # msgids without the template's line breaks
+    env.filters.update(paragraphs=_paragraphs, signed=_signed, number=_number, date=_date)
+    env.globals.update(label=_label, agreement=_agreement)
     return env
 
 
 def render_twinning_report(report: TwinningReport) -> str:
-    """The report as one self-contained HTML page."""
+    """The report as one self-contained HTML page, in the report's language."""
     svg = render_radar(report.radar, "svg").decode("utf-8")
     chart = Markup(svg[svg.index("<svg") :])  # inline SVG takes no XML declaration or doctype
     template = _environment().get_template("twinning_report.html")
-    return template.render(report=report, chart=chart)
+    words = localizer(report.language)
+    context: dict[str, Any] = {"report": report, "chart": chart, "words": words}
+    return template.render(context)

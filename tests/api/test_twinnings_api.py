@@ -726,6 +726,43 @@ def test_the_report_is_one_escaped_page_and_its_json(client: TestClient, world: 
     problem(client.get(f"{url}/report.html"), 401)
 
 
+def test_the_report_speaks_the_readers_language(client: TestClient, world: World) -> None:
+    """Accept-Language or ?lang= choose the report's language; the twinning's stored
+    rationale stays as it was written (in the model's language)."""
+    seed(client, world)
+    twinning = direct(client, world, aim="Lära av South")
+    url = f"{API}/twinnings/{twinning['id']}"
+    swedish = {**world.north_member, "Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"}
+    response = client.get(f"{url}/report.html", headers=swedish)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-language"] == "sv"
+    assert "Accept-Language" in response.headers["vary"]
+    assert "private" in response.headers["cache-control"]
+    html = response.text
+    assert '<html lang="sv">' in html
+    for text in ("Twinningrapport", "Parter", "Motivering", "Lokala förutsättningar för införande"):
+        assert text in html
+    assert "Innovationsledning" in html and "Lära av South" in html  # model text, user text
+    assert "Rationale" not in html and "Local conditions" not in html
+    report = ok(client.get(f"{url}/report.json", params={"lang": "it"}, headers=world.admin))
+    assert report["language"] == "it"
+    focus = report["rationale"]["focus"][0]
+    italian = find_model("scirocco").localized("it").dimension("innovation_management")
+    assert focus["name"] == italian.name and focus["receiving"]["descriptor"] == italian.levels[1]
+    assert focus["receiving"]["score"] == twinning["rationale"]["focus"][0]["receiving"]["score"]
+    assert " impara da " in report["rationale"]["summary"]
+    assert report["conditions"]["in_place"][0]["name"] == "Disponibilità al cambiamento"
+    stored = ok(client.get(url, headers=world.admin))["rationale"]
+    assert stored == twinning["rationale"] and stored["focus"][0]["name"] == "Innovation management"
+    problem(client.get(f"{url}/report.html", params={"lang": "xx-"}, headers=world.admin), 422)
+    problem(
+        client.get(f"{url}/report.html", params={"lang": "fi"}, headers=world.admin),
+        422,
+        "query.lang",
+    )
+    problem(client.get(f"{url}/report.json", params={"lang": "sv"}, headers=headers("tw_x")), 401)
+
+
 def test_a_planned_twinning_can_be_deleted_with_its_own_activities(
     client: TestClient, world: World
 ) -> None:
