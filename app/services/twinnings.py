@@ -34,7 +34,6 @@ from assessment import (
     GoodPractice,
     MaturityModel,
     ModelCatalog,
-    PairProposal,
     Profile,
 )
 from assessment.twinning import (
@@ -46,6 +45,7 @@ from assessment.twinning import (
     ChallengeCategory,
     ConditionParams,
     LocalConditions,
+    MatchedPair,
     MatchEvidence,
     Outcomes,
     Participant,
@@ -180,7 +180,7 @@ def pair_evidence(session: Session, pair: MatchingPairRow) -> MatchEvidence:
             )
         ).all()
     }
-    proposal = PairProposal(
+    proposal = MatchedPair(
         receiving=names[pair.receiving_region_id],
         transferring=names[pair.transferring_region_id],
         dimension=pair.dimension,

@@ -51,6 +51,7 @@ from assessment.twinning.plan import (
 )
 from assessment.twinning.rationale import (
     FocusRationale,
+    MatchedPair,
     MatchEvidence,
     Rationale,
     SideScore,
@@ -90,6 +91,7 @@ __all__ = [
     "FocusRationale",
     "LocalConditions",
     "MatchEvidence",
+    "MatchedPair",
     "Outcomes",
     "Participant",
     "ParticipantSide",

@@ -64,6 +64,28 @@ class SideScore(_Frozen):
     )
 
 
+class MatchedPair(_Frozen):
+    """The matching rule's pair as it stood when the twinning was created: a copy of the
+    figures a report needs, so that changes to the matching module's own types never touch
+    a stored rationale."""
+
+    receiving: str
+    transferring: str
+    dimension: str
+    receiving_score: int
+    transferring_score: int
+    gap: int
+    similarity: float
+    shared_context: int = Field(description="context dimensions both regions scored")
+    score: float
+    rank: int
+    explanation: str = Field(description="the matching rule's own words, as it wrote them")
+
+    @classmethod
+    def of(cls, proposal: PairProposal) -> MatchedPair:
+        return cls(**{name: getattr(proposal, name) for name in cls.model_fields})
+
+
 class MatchEvidence(_Frozen):
     """The matching rule's view of the pair on one dimension."""
 
@@ -73,7 +95,7 @@ class MatchEvidence(_Frozen):
     )
     run_id: int | None = None
     pair_id: int | None = None
-    pair: PairProposal
+    pair: MatchedPair
 
 
 class FocusRationale(_Frozen):
@@ -237,7 +259,8 @@ def twinning_rationale(
         match = evidence.get(key)
         if match is None:
             pair = explain_pair(model, receiving, transferring, key)
-            match = None if pair is None else MatchEvidence(source="matching_rule", pair=pair)
+            if pair is not None:
+                match = MatchEvidence(source="matching_rule", pair=MatchedPair.of(pair))
         name = model.dimension(key).name
         entries.append(
             FocusRationale(
