@@ -18,7 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.auth import Principal
 from app.problems import ApiProblem
 from app.schemas_twinning import TEXT_FIELDS, ActionOut, ActivityOut, LinkedTwinning
-from app.store import get_or_404, published_rounds, round_profile
+from app.store import current_rounds, get_or_404, published_rounds, round_profile
 from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
 from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun
 from app.tables_twinning import (
@@ -132,22 +132,20 @@ def baseline_round(
     side: str,
 ) -> AssessmentRound:
     """The round a twinning starts from: ``round_id`` when given (published, of the region
-    and the model), otherwise the region's latest published round on the model. Errors name
-    ``<where>.<side>_round_id`` or ``<where>.<side>_region_id``."""
+    and the model), otherwise the region's current round on the model, as matching reads it
+    (``current_rounds``). Errors name ``<where>.<side>_round_id`` or
+    ``<where>.<side>_region_id``."""
     if round_id is None:
-        rounds = [
-            r
-            for r in published_rounds(session, region_id)
-            if (r.model_id, r.model_version) == (model.id, model.version)
-        ]
-        if not rounds:
+        current = current_rounds(published_rounds(session, region_id), model).get(region_id)
+        if current is None:
             raise ApiProblem(
                 409,
-                f"region {region_id} has no published round on {model.id} {model.version}: "
-                "a twinning's rationale needs both regions' profiles",
+                f"region {region_id} has no current published round on {model.id} "
+                f"{model.version} (none, or a newer version of the model superseded it): a "
+                "twinning's rationale needs both regions' profiles",
                 field=f"{where}.{side}_region_id",
             )
-        return rounds[-1]
+        return current
     field = f"{where}.{side}_round_id"
     round_ = get_or_404(session, AssessmentRound, round_id, field)
     if round_.region_id != region_id:
