@@ -3,7 +3,7 @@
 Existing rounds keep independent rating: the column defaults to false.
 
 Revision ID: 0006_round_reveal
-Revises: 0003_web
+Revises: 0004_twinnings
 Create Date: 2025-11-26
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_round_reveal"
-down_revision: str | None = "0003_web"
+down_revision: str | None = "0004_twinnings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
