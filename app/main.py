@@ -16,7 +16,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from app import openapi, problems
+from app import openapi, problems, web
 from app.auth import API_KEY_HEADER_NAME
 from app.db import Database
 from app.deps import SessionDep
@@ -31,6 +31,9 @@ from app.routers import (
     ratings,
     regions,
     rounds,
+    twinning_actions,
+    twinning_activities,
+    twinnings,
 )
 from app.routers import matching as matching_routes
 from app.settings import Settings
@@ -117,7 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
+    for twinning_module in (twinnings, twinning_activities, twinning_actions):
+        app.include_router(twinning_module.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
+    web.install(app)
     return app
 
 

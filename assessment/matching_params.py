@@ -6,11 +6,11 @@ kernel, explanations, the work estimate) reads them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
-from assessment.errors import ParameterError, from_validation_error
+from assessment.errors import ParameterModel
 
 FlagPolicy = Literal["when_flagged", "required", "ignored"]
 UncertainPolicy = Literal["include", "exclude", "down_weight"]
@@ -18,7 +18,7 @@ UncertainPolicy = Literal["include", "exclude", "down_weight"]
 TOP_K_LIMIT = 1000
 
 
-class MatchingParams(BaseModel):
+class MatchingParams(ParameterModel):
     """Every knob of the matching rule (see ``assessment.matching`` for the formula).
 
     Invalid values raise :class:`ParameterError` whose location names the parameter; values
@@ -63,9 +63,3 @@ class MatchingParams(BaseModel):
         le=1,
         description="with down_weight: multiplier on a pair's score per uncertain side",
     )
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise from_validation_error(exc, ParameterError) from None

@@ -9,6 +9,8 @@ Access follows the profile reads: a region's published profile is readable witho
 the region is public, anything else needs a key that can read the region. The spread band is
 made of the stakeholders' ratings, so it is drawn only for keys that can read the round's
 scores; without such a key ``spread`` defaults to none (asking for one explicitly is 403).
+A round whose ratings are hidden (open, see ``may_see_ratings``) is not charted at all: its
+profile proposes scores from the ratings (403).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from app.language import Language, language_headers
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
 from app.schemas import ID_MAX, Id
+from app.services.rounds import ensure_may_see_ratings
 from app.store import (
     ensure_published_readable,
     get_or_404,
@@ -131,6 +134,8 @@ def _readable_round(
         )
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(require_key(principal), region.id)
+        # Its profile proposes scores from the ratings, and the spread is made of them.
+        ensure_may_see_ratings(principal, round_, field=round_field)
         return round_, False
     ensure_published_readable(session, region.id, principal, round_field)
     return round_, region.public_profile
@@ -190,7 +195,7 @@ def chart_inputs(
     rounds: list[str] = Query(
         [],
         description="more rounds of the same region to overlay, e.g. an earlier one: "
-        "`?rounds=3,7` (comma-separated or repeated)",
+        "`?rounds=3,7` (comma-separated or repeated); not the chart's own round (422)",
     ),
     compare: list[str] = Query(
         [],
@@ -210,6 +215,13 @@ def chart_inputs(
     if len(round_ids) + len(region_ids) > settings.chart_max_overlays:
         raise ApiProblem(
             422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
+        )
+    if main.round.id in round_ids:
+        raise ApiProblem(
+            422,
+            f"round {main.round.id} is the chart's own round (round_id, or the latest "
+            "published one by default); overlay other rounds",
+            field="query.rounds",
         )
     overlays = [
         region_view(

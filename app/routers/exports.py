@@ -19,6 +19,7 @@ from app.problems import ApiProblem, problem_responses
 from app.routers.charts import ChartInputsDep, SpreadParam, cache_headers, region_view
 from app.routers.rounds import readable_round
 from app.schemas import Id
+from app.services.rounds import ensure_may_see_ratings
 from app.store import rating_matrix
 from assessment import (
     profile_to_csv,
@@ -75,8 +76,10 @@ def export_ratings(
     models: ModelsDep,
 ) -> Response:
     """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
-    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them."""
+    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them.
+    Hidden while the round is open (403), unless the round reveals its ratings."""
     round_ = readable_round(session, round_id, principal)
+    ensure_may_see_ratings(principal, round_)
     matrix = rating_matrix(session, models, round_)
     if matrix is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
