@@ -17,7 +17,7 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from app.auth import API_KEY_HEADER_NAME, Principal, authenticate, ensure_role, require_key
-from app.db import get_session
+from app.db import Database, get_session
 from app.pagination import PageParams
 from app.problems import ApiProblem
 from app.settings import Settings
@@ -40,6 +40,11 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
 def get_models(request: Request) -> ModelCatalog:
     models: ModelCatalog = request.app.state.models
     return models
@@ -51,6 +56,9 @@ def get_chart_cache(request: Request) -> ChartCache:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+"""The app's database, for handlers that manage their own short transactions (a matching
+run reads, computes without a session, then writes)."""
 ModelsDep = Annotated[ModelCatalog, Depends(get_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
 ChartCacheDep = Annotated[ChartCache, Depends(get_chart_cache)]

@@ -117,6 +117,7 @@ from assessment.matching_results import (
     UnmetCondition,
     UnmetNeed,
     UnmetReason,
+    for_people,
 )
 from assessment.model import MaturityModel
 from assessment.profile import Profile
@@ -145,6 +146,7 @@ __all__ = [
     "assign_partners",
     "candidate_pairs",
     "estimate_work",
+    "for_people",
     "receiving_regions",
     "suggest_partners",
 ]

@@ -11,19 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from app.deps import get_models
-from app.routers.matching import (
-    PairReview,
-    RunCreate,
-    create_run,
-    get_run,
-    get_suggestions,
-    review_pair,
-)
+from app.deps import get_database, get_models, get_settings
+from app.pagination import PageParams
+from app.routers.matching import review_pair
+from app.schemas_matching import PairReview, RunCreate
+from app.services import matching as matching_service
 from app.store import published_rounds, round_profile
 from app.tables import Region, Role
 from app.tables_matching import MatchingRun, PairStatus
@@ -81,32 +77,32 @@ def overview(request: Request, session: DbSession, models: Models, viewer: Staff
 
 
 @router.get("/suggestions", name="suggestions")
-def suggestions(request: Request, session: DbSession, models: Models, viewer: Staff) -> Response:
+def suggestions(
+    request: Request,
+    session: DbSession,
+    models: Models,
+    viewer: Staff,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Response:
+    """A page of receiving regions with their best partners and unmet needs, explained."""
     coordinator(viewer)
     model = models.default
+    settings = get_settings(request)
+    page = PageParams(limit=settings.page_default_limit, offset=offset)
     result = call(
-        lambda: get_suggestions(
-            _=viewer.staff,
-            region_id=None,
-            params=MatchingParams(),
-            model=model,
-            session=session,
-            models=models,
+        lambda: matching_service.suggestions_page(
+            session,
+            models,
+            model,
+            MatchingParams(),
+            matching_service.matching_budget(settings),
+            page,
         )
     )
-    regions = _regions(session)
-    by_receiver: dict[int, list[object]] = {}
-    for pair in result.pairs:
-        by_receiver.setdefault(pair.receiving_region_id, []).append(pair)
     return render(
         request,
         "coordinator/suggestions.html",
-        {
-            "model": model.localized(language_of(request)),
-            "result": result,
-            "regions": regions,
-            "by_receiver": by_receiver,
-        },
+        {"model": model.localized(language_of(request)), "result": result},
     )
 
 
@@ -138,7 +134,14 @@ def new_run(
             body = RunCreate.model_validate(
                 {"parameters": {"capacity": capacity, "min_gap": min_gap}}
             )
-            run = create_run(body, viewer.staff, session, models)
+            run = matching_service.create_run(
+                session,
+                get_database(request),
+                models,
+                matching_service.matching_budget(get_settings(request)),
+                viewer.staff,
+                body,
+            )
     except FormError as exc:
         session.rollback()
         form = {"capacity": capacity, "min_gap": min_gap}
@@ -154,7 +157,14 @@ def new_run(
 @router.get("/runs/{run_id}", name="run")
 def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -> Response:
     coordinator(viewer)
-    detail = call(lambda: get_run(run_id, viewer.staff, session))
+    detail = call(
+        lambda: matching_service.read_run(
+            session,
+            get_models(request),
+            matching_service.run_for(session, run_id, viewer.staff),
+            viewer.staff,
+        )
+    )
     language = language_of(request)
     return render(
         request,
@@ -183,5 +193,5 @@ def review(
     coordinator(viewer)
     with api_rules(N_("The review could not be saved.")):
         body = PairReview.model_validate({"status": status, "note": note.strip()})
-        review_pair(run_id, pair_id, body, viewer.staff, session)
+        review_pair(run_id, pair_id, body, viewer.staff, session, get_models(request))
     return redirect(f"/coordination/runs/{run_id}", "reviewed", f"pair-{pair_id}")
