@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas import Id, Page, UtcDatetime
+from app.schemas import Id, UtcDatetime
 from app.tables_matching import PairStatus
 from assessment import ContextDimension, MatchingParams, ModelRef, PairReasons
 from assessment.matching import (
@@ -100,12 +100,17 @@ class RegionSuggestions(BaseModel):
     unmet: list[UnmetOut]
 
 
-class Suggestions(Page[RegionSuggestions]):
-    """A page of receiving regions (``total`` counts them all), in region-name order."""
+class Suggestions(BaseModel):
+    """A page of the receiving regions (``total`` counts them all), in region-name order,
+    shaped like every list (``items``, ``total``, ``limit``, ``offset``)."""
 
     model: ModelRef
     params: MatchingParams
     regions: int = Field(description="regions with a published profile of this model")
+    items: list[RegionSuggestions]
+    total: int = Field(description="receiving regions: a need, met or not")
+    limit: int
+    offset: int
 
 
 class RunParameters(MatchingParams):
