@@ -48,7 +48,7 @@ def _store_old_run(url: str) -> None:
                     ),
                     {"id": region_id, "name": name},
                 )
-            for index, (name, (role, region_id)) in enumerate(TOKENS.items(), start=1):
+            for index, (name, (role, bound_to)) in enumerate(TOKENS.items(), start=1):
                 token = f"tw_migration_{name}"
                 connection.execute(
                     text(
@@ -62,7 +62,7 @@ def _store_old_run(url: str) -> None:
                         "prefix": token[:10],
                         "hash": hash_token(token),
                         "role": role,
-                        "region": region_id,
+                        "region": bound_to,
                     },
                 )
             connection.execute(
