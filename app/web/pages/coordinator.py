@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from app.deps import get_database, get_models, get_settings
+from app.deps import get_database, get_settings
 from app.pagination import PageParams
 from app.routers.matching import review_pair
 from app.schemas_matching import PairReview, RunCreate
@@ -155,26 +155,22 @@ def new_run(
 
 
 @router.get("/runs/{run_id}", name="run")
-def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -> Response:
+def run_page(
+    request: Request, run_id: int, session: DbSession, models: Models, viewer: Staff
+) -> Response:
+    """A run's pairs with their reasons and review forms, the partners' load, unmet needs."""
     coordinator(viewer)
-    detail = call(
-        lambda: matching_service.read_run(
-            session,
-            get_models(request),
-            matching_service.run_for(session, run_id, viewer.staff),
-            viewer.staff,
-        )
-    )
-    language = language_of(request)
+    run = call(lambda: matching_service.run_for(session, run_id, viewer.staff))
+    detail = matching_service.read_run(session, models, run, viewer.staff)
+    model = matching_service.run_model(models, run)
+    if model is None:  # the deployment no longer has the run's model
+        raise WebError(404, N_("This page does not exist."))
     return render(
         request,
         "coordinator/run.html",
         {
             "run": detail,
-            "regions": _regions(session),
-            "model": get_models(request)
-            .find(detail.model_id, detail.model_version)
-            .localized(language),
+            "model": model.localized(language_of(request)),
             "statuses": [status.value for status in PairStatus],
         },
     )
@@ -186,6 +182,7 @@ def review(
     run_id: int,
     pair_id: int,
     session: DbSession,
+    models: Models,
     viewer: Staff,
     status: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
@@ -193,5 +190,5 @@ def review(
     coordinator(viewer)
     with api_rules(N_("The review could not be saved.")):
         body = PairReview.model_validate({"status": status, "note": note.strip()})
-        review_pair(run_id, pair_id, body, viewer.staff, session, get_models(request))
+        review_pair(run_id, pair_id, body, viewer.staff, session, models)
     return redirect(f"/coordination/runs/{run_id}", "reviewed", f"pair-{pair_id}")
