@@ -53,6 +53,21 @@ class MatchingRun(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
+PAIR_FIGURES = (
+    "dimension",
+    "receiving_score",
+    "transferring_score",
+    "gap",
+    "similarity",
+    "shared_context",
+    "score",
+    "rank",
+    "explanation",
+)
+"""The figures a stored pair copies from the library's pair (``PairProposal``), and a
+twinning's rationale from the stored pair."""
+
+
 class MatchingPairRow(SQLModel, table=True):
     """A proposed pair of a run; a coordinator approves or rejects it."""
 

@@ -46,7 +46,7 @@ from app.schemas_matching import (
 from app.settings import Settings
 from app.store import current_rounds, get_or_404, resolve_model, round_profile
 from app.tables import AssessmentRound, Region, Role, RoundStatus
-from app.tables_matching import MatchingPairRow, MatchingRun, MatchingRunRegion
+from app.tables_matching import PAIR_FIGURES, MatchingPairRow, MatchingRun, MatchingRunRegion
 from assessment import (
     AssessmentError,
     MatchingBudget,
@@ -253,16 +253,8 @@ def _pair_row(run_id: int, pair: PairProposal, ids: Mapping[str, int]) -> Matchi
         run_id=run_id,
         receiving_region_id=ids[pair.receiving],
         transferring_region_id=ids[pair.transferring],
-        dimension=pair.dimension,
+        **{figure: getattr(pair, figure) for figure in PAIR_FIGURES},
         dimension_name=pair.dimension_name,
-        receiving_score=pair.receiving_score,
-        transferring_score=pair.transferring_score,
-        gap=pair.gap,
-        similarity=pair.similarity,
-        shared_context=pair.shared_context,
-        score=pair.score,
-        rank=pair.rank,
-        explanation=pair.explanation,
         reasons=pair.reasons.model_dump(mode="json"),
         alike=[context.model_dump(mode="json") for context in pair.alike],
         different=[context.model_dump(mode="json") for context in pair.different],

@@ -1,9 +1,11 @@
 """Programmes for the matching tests, built over HTTP on top of conftest's ``world``.
 
 North (private) is low on innovation management (1) and flags it for improvement; South
-(public) is strong there (4) and offers it, with funding (3); both stand at 2 elsewhere.
-``add_region`` adds more regions with a facilitator key, ``split_round`` publishes a round
-whose panel was split on some dimensions (the profile then says ``agreement: split``).
+(public) is strong there (4) and offers it, with funding (3); both stand at 2 elsewhere
+(``seeds``). ``east_wants_innovation`` adds a third region competing for South;
+``add_region`` adds regions with a facilitator key; ``split_round`` publishes a round whose
+panel was split on some dimensions (the profile then says ``agreement: split``);
+``store_old_run`` writes a run as stored before its reasons were kept.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.db import Database
+from app.tables_matching import MatchingPairRow, MatchingRun, MatchingRunRegion
 from tests.api import flows
 from tests.api.conftest import World, headers
 from tests.api.flows import API, ok
@@ -57,6 +61,70 @@ def add_region(client: TestClient, world: World, name: str) -> Added:
     key = {"name": f"{name} facilitator", "role": "member", "region_id": region_id}
     token = ok(client.post(f"{API}/keys", json=key, headers=world.admin), 201)["token"]
     return Added(id=region_id, people=[person_id], member=headers(token))
+
+
+def east_wants_innovation(client: TestClient, world: World, name: str = "East") -> Added:
+    """``seeds``, and East also wants innovation management, from level 2: with South
+    coaching one need only, North (the larger gap) gets South and East is left out."""
+    seeds(client, world)
+    east = add_region(client, world, name)
+    flows.publish(
+        client,
+        world.admin,
+        east.id,
+        east.people,
+        {"innovation_management": 2},
+        improve=["innovation_management"],
+    )
+    return east
+
+
+def store_old_run(database: Database, world: World) -> int:
+    """A run as stored before migration 0008: a North <- South pair without reasons, an
+    unmet need of South without a condition, no load."""
+    with database.session(write=True) as session:
+        run = MatchingRun(
+            model_id="scirocco",
+            model_version="2019-22",
+            parameters={"min_gap": 1.0, "capacity": 2, "capacity_overrides": {}},
+            regions=2,
+            needs=2,
+            total_score=0.7527272727272727,
+            unmet=[
+                {
+                    "receiving": "South",
+                    "dimension": "population_approach",
+                    "reason": "no_candidate",
+                    "candidates": 0,
+                    "message": "no region can coach it",
+                    "receiving_region_id": world.south,
+                }
+            ],
+        )
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        session.add(
+            MatchingPairRow(
+                run_id=run.id,
+                receiving_region_id=world.north,
+                transferring_region_id=world.south,
+                dimension="innovation_management",
+                receiving_score=1,
+                transferring_score=4,
+                gap=3,
+                similarity=0.9818181818181818,
+                shared_context=11,
+                score=0.7527272727272727,
+                rank=1,
+                explanation="North (1) learns Innovation management from South (4)",
+            )
+        )
+        session.add_all(
+            MatchingRunRegion(run_id=run.id, region_id=r) for r in (world.north, world.south)
+        )
+        session.commit()
+        return run.id
 
 
 def split_round(

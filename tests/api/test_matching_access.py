@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api import flows
 from tests.api.conftest import World
 from tests.api.flows import API, ok, problem
-from tests.api.matching_world import Added, add_region, seeds, suggestions
+from tests.api.matching_world import Added, add_region, east_wants_innovation, suggestions
 
 RUNS = f"{API}/matching/runs"
 SUGGESTIONS = f"{API}/matching/suggestions"
@@ -22,16 +21,7 @@ SUGGESTIONS = f"{API}/matching/suggestions"
 def programme(client: TestClient, world: World) -> tuple[Added, Added, dict[str, Any]]:
     """North and East want innovation management, South coaches one need (North's); West
     has no profile. Returns East, West and the coordinator's run."""
-    seeds(client, world)
-    east = add_region(client, world, "East")
-    flows.publish(
-        client,
-        world.admin,
-        east.id,
-        east.people,
-        {"innovation_management": 2},
-        improve=["innovation_management"],
-    )
+    east = east_wants_innovation(client, world)
     west = add_region(client, world, "West")
     body = {"capacity_overrides": {str(world.south): 1}}
     run: dict[str, Any] = ok(client.post(RUNS, json=body, headers=world.coordinator), 201)

@@ -19,12 +19,19 @@ from sqlalchemy.engine import make_url
 from app.db import Database
 from app.services import matching as matching_service
 from app.settings import Settings
-from app.tables_matching import MatchingPairRow, MatchingRun, MatchingRunRegion
 from assessment import assign_partners, find_model
 from tests.api import flows
 from tests.api.conftest import World, serve_settings
 from tests.api.flows import API, ok, problem
-from tests.api.matching_world import add_region, item_of, seeds, split_round, suggestions
+from tests.api.matching_world import (
+    add_region,
+    east_wants_innovation,
+    item_of,
+    seeds,
+    split_round,
+    store_old_run,
+    suggestions,
+)
 
 RUNS = f"{API}/matching/runs"
 SUGGESTIONS = f"{API}/matching/suggestions"
@@ -129,16 +136,7 @@ def test_suggestions_explain_each_pair_and_each_unmet_need(
 def test_suggestions_page_through_the_receiving_regions(client: TestClient, world: World) -> None:
     """Pages run over receiving regions in name order; ``total`` counts them all, and only
     the page's regions are scored."""
-    seeds(client, world)
-    east = add_region(client, world, "East")
-    publish(
-        client,
-        world,
-        east.id,
-        east.people,
-        {"innovation_management": 2},
-        ("innovation_management",),
-    )
+    east_wants_innovation(client, world)
     first = suggestions(client, world.coordinator, limit=2)
     assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
     assert [i["region"] for i in first["items"]] == ["East", "North"]
@@ -274,26 +272,10 @@ def test_split_panels_in_runs(client: TestClient, world: World) -> None:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def east_wants_innovation_too(client: TestClient, world: World) -> int:
-    """East also wants innovation management, from level 2: with South coaching one need
-    only, North (the larger gap) gets South and East is left out."""
-    seeds(client, world)
-    east = add_region(client, world, "East")
-    publish(
-        client,
-        world,
-        east.id,
-        east.people,
-        {"innovation_management": 2},
-        ("innovation_management",),
-    )
-    return east.id
-
-
 def test_runs_store_pairs_with_reasons_unmet_conditions_and_load(
     client: TestClient, world: World
 ) -> None:
-    east = east_wants_innovation_too(client, world)
+    east = east_wants_innovation(client, world).id
     body = {"parameters": {"capacity": 1}, "capacity_overrides": {str(world.south): 1}}
     run = ok(client.post(RUNS, json=body, headers=world.coordinator), 201)
     assert run["parameters"]["capacity_overrides"] == {"South": 1}
@@ -446,7 +428,7 @@ def serve_with(migrated_url: str, client: TestClient) -> Iterator[ServeWith]:
 def test_work_over_the_budget_is_refused_naming_the_parameter(
     client: TestClient, world: World, serve_with: ServeWith
 ) -> None:
-    east_wants_innovation_too(client, world)
+    east_wants_innovation(client, world)
     small = serve_with(matching_max_suggestions=1, matching_max_pairs=1)
     # Two receiving regions with a partner x top_k 1 = 2 suggestions > 1 ...
     refused = problem(
@@ -469,7 +451,7 @@ def test_work_over_the_budget_is_refused_naming_the_parameter(
 def test_assignment_graph_over_the_budget_names_capacity(
     client: TestClient, world: World, serve_with: ServeWith
 ) -> None:
-    east_wants_innovation_too(client, world)
+    east_wants_innovation(client, world)
     small = serve_with(matching_max_assignment_edges=3)
     refused = problem(
         small.post(RUNS, json={}, headers=world.coordinator), 422, "body.parameters.capacity"
@@ -511,49 +493,7 @@ def test_runs_stored_before_reasons_read_with_what_they_have(
     client: TestClient, world: World, database: Database
 ) -> None:
     seeds(client, world)
-    with database.session(write=True) as session:
-        run = MatchingRun(
-            model_id="scirocco",
-            model_version="2019-22",
-            parameters={"min_gap": 1.0, "capacity": 2, "capacity_overrides": {}},
-            regions=2,
-            needs=2,
-            total_score=0.7527272727272727,
-            unmet=[
-                {
-                    "receiving": "South",
-                    "dimension": "population_approach",
-                    "reason": "no_candidate",
-                    "candidates": 0,
-                    "message": "no region can coach it",
-                    "receiving_region_id": world.south,
-                }
-            ],
-        )
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        session.add(
-            MatchingPairRow(
-                run_id=run.id,
-                receiving_region_id=world.north,
-                transferring_region_id=world.south,
-                dimension="innovation_management",
-                receiving_score=1,
-                transferring_score=4,
-                gap=3,
-                similarity=0.9818181818181818,
-                shared_context=11,
-                score=0.7527272727272727,
-                rank=1,
-                explanation="North (1) learns Innovation management from South (4)",
-            )
-        )
-        session.add_all(
-            MatchingRunRegion(run_id=run.id, region_id=r) for r in (world.north, world.south)
-        )
-        session.commit()
-        run_id = run.id
+    run_id = store_old_run(database, world)
     old = ok(client.get(f"{RUNS}/{run_id}", headers=world.coordinator))
     assert old["load"] is None and old["total_score_rounded"] == 0.75
     assert old["parameters"]["uncertain_scores"] == "include"  # the behaviour before it existed
