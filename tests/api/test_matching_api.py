@@ -246,6 +246,40 @@ def test_split_panels_are_included_excluded_or_down_weighted_in_suggestions(
     assert quarter["score"] == pytest.approx(included["score"] * 0.25)
 
 
+def test_a_split_need_is_excluded_or_down_weighted(client: TestClient, world: World) -> None:
+    """North's own panel was split on the dimension it wants to improve (0, 0, 3, 3)."""
+    split_round(
+        client,
+        world.admin,
+        world.north,
+        world.north_people,
+        panel={"innovation_management": [0, 0, 3, 3]},
+        decided={"innovation_management": 1},
+        improve=["innovation_management"],
+    )
+    publish(
+        client,
+        world,
+        world.south,
+        world.south_people,
+        {"innovation_management": 4},
+        coach=("innovation_management",),
+    )
+
+    def north(**params: Any) -> dict[str, Any]:
+        return item_of(suggestions(client, world.coordinator, **params), world.north)
+
+    (included,) = north()["pairs"]
+    assert included["reasons"]["confidence"]["receiving"] == "split"
+    excluded = north(uncertain_scores="exclude")
+    assert excluded["pairs"] == []
+    assert [(u["dimension"], u["condition"], u["reason"]) for u in excluded["unmet"]] == [
+        ("innovation_management", "uncertain_need", "uncertain")
+    ]
+    (halved,) = north(uncertain_scores="down_weight")["pairs"]
+    assert halved["score"] == pytest.approx(included["score"] / 2)
+
+
 def test_split_panels_in_runs(client: TestClient, world: World) -> None:
     split_seeds(client, world)
 
