@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import col, select
 
-from app.auth import Principal
 from app.deps import (
     CoordinatorDep,
     DatabaseDep,
@@ -42,7 +41,7 @@ from app.schemas_matching import (
     Suggestions,
 )
 from app.services import matching as service
-from app.tables import Role, utcnow
+from app.tables import utcnow
 from app.tables_matching import MatchingPairRow, MatchingRun
 from assessment import MatchingParams
 from assessment.matching import TOP_K_LIMIT, FlagPolicy, UncertainPolicy
@@ -99,19 +98,6 @@ def query_params(
         return MatchingParams(**{k: v for k, v in given.items() if v is not None})
 
 
-def _suggestions_region(principal: Principal, region_id: int | None) -> int | None:
-    """Coordinators and admins ask for any region or all; a region's keys for their own."""
-    if principal.role in (Role.ADMIN, Role.COORDINATOR):
-        return region_id
-    if region_id is not None and region_id != principal.region_id:
-        raise ApiProblem(
-            403,
-            f"this key reads the suggestions of its own region ({principal.region_id}) only",
-            field="query.region_id",
-        )
-    return principal.region_id
-
-
 @router.get(
     "/matching/suggestions",
     response_model=Suggestions,
@@ -134,7 +120,7 @@ def get_suggestions(
     them; each lists its ``top_k`` partners with their reasons and its unmet needs with the
     condition that failed. Coordinators and admins read every region; a region's keys read
     their own region's suggestions."""
-    region = _suggestions_region(principal, region_id)
+    region = service.suggestions_region(principal, region_id)
     budget = service.matching_budget(settings)
     return service.suggestions_page(session, models, model, params, budget, page, region)
 

@@ -191,6 +191,20 @@ def _grouped(items: Iterable[Any], key: str, order: Sequence[str]) -> dict[str, 
 # --- suggestions ------------------------------------------------------------------------------
 
 
+def suggestions_region(principal: Principal, region_id: int | None) -> int | None:
+    """The receiving region a key may ask suggestions for: coordinators and admins any (or
+    all, None); a region's keys their own (the default), another is 403."""
+    if principal.role in (Role.ADMIN, Role.COORDINATOR):
+        return region_id
+    if region_id is not None and region_id != principal.region_id:
+        raise ApiProblem(
+            403,
+            f"this key reads the suggestions of its own region ({principal.region_id}) only",
+            field="query.region_id",
+        )
+    return principal.region_id
+
+
 def suggestions_page(
     session: Session,
     models: ModelCatalog,
