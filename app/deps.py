@@ -3,22 +3,29 @@
 A handler declares what it needs by type, e.g. ``session: SessionDep, principal:
 PrincipalDep``, and this module is the one place that says how each is obtained: the
 request's database session, the caller behind the ``X-API-Key`` header (optional, required,
-or required with a role), the app's settings, models and chart cache, and page parameters.
+or required with a role), the app's settings, models, chart cache and rate limits, and page
+parameters.
+
+These dependencies never touch the database and are ``async`` (no worker thread of their
+own): the key was checked by ``app.guard`` before the body was read, and the session begins
+only with the handler's first statement (``app.db``, ``app.routing``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
-from app.auth import API_KEY_HEADER_NAME, Principal, authenticate, ensure_role, require_key
+from app.auth import API_KEY_HEADER_NAME, Principal, ensure_role, require_key, unknown_key
 from app.db import get_session
-from app.pagination import PageParams
+from app.guard import PRINCIPAL_SCOPE_KEY, client_address
+from app.pagination import OFFSET_MAX, PageParams
 from app.problems import ApiProblem
+from app.ratelimits import RateLimits
 from app.settings import Settings
 from app.tables import Role
 from assessment import ChartCache, ModelCatalog
@@ -33,38 +40,57 @@ SessionDep = Annotated[Session, Depends(get_session)]
 """The request's database session (one transaction, rolled back unless committed)."""
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_models(request: Request) -> ModelCatalog:
+async def get_models(request: Request) -> ModelCatalog:
     models: ModelCatalog = request.app.state.models
     return models
 
 
-def get_chart_cache(request: Request) -> ChartCache:
+async def get_chart_cache(request: Request) -> ChartCache:
     cache: ChartCache = request.app.state.chart_cache
     return cache
+
+
+async def get_rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
+async def get_client_address(request: Request) -> str:
+    return client_address(request.scope)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ModelsDep = Annotated[ModelCatalog, Depends(get_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
 ChartCacheDep = Annotated[ChartCache, Depends(get_chart_cache)]
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
+"""The client's address (the proxy's ``X-Forwarded-For`` when trusted), for rate limits."""
 
 
-def optional_principal(
-    token: Annotated[str | None, Depends(api_key_header)], session: SessionDep
+async def optional_principal(
+    request: Request, token: Annotated[str | None, Depends(api_key_header)]
 ) -> Principal | None:
-    return authenticate(session, token)
+    """The caller the guard found for the request's key (declared here for the OpenAPI
+    document's security scheme)."""
+    if token is None:
+        return None
+    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if not isinstance(principal, Principal):  # only when the guard is not installed
+        raise unknown_key()
+    return principal
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 """The caller, or None without a key (public reads); an unknown or revoked key is 401."""
 
 
-def current_principal(principal: OptionalPrincipalDep) -> Principal:
+async def current_principal(principal: OptionalPrincipalDep) -> Principal:
     return require_key(principal)
 
 
@@ -72,11 +98,11 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 """The caller, who must send a valid key (401 otherwise)."""
 
 
-def require_role(*roles: Role) -> Callable[[Principal], Principal]:
+def require_role(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency admitting only keys of these roles (403 for the others)."""
     allowed = frozenset(roles)
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         return ensure_role(principal, allowed)
 
     return dependency
@@ -87,12 +113,14 @@ CoordinatorDep = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.COOR
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 
-def page_params(
+async def page_params(
     settings: SettingsDep,
     limit: int | None = Query(
         None, ge=1, description="items per page (the deployment's default and maximum apply)"
     ),
-    offset: int = Query(0, ge=0, description="items to skip"),
+    offset: int = Query(
+        0, ge=0, le=OFFSET_MAX, description=f"items to skip (at most {OFFSET_MAX})"
+    ),
 ) -> PageParams:
     """``limit``/``offset``; the default and the largest page come from the settings (the
     OpenAPI document shows this deployment's numbers, see ``app.openapi``)."""

@@ -83,6 +83,11 @@ class ChartCache:
                 self._items.move_to_end(key)
             return data
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is cached (without counting a hit or a miss)."""
+        with self._lock:
+            return key in self._items
+
     def put(self, key: str, data: bytes) -> None:
         with self._lock:
             self._items[key] = data

@@ -13,11 +13,12 @@ from enum import StrEnum
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
+from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, RateLimitsDep, SessionDep
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
-from app.routers.charts import ChartInputsDep, SpreadParam, cache_headers, region_view
+from app.routers.charts import ChartQueryDep, SpreadParam, cache_headers, chart_inputs, region_view
 from app.routers.rounds import readable_round
+from app.routing import ApiRoute
 from app.schemas import Id
 from app.store import rating_matrix
 from assessment import (
@@ -28,7 +29,9 @@ from assessment import (
     render_report,
 )
 
-router = APIRouter(tags=["exports"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["exports"], responses=problem_responses(401, 403, 404, 422)
+)
 
 
 class ExportFormat(StrEnum):
@@ -115,10 +118,15 @@ def export_profile(
     response_class=Response,
     responses={200: {"description": "Self-contained HTML page", "content": {"text/html": {}}}},
 )
-def export_report(inputs: ChartInputsDep) -> Response:
+def export_report(
+    query: ChartQueryDep, session: SessionDep, models: ModelsDep, limits: RateLimitsDep
+) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
-    read the region's ratings, whatever ``spread`` says, since they are half of the report."""
+    read the region's ratings, whatever ``spread`` says, since they are half of the report.
+    The report draws its chart every time, so it counts against the chart rate limits."""
+    inputs = chart_inputs(session, models, query)
+    limits.chart_render(query.principal, query.address)
     main = inputs.main
     html = render_report(
         main.model.localized(inputs.language),

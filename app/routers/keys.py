@@ -10,11 +10,17 @@ from app.auth import ensure_can_manage, issue_key
 from app.deps import AdminDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, KeyCreate, KeyCreated, KeyOut, Page
 from app.store import get_or_404
 from app.tables import ApiKey, Role, utcnow
 
-router = APIRouter(prefix="/keys", tags=["keys"], responses=problem_responses(400, 401, 403, 422))
+router = APIRouter(
+    route_class=ApiRoute,
+    prefix="/keys",
+    tags=["keys"],
+    responses=problem_responses(400, 401, 403, 422),
+)
 
 
 @router.get("", response_model=Page[KeyOut], summary="List keys (admin)")

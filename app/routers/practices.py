@@ -14,6 +14,7 @@ from app.auth import ensure_can_read
 from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page, UtcDatetime, _Out
 from app.store import get_or_404, latest_published_round, resolve_model, round_profile
 from app.tables import Region, utcnow
@@ -26,7 +27,9 @@ from assessment import (
     practice_gaps,
 )
 
-router = APIRouter(tags=["practices"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["practices"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 class PracticeIn(BaseModel):

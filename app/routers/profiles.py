@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from app.auth import ensure_can_read, require_key
 from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.store import (
     ensure_published_readable,
@@ -25,7 +26,9 @@ from app.store import (
 from app.tables import AssessmentRound, RoundStatus
 from assessment import Profile, ProfileComparison, RatingError, compare_profiles
 
-router = APIRouter(tags=["profiles"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["profiles"], responses=problem_responses(401, 403, 404, 422)
+)
 MAX_COMPARED = 10
 
 

@@ -16,12 +16,15 @@ from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
+from app.routing import ApiRoute
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
 from app.store import ensure_status, lock_round, round_model, upsert
 from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder, utcnow
 from assessment import RatingError, parse_score
 
-router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 @router.get("/rounds/{round_id}/ratings", response_model=Page[RatingOut], summary="Ratings")

@@ -9,6 +9,7 @@ from app.auth import ensure_can_manage, ensure_can_read, require_key
 from app.deps import AdminDep, OptionalPrincipalDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import (
     Id,
     Page,
@@ -23,7 +24,9 @@ from app.schemas import (
 from app.store import get_or_404
 from app.tables import AssessmentRound, Region, Stakeholder
 
-router = APIRouter(tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 def _check_parent(session: Session, region_id: Id | None, parent_id: Id | None) -> None:

@@ -15,6 +15,7 @@ from app.auth import Principal, ensure_can_manage, ensure_can_read
 from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
 from app.services.rounds import move_round, start_round
 from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
@@ -22,7 +23,9 @@ from app.tables import AssessmentRound, Region, Role, RoundStatus
 from assessment import AgreementRule, GroupScores, ParameterError
 from assessment.errors import from_validation_error
 
-router = APIRouter(tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 S = RoundStatus
 

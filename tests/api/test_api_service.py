@@ -12,7 +12,7 @@ from app.db import Database
 from app.demo import DEMO_KEYS, load_demo, main
 from app.main import create_app
 from app.settings import Settings
-from tests.api.conftest import ROOT, alembic_config, headers
+from tests.api.conftest import ROOT, World, alembic_config, headers
 from tests.api.flows import API, ok, problem
 
 TABLES = {
@@ -167,6 +167,8 @@ def test_the_container_health_check_asks_a_served_path(client: TestClient) -> No
     assert f"`{path}`" in (ROOT / "README.md").read_text()
 
 
-def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:
+def test_unknown_routes_and_methods_are_problems(client: TestClient, world: World) -> None:
     problem(client.get(f"{API}/nowhere"), 404)
-    problem(client.delete(f"{API}/models"), 405)
+    problem(client.delete(f"{API}/models", headers=world.admin), 405)
+    # Without a key, a write is refused before anything else is looked at.
+    problem(client.delete(f"{API}/models"), 401, "header.x-api-key")
