@@ -7,9 +7,10 @@ A pure ASGI middleware (no per-request task or body buffering), in this order:
    never holds more than the limit of it;
 2. under ``/api/``, a write (any method but GET, HEAD, OPTIONS) without ``X-API-Key`` is 401
    before its body is read; a key from an address that sent too many unknown keys is 429;
-3. admission (``app.admission``): at most ``max_concurrent_requests`` requests in progress,
-   the next ones wait briefly, the rest get 503 with ``Retry-After``. Liveness and metrics
-   are exempt, so they answer under any load;
+3. admission (``app.admission``): at most ``max_concurrent_requests`` reads and
+   ``max_concurrent_writes`` writes in progress, in two lanes so that neither crowds the
+   other out (SQLite writes one at a time anyway); the next ones wait briefly, the rest get
+   503 with ``Retry-After``. Liveness and metrics are exempt, so they answer under any load;
 4. the key is looked up (one indexed read in a short session of its own, in a worker
    thread) and an unknown or revoked one is 401, on every path, before the body is read;
 5. matching runs and suggestions are counted against ``rate_limit_matching`` (429 beyond).
@@ -61,12 +62,14 @@ class Guard:
         settings: Settings,
         database: Database,
         admission: Admission,
+        write_admission: Admission,
         limits: RateLimits,
     ) -> None:
         self.app = app
         self.max_body = settings.max_body_bytes
         self.database = database
         self.admission = admission
+        self.write_admission = write_admission
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,14 +91,15 @@ class Guard:
         if path in UNQUEUED_PATHS:
             await self._serve(scope, receive, send, token, address)
             return
-        if not await self.admission.enter():
+        lane = self.admission if method in READ_METHODS else self.write_admission
+        if not await lane.enter():
             busy = ApiProblem(503, BUSY_DETAIL, headers=retry_later())
             await _refuse(busy, scope, receive, send)
             return
         try:
             await self._serve(scope, receive, send, token, address)
         finally:
-            self.admission.leave()
+            lane.leave()
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, token: str | None, address: str

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
 
 from app import metrics, openapi, problems
 from app.admission import Admission
@@ -46,6 +47,7 @@ from app.routers import (
 from app.routers import matching as matching_routes
 from app.settings import Settings
 from assessment import ChartCache, ModelCatalog
+from assessment.chart_render import warm_up
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.chart_warm_up:  # before the worker takes requests
+            await run_in_threadpool(warm_up)
         yield
         database.dispose()
 
@@ -139,12 +143,16 @@ def install_middleware(app: FastAPI, settings: Settings, database: Database) -> 
         settings.admission_timeout,
         on_change=admission_changed,
     )
+    write_admission = Admission(
+        settings.max_concurrent_writes, settings.max_waiting_requests, settings.admission_timeout
+    )
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(
         Guard,
         settings=settings,
         database=database,
         admission=admission,
+        write_admission=write_admission,
         limits=app.state.rate_limits,
     )
     app.add_middleware(

@@ -48,9 +48,15 @@ class Settings(BaseSettings):
         description="seconds an SQLite write waits for the write lock before a 503",
     )
     max_concurrent_requests: int = Field(
-        default=8,
+        default=4,
         ge=1,
-        description="requests a worker serves at once; more wait for a slot (admission)",
+        description="reads a worker serves at once; more wait for a slot (admission)",
+    )
+    max_concurrent_writes: int = Field(
+        default=2,
+        ge=1,
+        description="writes a worker serves at once, beside the reads (SQLite writes one "
+        "at a time anyway; PostgreSQL deployments may raise it)",
     )
     admission_timeout: float = Field(
         default=1.0,
@@ -97,6 +103,11 @@ class Settings(BaseSettings):
     page_max_limit: int = Field(default=200, ge=1, description="the largest page a client gets")
     chart_cache_size: int = Field(
         default=64, ge=0, description="rendered charts kept per worker (0: no cache)"
+    )
+    chart_warm_up: bool = Field(
+        default=True,
+        description="draw one chart as a worker starts, so its first request does not wait "
+        "for matplotlib to load",
     )
     chart_max_overlays: int = Field(
         default=6, ge=0, description="profiles a radar chart may overlay on the first"
@@ -166,15 +177,16 @@ class Settings(BaseSettings):
             raise ValueError("default_model_version needs default_model")
         # Every admitted request must find a thread and a connection at once: that is what
         # keeps a worker answering under load (README, "Under load").
-        if self.max_concurrent_requests >= WORKER_THREADS:
+        admitted = self.max_concurrent_requests + self.max_concurrent_writes
+        if admitted >= WORKER_THREADS:
             raise ValueError(
-                f"max_concurrent_requests ({self.max_concurrent_requests}) must be below the "
-                f"{WORKER_THREADS} worker threads"
+                f"max_concurrent_requests + max_concurrent_writes ({admitted}) must be below "
+                f"the {WORKER_THREADS} worker threads"
             )
         connections = self.db_pool_size + self.db_max_overflow
-        if self.max_concurrent_requests > connections:
+        if admitted > connections:
             raise ValueError(
-                f"max_concurrent_requests ({self.max_concurrent_requests}) exceeds the "
+                f"max_concurrent_requests + max_concurrent_writes ({admitted}) exceeds the "
                 f"database connections a worker may open (db_pool_size + db_max_overflow = "
                 f"{connections})"
             )

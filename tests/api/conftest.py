@@ -129,7 +129,7 @@ NO_RATE_LIMITS: dict[str, Any] = {
 
 def unlimited_settings(database_url: str, **changes: Any) -> Settings:
     """Settings of a test app: the deployment's defaults without the rate limits."""
-    return Settings(database_url=database_url, **{**NO_RATE_LIMITS, **changes})
+    return Settings(database_url=database_url, chart_warm_up=False, **{**NO_RATE_LIMITS, **changes})
 
 
 def app_settings(database_url: str, model_name: str = "scirocco") -> Settings:
