@@ -211,7 +211,7 @@ def test_no_connection_is_held_past_the_handler(
     checkouts: list[str] = []
     app.state.database.engine  # noqa: B018 (created now, so the listener can attach)
     event.listen(app.state.database.engine, "checkout", lambda *_: checkouts.append("out"))
-    watched = TestClient(watcher)  # type: ignore[arg-type]
+    watched = TestClient(watcher)
     ok(watched.get(f"{API}/regions", headers=world.coordinator))
     ok(watched.get(f"{API}/rounds/{round_id}/scores", headers=world.coordinator))
     ok(watched.get(f"{API}/regions/{world.south}/radar.json"))
