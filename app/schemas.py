@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app.tables import Role, RoundStatus
+from app.text import Label, Name, RoleLabel
 from assessment import ModelRef, Profile, ProfileComparison
 
 RegionKind = Literal["region", "municipality", "hospital", "country", "other"]
-Name = Field(min_length=1, max_length=200)
+Score = StrictInt
+"""A point of the model's scale as a JSON integer: ``true``, ``"3"`` and ``2.0`` are refused
+(the library's lenient parsing is for CSV files, where everything is text)."""
 # Ids are PostgreSQL integers: larger numbers cannot name a row (and would not bind).
 ID_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
@@ -82,11 +85,11 @@ class RegionCreate(BaseModel):
         },
     )
 
-    name: str = Name
+    name: Name
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
     kind: RegionKind = "region"
     parent_id: Id | None = Field(default=None, description="enclosing region, if any")
-    public_profile: bool = Field(
+    public_profile: StrictBool = Field(
         default=False, description="published profiles and history readable without a key"
     )
 
@@ -94,11 +97,11 @@ class RegionCreate(BaseModel):
 class RegionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(public_profile=True))
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     kind: RegionKind | None = None
     parent_id: Id | None = None
-    public_profile: bool | None = None
+    public_profile: StrictBool | None = None
 
 
 class RegionOut(_Out):
@@ -114,10 +117,8 @@ class RegionOut(_Out):
 class StakeholderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(name="Anna Lind", role="clinician"))
 
-    name: str = Name
-    role: str = Field(
-        min_length=1,
-        max_length=60,
+    name: Name
+    role: RoleLabel = Field(
         description="role label: manager, clinician, IT, procurement, social care, "
         "citizen representative...",
     )
@@ -126,8 +127,8 @@ class StakeholderCreate(BaseModel):
 class StakeholderUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(role="manager"))
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: str | None = Field(default=None, min_length=1, max_length=60)
+    name: Name | None = None
+    role: RoleLabel | None = None
 
 
 class StakeholderOut(_Out):
@@ -151,7 +152,7 @@ class RoundCreate(BaseModel):
         },
     )
 
-    label: str = Field(min_length=1, max_length=100)
+    label: Label
     model_id: str | None = Field(default=None, description="default: the shipped default model")
     model_version: str | None = Field(default=None, description="default: the model's first")
 
@@ -159,7 +160,7 @@ class RoundCreate(BaseModel):
 class RoundUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(label="Spring 2025"))
 
-    label: str = Field(min_length=1, max_length=100)
+    label: Label
 
 
 class RoundOut(_Out):
@@ -192,7 +193,7 @@ class RatingIn(BaseModel):
         },
     )
 
-    score: int | None = Field(description="a point of the model's scale, or null: don't know")
+    score: Score | None = Field(description="a point of the model's scale, or null: don't know")
     justification: str = Field(default="", max_length=5000)
 
 
@@ -247,7 +248,7 @@ class ConsensusIn(BaseModel):
         },
     )
 
-    score: int | None = Field(description="agreed score, or null with a justification")
+    score: Score | None = Field(description="agreed score, or null with a justification")
     justification: str = Field(default="", max_length=5000)
 
 
@@ -262,8 +263,12 @@ class ConsensusOut(_Out):
 class FlagsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(for_improvement=True, for_coaching=False))
 
-    for_improvement: bool = Field(default=False, description="a need the region wants to address")
-    for_coaching: bool = Field(default=False, description="a strength the region offers to others")
+    for_improvement: StrictBool = Field(
+        default=False, description="a need the region wants to address"
+    )
+    for_coaching: StrictBool = Field(
+        default=False, description="a strength the region offers to others"
+    )
 
 
 class FlagsOut(_Out):
@@ -326,7 +331,7 @@ class KeyCreate(BaseModel):
         },
     )
 
-    name: str = Name
+    name: Name
     role: Role
     region_id: Id | None = None
     stakeholder_id: Id | None = None

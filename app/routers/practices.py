@@ -15,10 +15,11 @@ from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDe
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
-from app.schemas import Id, Page, UtcDatetime, _Out
+from app.schemas import Id, Page, Score, UtcDatetime, _Out
 from app.store import get_or_404, latest_published_round, resolve_model, round_profile
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
+from app.text import Name, name_key
 from assessment import (
     AssessmentError,
     MaturityModel,
@@ -46,12 +47,12 @@ class PracticeIn(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     description: str = Field(default="", max_length=10_000)
     transferring_region_id: Id | None = None
     model_id: str | None = None
     model_version: str | None = None
-    requirements: dict[str, int] = Field(description="dimension key -> minimum level")
+    requirements: dict[str, Score] = Field(description="dimension key -> minimum level")
 
 
 class PracticeUpdate(BaseModel):
@@ -60,10 +61,10 @@ class PracticeUpdate(BaseModel):
         json_schema_extra={"examples": [{"requirements": {"innovation_management": 2}}]},
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     description: str | None = Field(default=None, max_length=10_000)
     transferring_region_id: Id | None = None
-    requirements: dict[str, int] | None = None
+    requirements: dict[str, Score] | None = None
 
 
 class PracticeOut(_Out):
@@ -99,9 +100,11 @@ def _check_practice_refs(
 ) -> None:
     if region_id is not None and session.get(Region, region_id) is None:
         raise ApiProblem(422, f"no region with id {region_id}", field="body.transferring_region_id")
-    clash = session.exec(select(GoodPracticeRow).where(GoodPracticeRow.name == name)).first()
+    clash = session.exec(
+        select(GoodPracticeRow).where(GoodPracticeRow.name_key == name_key(name))
+    ).first()
     if clash is not None and clash.id != own:
-        raise ApiProblem(409, f"a practice named {name!r} exists already", field="body.name")
+        raise ApiProblem(409, f"a practice named {clash.name!r} exists already", field="body.name")
 
 
 def _commit_practice(session: Session, row: GoodPracticeRow) -> GoodPracticeRow:

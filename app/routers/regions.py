@@ -23,6 +23,7 @@ from app.schemas import (
 )
 from app.store import get_or_404
 from app.tables import AssessmentRound, Region, Stakeholder
+from app.text import name_key
 
 router = APIRouter(
     route_class=ApiRoute, tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422)
@@ -44,9 +45,10 @@ def _check_parent(session: Session, region_id: Id | None, parent_id: Id | None) 
 
 
 def _check_unique_name(session: Session, name: str, region_id: Id | None) -> None:
-    clash = session.exec(select(Region).where(Region.name == name)).first()
+    """Names are unique by ``name_key``: "Skåne", "skåne " and "SKÅNE" are one name."""
+    clash = session.exec(select(Region).where(Region.name_key == name_key(name))).first()
     if clash is not None and clash.id != region_id:
-        raise ApiProblem(409, f"a region named {name!r} exists already", field="body.name")
+        raise ApiProblem(409, f"a region named {clash.name!r} exists already", field="body.name")
 
 
 @router.get("/regions", response_model=Page[RegionOut], summary="List regions")
@@ -179,10 +181,14 @@ def list_stakeholders(
 
 def _check_stakeholder_name(session: Session, region_id: Id, name: str, own: int | None) -> None:
     clash = session.exec(
-        select(Stakeholder).where(Stakeholder.region_id == region_id, Stakeholder.name == name)
+        select(Stakeholder).where(
+            Stakeholder.region_id == region_id, Stakeholder.name_key == name_key(name)
+        )
     ).first()
     if clash is not None and clash.id != own:
-        raise ApiProblem(409, f"stakeholder {name!r} exists in this region", field="body.name")
+        raise ApiProblem(
+            409, f"stakeholder {clash.name!r} exists in this region", field="body.name"
+        )
 
 
 @router.post(

@@ -11,12 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
+from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from app.db import Database
+from app.deps import SessionDep
 from app.main import create_app
 from app.routing import ApiRoute
 from tests.api.conftest import World, unlimited_settings
@@ -221,15 +223,11 @@ def test_no_connection_is_held_past_the_handler(
     assert len(checkouts) >= 5
 
 
+def reads_in_a_dependency(session: SessionDep) -> Session:
+    return session
+
+
 def test_database_work_in_a_dependency_is_refused_when_the_app_is_built() -> None:
-    from fastapi import APIRouter, Depends
-    from sqlmodel import Session
-
-    from app.deps import SessionDep
-
-    def reads_in_a_dependency(session: SessionDep) -> Session:
-        return session
-
     router = APIRouter(route_class=ApiRoute)
     with pytest.raises(TypeError, match="uses the database session"):
 
