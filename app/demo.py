@@ -17,14 +17,16 @@ demo credentials for a demo database, so the loader guards against reaching prod
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.auth import hash_token, issue_key
 from app.db import Database
+from app.services.invitations import MAX_VALIDITY, create_invitation
 from app.settings import Settings
 from app.tables import (
     ApiKey,
@@ -39,6 +41,7 @@ from app.tables import (
     utcnow,
 )
 from app.tables_matching import GoodPracticeRow
+from app.tables_web import Invitation
 from assessment import MaturityModel, default_model
 
 DEMO_KEYS = {
@@ -48,6 +51,16 @@ DEMO_KEYS = {
     "norrbotten_clinician": "tw_demo_norrbotten_clinician",
     "helsingborg": "tw_demo_helsingborg",
 }
+
+# Personal questionnaire links of Helsingborg's stakeholders for its open 2025 round: open
+# http://127.0.0.1:8000/invite/<token> in a browser (fixed tokens, demo database only).
+DEMO_INVITATIONS = {
+    "Per Wallin": "tw_inv_demo_per",
+    "Sofia Ahl": "tw_inv_demo_sofia",
+    "Nils Dahl": "tw_inv_demo_nils",
+    "Hanna Falk": "tw_inv_demo_hanna",
+}
+DEMO_URL_ENV = "TWINNING_DEMO_URL"
 
 ROLES = ("manager", "clinician", "IT", "procurement", "social care", "citizen representative")
 # Each role's usual lean against the group, dimension by dimension (model order); a citizen
@@ -128,7 +141,9 @@ REGIONS = (
         (
             DemoRound(
                 "2023",
-                (4, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
+                # The same 3 as Norrbotten on readiness to change (Norrbotten's twinning
+                # presentation, SCIROCCO Exchange).
+                (3, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
                 improve=("population_approach",),
                 coach=("innovation_management", "structure_governance", "citizen_empowerment"),
             ),
@@ -381,23 +396,64 @@ def load_demo(session: Session) -> bool:
         region_id=helsingborg,
         token=DEMO_KEYS["helsingborg"],
     )
+    # Imported here: app.demo_twinnings builds on this module's rounds and keys.
+    from app.demo_twinnings import load_twinnings
+
+    load_twinnings(session, regions, people_of)
     session.commit()
+    load_demo_invitations(session)
     return True
 
 
+def load_demo_invitations(session: Session) -> None:
+    """Helsingborg's demo links, added to a demo database that lacks them (one loaded before
+    the web pages existed, too)."""
+    if session.exec(
+        select(Invitation).where(
+            Invitation.token_hash == hash_token(DEMO_INVITATIONS["Hanna Falk"])
+        )
+    ).first():
+        return
+    rows = session.exec(
+        select(Stakeholder, AssessmentRound)
+        .join(Region, col(Region.id) == Stakeholder.region_id)
+        .join(AssessmentRound, col(AssessmentRound.region_id) == Region.id)
+        .where(Region.name == "Helsingborg", AssessmentRound.status == RoundStatus.OPEN.value)
+    ).all()
+    for person, round_ in rows:
+        if person.name in DEMO_INVITATIONS and person.id is not None:
+            create_invitation(
+                session,
+                round_,
+                person.id,
+                created_by=None,
+                valid_for=MAX_VALIDITY,
+                token=DEMO_INVITATIONS[person.name],
+            )
+    session.commit()
+
+
 def main(argv: list[str] | None = None) -> None:
+    # Imported here: app.demo_twinnings builds on this module's rounds and keys.
+    from app.demo_twinnings import twinning_titles
+
     parser = argparse.ArgumentParser(
         prog="python -m app.demo",
         description="Load the demo regions into an empty database (TWINNING_DATABASE_URL).",
     )
     parser.add_argument(
-        "--print-keys", action="store_true", help="print the demo's API keys (for make run)"
+        "--print-keys",
+        action="store_true",
+        help="print the demo's API keys and invitation links (for make run)",
     )
     args = parser.parse_args(argv)
     database = Database.from_settings(Settings())
     try:
         with database.session(write=True) as session:
             loaded = load_demo(session)
+            load_demo_invitations(session)
+        with database.session() as session:
+            twinnings = twinning_titles(session)
     except DemoRefused as refusal:
         print(f"demo not loaded: {refusal}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -405,15 +461,28 @@ def main(argv: list[str] | None = None) -> None:
         database.dispose()
     print("demo data loaded" if loaded else "demo data already present")
     if not args.print_keys:
-        print("demo API keys: see the README (or run with --print-keys)")
+        print("demo API keys and invitation links: see the README (or run with --print-keys)")
         return
     print("demo API keys (send as the X-API-Key header; demo database only):")
     for who, token in DEMO_KEYS.items():
         print(f"  {who:<22} {token}")
-    print(
-        "try: curl -H 'X-API-Key: tw_demo_coordinator' "
-        "http://127.0.0.1:8000/api/v1/regions/1/profile"
-    )
+    base = os.environ.get(DEMO_URL_ENV, "http://127.0.0.1:8000").rstrip("/")
+    print(f"web pages: {base}/  (facilitators and coordinators sign in with their key)")
+    print("demo invitation links of Helsingborg's stakeholders (2025 round, open for rating):")
+    for name, token in DEMO_INVITATIONS.items():
+        print(f"  {name:<22} {base}/invite/{token}")
+    print(f"try: curl -H 'X-API-Key: tw_demo_coordinator' {base}/api/v1/regions/1/profile")
+    print_twinning_reports(base, twinnings)
+
+
+def print_twinning_reports(base: str, titles: list[tuple[int, str]]) -> None:
+    """Where the demo twinnings' reports are (they need a key: send it as a header)."""
+    print("twinning reports (HTML; save with the coordinator's key and open in a browser;")
+    print("add ?lang=sv or ?lang=it for Swedish or Italian):")
+    for twinning_id, title in titles:
+        url = f"{base}/api/v1/twinnings/{twinning_id}/report.html"
+        print(f"  {title}")
+        print(f"    curl -H 'X-API-Key: tw_demo_coordinator' -o twinning-{twinning_id}.html {url}")
 
 
 if __name__ == "__main__":

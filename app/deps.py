@@ -3,8 +3,8 @@
 A handler declares what it needs by type, e.g. ``session: SessionDep, principal:
 PrincipalDep``, and this module is the one place that says how each is obtained: the
 request's database session, the caller behind the ``X-API-Key`` header (optional, required,
-or required with a role), the app's settings, models, chart cache and rate limits, and page
-parameters.
+or required with a role), the app's settings, models, chart cache and rate limits, the model
+a query names, and page parameters.
 
 These dependencies never touch the database and are ``async`` (no worker thread of their
 own): the key was checked by ``app.guard`` before the body was read, and the session begins
@@ -27,8 +27,9 @@ from app.pagination import OFFSET_MAX, PageParams
 from app.problems import ApiProblem
 from app.ratelimits import RateLimits
 from app.settings import Settings
+from app.store import resolve_model
 from app.tables import Role
-from assessment import ChartCache, ModelCatalog
+from assessment import ChartCache, MaturityModel, ModelCatalog
 
 api_key_header = APIKeyHeader(
     name=API_KEY_HEADER_NAME,
@@ -40,37 +41,64 @@ SessionDep = Annotated[Session, Depends(get_session)]
 """The request's database session (one transaction, rolled back unless committed)."""
 
 
-async def get_settings(request: Request) -> Settings:
+def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-async def get_models(request: Request) -> ModelCatalog:
+def get_models(request: Request) -> ModelCatalog:
     models: ModelCatalog = request.app.state.models
     return models
 
 
-async def get_chart_cache(request: Request) -> ChartCache:
-    cache: ChartCache = request.app.state.chart_cache
-    return cache
-
-
-async def get_rate_limits(request: Request) -> RateLimits:
+def get_rate_limits(request: Request) -> RateLimits:
     limits: RateLimits = request.app.state.rate_limits
     return limits
 
 
-async def get_client_address(request: Request) -> str:
+# The dependencies: async, so that FastAPI gives none of them a worker thread of its own.
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _models(request: Request) -> ModelCatalog:
+    return get_models(request)
+
+
+async def _chart_cache(request: Request) -> ChartCache:
+    cache: ChartCache = request.app.state.chart_cache
+    return cache
+
+
+async def _rate_limits(request: Request) -> RateLimits:
+    return get_rate_limits(request)
+
+
+async def _client_address(request: Request) -> str:
     return client_address(request.scope)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ModelsDep = Annotated[ModelCatalog, Depends(get_models)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
-ChartCacheDep = Annotated[ChartCache, Depends(get_chart_cache)]
-RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
-ClientAddressDep = Annotated[str, Depends(get_client_address)]
+ChartCacheDep = Annotated[ChartCache, Depends(_chart_cache)]
+RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
+ClientAddressDep = Annotated[str, Depends(_client_address)]
 """The client's address (the proxy's ``X-Forwarded-For`` when trusted), for rate limits."""
+
+
+async def query_model(
+    models: ModelsDep,
+    model_id: str | None = Query(None, description="default: the deployment's default model"),
+    model_version: str | None = Query(None, description="default: the model's first version"),
+) -> MaturityModel:
+    return resolve_model(models, model_id, model_version, "query.model_id")
+
+
+QueryModelDep = Annotated[MaturityModel, Depends(query_model)]
+"""The model a request names with ``?model_id=`` (and ``?model_version=``), else the default."""
 
 
 async def optional_principal(

@@ -23,7 +23,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from app import metrics, openapi, problems
+from app import metrics, openapi, problems, web
 from app.admission import Admission
 from app.auth import API_KEY_HEADER_NAME
 from app.db import Database
@@ -43,6 +43,9 @@ from app.routers import (
     ratings,
     regions,
     rounds,
+    twinning_actions,
+    twinning_activities,
+    twinnings,
 )
 from app.routers import matching as matching_routes
 from app.settings import Settings
@@ -124,7 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
+    for twinning_module in (twinnings, twinning_activities, twinning_actions):
+        app.include_router(twinning_module.router, prefix=API_PREFIX)
     app.include_router(health.router, prefix=API_PREFIX)
+    web.install(app)
     if settings.metrics:
         app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     install_middleware(app, settings, database)

@@ -132,6 +132,15 @@ class Settings(BaseSettings):
     )
     access_log: bool = Field(default=True, description="one log line per request")
     metrics: bool = Field(default=True, description="serve Prometheus metrics at /metrics")
+    web_session_idle_minutes: int = Field(
+        default=120, ge=1, description="a web page session ends after this long without requests"
+    )
+    web_session_max_hours: int = Field(
+        default=12, ge=1, description="a web page session ends this long after sign-in at most"
+    )
+    invitation_days: int = Field(
+        default=30, ge=1, le=365, description="how long a stakeholder's invitation link works"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ Handlers stay thin: they check rights and round state, then call these.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -83,6 +83,20 @@ def round_model(models: ModelCatalog, round_: AssessmentRound) -> MaturityModel:
 
 def round_ref(round_: AssessmentRound) -> ModelRef:
     return ModelRef(id=round_.model_id, version=round_.model_version)
+
+
+def round_stakeholder(
+    session: Session, round_: AssessmentRound, stakeholder_id: int, field: str
+) -> Stakeholder:
+    """A stakeholder of the round's region; 404 naming ``field`` for anyone else."""
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.region_id != round_.region_id:
+        raise ApiProblem(
+            404,
+            f"no stakeholder {stakeholder_id} in the region of round {round_.id}",
+            field=field,
+        )
+    return stakeholder
 
 
 def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
@@ -184,6 +198,17 @@ def published_rounds(session: Session, region_id: int) -> Sequence[AssessmentRou
         )
         .order_by(col(AssessmentRound.published_at), col(AssessmentRound.id))
     ).all()
+
+
+def current_rounds(
+    rounds: Iterable[AssessmentRound], model: MaturityModel
+) -> dict[int, AssessmentRound]:
+    """Per region, the published round that stands for it on ``model``: its latest round of
+    the model's id (``rounds`` published, oldest first), kept only when it is of ``model``'s
+    version. A round on another model (procurement readiness beside SCIROCCO) never hides
+    it; a re-assessment on a newer version of the model supersedes the older version."""
+    latest = {round_.region_id: round_ for round_ in rounds if round_.model_id == model.id}
+    return {rid: r for rid, r in latest.items() if r.model_version == model.version}
 
 
 def latest_published_round(session: Session, region_id: int, field: str) -> AssessmentRound:

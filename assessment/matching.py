@@ -49,14 +49,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import linear_sum_assignment
 
-from assessment.errors import ParameterError, RatingError, from_validation_error
+from assessment.errors import ParameterError, ParameterModel, RatingError
 from assessment.model import MaturityModel, ModelRef
 from assessment.profile import Profile
 
@@ -73,7 +73,7 @@ SCORE_DECIMALS = 1e12
 BLOCK_ELEMENTS = 1 << 21
 
 
-class MatchingParams(BaseModel):
+class MatchingParams(ParameterModel):
     """Every knob of the matching rule (see the module docstring for the formula).
 
     Invalid values raise :class:`ParameterError` whose location names the parameter; values
@@ -105,12 +105,6 @@ class MatchingParams(BaseModel):
         default_factory=dict, description="capacity per region name; 0 stops it coaching"
     )
     top_k: int = Field(default=3, ge=1, le=1000, description="suggestions per receiving region")
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise from_validation_error(exc, ParameterError) from None
 
 
 class PairProposal(BaseModel):

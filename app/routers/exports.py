@@ -16,7 +16,14 @@ from fastapi import APIRouter, Query, Response
 from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, RateLimitsDep, SessionDep
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
-from app.routers.charts import ChartQueryDep, SpreadParam, cache_headers, chart_inputs, region_view
+from app.routers.charts import (
+    ChartInputs,
+    ChartQueryDep,
+    SpreadParam,
+    cache_headers,
+    chart_inputs,
+    region_view,
+)
 from app.routers.rounds import readable_round
 from app.routing import ApiRoute
 from app.schemas import Id
@@ -127,6 +134,11 @@ def export_report(
     The report draws its chart every time, so it counts against the chart rate limits."""
     inputs = chart_inputs(session, models, query)
     limits.chart_render(query.principal, query.address)
+    return report_response(inputs)
+
+
+def report_response(inputs: ChartInputs) -> Response:
+    """The one-page report of what ``chart_inputs`` read (the API's and the pages')."""
     main = inputs.main
     html = render_report(
         main.model.localized(inputs.language),

@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from app.deps import CoordinatorDep, ModelsDep, PageDep, SessionDep
+from app.deps import CoordinatorDep, ModelsDep, PageDep, QueryModelDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, UtcDatetime, _Out
 from app.store import (
+    current_rounds,
     get_or_404,
     resolve_model,
     round_profile,
@@ -170,18 +171,11 @@ def query_params(
     return _params({k: v for k, v in given.items() if v is not None}, "query")
 
 
-def model_query(
-    models: ModelsDep,
-    model_id: str | None = Query(None, description="default: the deployment's default model"),
-    model_version: str | None = Query(None),
-) -> MaturityModel:
-    return resolve_model(models, model_id, model_version, "query.model_id")
-
-
 def _latest_profiles(
     session: Session, models: ModelCatalog, model: MaturityModel
 ) -> tuple[list[Profile], list[int]]:
-    """Each region's latest published profile of ``model``, with the region ids."""
+    """Each region's profile of its current round on ``model`` (``current_rounds``), with the
+    region ids."""
     rounds = session.exec(
         select(AssessmentRound)
         .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
@@ -191,12 +185,8 @@ def _latest_profiles(
             col(AssessmentRound.id),
         )
     ).all()
-    latest = {round_.region_id: round_ for round_ in rounds}
-    chosen = [
-        latest[rid]
-        for rid in sorted(latest)
-        if (latest[rid].model_id, latest[rid].model_version) == (model.id, model.version)
-    ]
+    current = current_rounds(rounds, model)
+    chosen = [current[rid] for rid in sorted(current)]
     profiles = [round_profile(session, models, round_) for round_ in chosen]
     return profiles, [r.region_id for r in chosen]
 
@@ -233,7 +223,7 @@ def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
 def get_suggestions(
     _: CoordinatorDep,
     params: Annotated[MatchingParams, Depends(query_params)],
-    model: Annotated[MaturityModel, Depends(model_query)],
+    model: QueryModelDep,
     session: SessionDep,
     models: ModelsDep,
     region_id: Id | None = Query(None, description="only this receiving region"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -24,9 +25,17 @@ PEOPLE = [(1, "Anna"), (1, "Anna "), (1, " "), (1, "Erik\tNilsson"), (2, "Anna")
 PRACTICES = ["Pathway", "pathway", "Other"]
 
 
+def _before_names(url: str) -> str:
+    """The revision 0007_names follows (whatever the chain says when this runs)."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    before = script.get_revision("0007_names").down_revision
+    assert isinstance(before, str)
+    return before
+
+
 def _old_database(url: str) -> None:
     """A database at the revision before 0007 with the rows above (and a rated round)."""
-    command.upgrade(alembic_config(url), "0002_matching")
+    command.upgrade(alembic_config(url), _before_names(url))
     engine = create_engine(url)
     with engine.begin() as db:
         for name in REGIONS:
@@ -122,5 +131,5 @@ def test_old_names_are_repaired_and_made_unique_without_losing_a_row(
         ok(client.post(f"{API}/regions", json=region, headers=admin), 201)
     finally:
         app.state.database.dispose()
-    command.downgrade(alembic_config(url), "0002_matching")
+    command.downgrade(alembic_config(url), _before_names(url))
     assert len(_rows(url, "SELECT id FROM regions")) == len(REGIONS) + 1
