@@ -1,12 +1,13 @@
 """Names as identities: a stored name key with a unique index per scope.
 
 Regions are unique by ``name_key`` over the deployment, stakeholders within their region,
-good practices over the deployment (``app.text.name_key``: NFKC, case-folded, spaces
-collapsed). Existing names are repaired first, without losing a row:
+good practices over the deployment, a twinning's participants within it
+(``app.text.name_key``: NFKC, case-folded, spaces collapsed). Existing names are repaired
+first, without losing a row:
 
 - trimmed and NFC-normalised; control and bidirectional characters removed (a control
   character becomes a space); a name left empty becomes "Region 7" / "Stakeholder 12" /
-  "Practice 3" (its kind and id);
+  "Practice 3" / "Participant 5" (its kind and id);
 - names that are then the same within their scope: the oldest row (lowest id) keeps its name,
   the others get " (2)", " (3)"... so people can tell them apart and rename them.
 
@@ -40,6 +41,7 @@ SCOPES = (
     ("regions", None, "Region"),
     ("stakeholders", "region_id", "Stakeholder"),
     ("good_practices", None, "Practice"),
+    ("twinning_participants", "twinning_id", "Participant"),
 )
 _log = logging.getLogger("alembic")
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from app.main import app as served_app
 from tests.api.conftest import World
 from tests.api.flows import API, new_round, ok, problem
+from tests.api.test_twinnings_api import direct, seed
 
 LISTS = sorted(
     path
@@ -211,3 +212,21 @@ def test_practice_names_are_unique_in_any_case(client: TestClient, world: World)
     again = {"name": "innovation  PATHWAY ", "requirements": {"funding": 1}}
     answer = client.post(f"{API}/practices", json=again, headers=world.coordinator)
     problem(answer, 409, "body.name")
+
+
+def test_twinning_participants_are_unique_in_their_twinning_and_titles_clean(
+    client: TestClient, world: World
+) -> None:
+    seed(client, world)
+    tid = direct(client, world)["id"]
+    url = f"{API}/twinnings/{tid}/participants"
+    lisa = {"name": " Lisa  Lundgren ", "side": "receiving"}
+    created = ok(client.post(url, json=lisa, headers=world.admin), 201)
+    assert created["name"] == "Lisa  Lundgren"
+    again = {"name": "lisa lundgren", "side": "external"}
+    problem(client.post(url, json=again, headers=world.admin), 409, "body.name")
+    other = direct(client, world, title="Second")["id"]
+    ok(client.post(f"{API}/twinnings/{other}/participants", json=again, headers=world.admin), 201)
+    activity = {"kind": "workshop", "title": "Kick\u202eoff"}
+    answer = client.post(f"{API}/twinnings/{tid}/activities", json=activity, headers=world.admin)
+    problem(answer, 422, "body.title")
