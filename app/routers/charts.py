@@ -130,16 +130,20 @@ def _readable_round(
     if round_id is None:
         ensure_published_readable(session, region.id, principal, region_field)
         return latest_published_round(session, region.id, region_field), region.public_profile
-    round_ = get_or_404(session, AssessmentRound, round_id, round_field)
-    if round_.region_id != region.id:
+    found = session.get(AssessmentRound, round_id)
+    mine = found if found is not None and found.region_id == region.id else None
+    open_to_all = (
+        mine is not None and mine.status == RoundStatus.PUBLISHED.value and region.public_profile
+    )
+    if not open_to_all and not (principal and principal.can_read_region(region.id)):
+        # Whatever the round is (another region's, unpublished or none at all), a caller
+        # who could not read it anyway learns only that: 401 without a key, else 403.
+        ensure_can_read(require_key(principal), region.id)
+    if mine is None:
         raise ApiProblem(
             404, f"round {round_id} is not a round of region {region.id}", field=round_field
         )
-    if round_.status != RoundStatus.PUBLISHED.value:
-        ensure_can_read(require_key(principal), region.id)
-        return round_, False
-    ensure_published_readable(session, region.id, principal, round_field)
-    return round_, region.public_profile
+    return mine, open_to_all
 
 
 def region_view(

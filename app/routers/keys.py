@@ -87,13 +87,20 @@ def revoke_key(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Response:
-    key = get_or_404(session, ApiKey, key_id, "path.key_id")
-    if key_id != principal.key_id:
-        if key.region_id is None or key.role != Role.MEMBER.value:
-            if not principal.is_admin:
-                raise ApiProblem(403, "only an admin may revoke this key")
-        else:
-            ensure_can_manage(principal, key.region_id)
+    if principal.is_admin or key_id == principal.key_id:
+        key = get_or_404(session, ApiKey, key_id, "path.key_id")
+    else:
+        # A facilitator revokes its region's member keys; whether any other key exists is
+        # none of its business: 403 for all of them alike.
+        found = session.get(ApiKey, key_id)
+        if (
+            found is None
+            or found.region_id is None
+            or found.role != Role.MEMBER.value
+            or not principal.can_manage_region(found.region_id)
+        ):
+            raise ApiProblem(403, f"this key may not revoke key {key_id}")
+        key = found
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)

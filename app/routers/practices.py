@@ -251,8 +251,8 @@ def get_region_practices(
     ``query.model_version``, with the version to ask for). Readable by whoever reads the
     region. An unscored dimension counts as a gap from the scale minimum and is listed as
     unknown."""
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     on_model = [r for r in published_rounds(session, region_id) if r.model_id == model.id]
     latest = current_rounds(on_model, model).get(region_id)
     if latest is None:

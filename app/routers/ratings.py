@@ -50,9 +50,9 @@ def _writable(
     """The round, once the caller may write this stakeholder's ratings in it now."""
     round_ = lock_round(session, round_id, shared=True)
     ensure_can_read(principal, round_.region_id)
-    round_stakeholder(session, round_, stakeholder_id, "path.stakeholder_id")
-    if not principal.can_rate_as(round_.region_id, stakeholder_id):
+    if not principal.can_rate_as(round_.region_id, stakeholder_id):  # before any lookup
         raise ApiProblem(403, "this key may only edit its own stakeholder's ratings")
+    round_stakeholder(session, round_, stakeholder_id, "path.stakeholder_id")
     ensure_status(round_, RoundStatus.OPEN)
     return round_
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
-from app.auth import ensure_can_manage, ensure_can_read, require_key
+from app.auth import Principal, ensure_can_manage, ensure_can_read, require_key
 from app.deps import AdminDep, OptionalPrincipalDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
@@ -22,7 +22,7 @@ from app.schemas import (
     StakeholderUpdate,
 )
 from app.store import get_or_404
-from app.tables import AssessmentRound, Region, Stakeholder
+from app.tables import AssessmentRound, Region, Role, Stakeholder
 from app.text import name_key
 
 router = APIRouter(
@@ -44,6 +44,19 @@ def _check_parent(session: Session, region_id: Id | None, parent_id: Id | None) 
         current = parent.parent_id
 
 
+def _check_parent_change(principal: Principal, parent_id: Id | None) -> None:
+    """Where a region sits decides who sees it beside its parent and whether the parent can
+    be deleted: only admins move regions, except into a region the caller manages too."""
+    if principal.is_admin:
+        return
+    if parent_id is None or not principal.can_manage_region(parent_id):
+        raise ApiProblem(
+            403,
+            "only an admin may change a region's parent, except to a region this key manages",
+            field="body.parent_id",
+        )
+
+
 def _check_unique_name(session: Session, name: str, region_id: Id | None) -> None:
     """Names are unique by ``name_key``: "Skåne", "skåne " and "SKÅNE" are one name."""
     clash = session.exec(select(Region).where(Region.name_key == name_key(name))).first()
@@ -61,10 +74,15 @@ def list_regions(
     parent_id: Id | None = None,
     q: str | None = Query(None, max_length=200, description="name contains (any case)"),
 ) -> Page[Region]:
-    """Without a key only regions with public profiles are listed."""
+    """Regions with public profiles, and those the key may read: every region for admins
+    and coordinators, a member's own region besides the public ones."""
     query = select(Region).order_by(col(Region.name))
     if principal is None:
         query = query.where(col(Region.public_profile).is_(True))
+    elif principal.role is Role.MEMBER:
+        query = query.where(
+            or_(col(Region.public_profile).is_(True), Region.id == principal.region_id)
+        )
     if country is not None:
         query = query.where(Region.country == country)
     if kind is not None:
@@ -120,15 +138,16 @@ def update_region(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Region:
-    region = get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
+    region = get_or_404(session, Region, region_id, "path.region_id")
     changes = body.model_dump(exclude_unset=True)
     for name in ("name", "country", "kind", "public_profile"):
         if name in changes and changes[name] is None:
             raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
     if "name" in changes:
         _check_unique_name(session, changes["name"], region_id)
-    if "parent_id" in changes:
+    if "parent_id" in changes and changes["parent_id"] != region.parent_id:
+        _check_parent_change(principal, changes["parent_id"])
         _check_parent(session, region_id, changes["parent_id"])
     for name, value in changes.items():
         setattr(region, name, value)
@@ -171,8 +190,8 @@ def list_stakeholders(
     session: SessionDep,
     role: str | None = Query(None, description="only this role label"),
 ) -> Page[Stakeholder]:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     query = select(Stakeholder).where(Stakeholder.region_id == region_id)
     if role is not None:
         query = query.where(Stakeholder.role == role)
@@ -205,8 +224,8 @@ def create_stakeholder(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Stakeholder:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     _check_stakeholder_name(session, region_id, body.name, None)
     stakeholder = Stakeholder(region_id=region_id, name=body.name, role=body.role)
     session.add(stakeholder)
@@ -228,6 +247,7 @@ def update_stakeholder(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Stakeholder:
+    ensure_can_manage(principal, region_id)  # before any lookup: 403 whatever exists
     stakeholder = get_or_404(session, Stakeholder, stakeholder_id, "path.stakeholder_id")
     if stakeholder.region_id != region_id:
         raise ApiProblem(
@@ -235,7 +255,6 @@ def update_stakeholder(
             f"no stakeholder {stakeholder_id} in region {region_id}",
             field="path.stakeholder_id",
         )
-    ensure_can_manage(principal, region_id)
     if body.name is not None:
         _check_stakeholder_name(session, region_id, body.name, stakeholder_id)
         stakeholder.name = body.name

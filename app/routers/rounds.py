@@ -87,8 +87,8 @@ def list_region_rounds(
     session: SessionDep,
     status: RoundStatus | None = None,
 ) -> Page[RoundOut]:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     query = select(AssessmentRound).where(AssessmentRound.region_id == region_id)
     if status is not None:
         query = query.where(AssessmentRound.status == status.value)
@@ -108,8 +108,8 @@ def create_round(
     session: SessionDep,
     models: ModelsDep,
 ) -> RoundOut:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     field = "body.model_version" if body.model_id is None else "body.model_id"
     model = resolve_model(models, body.model_id, body.model_version, field)
     round_ = start_round(session, region_id, body.label, model)

@@ -494,6 +494,7 @@ def list_twinning_participants(
     response_model=ParticipantOut,
     status_code=201,
     summary="Add a participant (no account needed)",
+    responses=problem_responses(409),
 )
 def create_twinning_participant(
     twinning_id: Id,
@@ -512,6 +513,7 @@ def create_twinning_participant(
     "/twinnings/{twinning_id}/participants/{participant_id}",
     response_model=ParticipantOut,
     summary="Change a participant",
+    responses=problem_responses(409),
 )
 def update_twinning_participant(
     twinning_id: Id,
