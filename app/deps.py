@@ -141,19 +141,9 @@ CoordinatorDep = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.COOR
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 
-async def page_params(
-    settings: SettingsDep,
-    limit: int | None = Query(
-        None, ge=1, description="items per page (the deployment's default and maximum apply)"
-    ),
-    offset: int = Query(
-        0, ge=0, le=OFFSET_MAX, description=f"items to skip (at most {OFFSET_MAX})"
-    ),
-) -> PageParams:
-    """``limit``/``offset``; the default and the largest page come from the settings (the
-    OpenAPI document shows this deployment's numbers, see ``app.openapi``)."""
+def _page(settings: Settings, limit: int | None, offset: int, default: int) -> PageParams:
     if limit is None:
-        return PageParams(limit=settings.page_default_limit, offset=offset)
+        return PageParams(limit=default, offset=offset)
     if limit > settings.page_max_limit:
         raise ApiProblem(
             422, f"limit must be at most {settings.page_max_limit}", field="query.limit"
@@ -161,4 +151,29 @@ async def page_params(
     return PageParams(limit=limit, offset=offset)
 
 
+LimitQuery = Query(
+    None, ge=1, description="items per page (the deployment's default and maximum apply)"
+)
+OffsetQuery = Query(0, ge=0, le=OFFSET_MAX, description=f"items to skip (at most {OFFSET_MAX})")
+
+
+async def page_params(
+    settings: SettingsDep, limit: int | None = LimitQuery, offset: int = OffsetQuery
+) -> PageParams:
+    """``limit``/``offset``; the default and the largest page come from the settings (the
+    OpenAPI document shows this deployment's numbers, see ``app.openapi``)."""
+    return _page(settings, limit, offset, settings.page_default_limit)
+
+
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+async def export_page_params(
+    settings: SettingsDep, limit: int | None = LimitQuery, offset: int = OffsetQuery
+) -> PageParams:
+    """Pages of a download: the largest page by default, so that one request usually gets
+    the whole file (regions' stakeholders are bounded well below it)."""
+    return _page(settings, limit, offset, settings.page_max_limit)
+
+
+ExportPageDep = Annotated[PageParams, Depends(export_page_params)]

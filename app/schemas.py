@@ -299,8 +299,14 @@ class HistoryEntry(RoundProfile):
 
 
 class RegionHistory(BaseModel):
+    """One page of a region's published rounds, oldest first; the first entry's ``change``
+    is against the round before the page, so pages read as the whole history does."""
+
     region_id: Id
     rounds: list[HistoryEntry]
+    total: int = Field(description="published rounds in all")
+    limit: int
+    offset: int
 
 
 class PairDelta(BaseModel):

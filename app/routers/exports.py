@@ -11,9 +11,16 @@ from __future__ import annotations
 import datetime
 from enum import StrEnum
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, RateLimitsDep, SessionDep
+from app.deps import (
+    ExportPageDep,
+    ModelsDep,
+    OptionalPrincipalDep,
+    PrincipalDep,
+    RateLimitsDep,
+    SessionDep,
+)
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import (
@@ -27,7 +34,7 @@ from app.routers.charts import (
 from app.routers.rounds import readable_round
 from app.routing import ApiRoute
 from app.schemas import Id
-from app.store import rating_matrix
+from app.store import raters, rating_matrix
 from assessment import (
     profile_to_csv,
     profile_to_json,
@@ -80,18 +87,37 @@ def _download(
 def export_ratings(
     round_id: Id,
     fmt: ExportFormat,
+    request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    page: ExportPageDep,
 ) -> Response:
     """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
-    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them."""
+    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them.
+
+    Paginated by rater (``limit`` raters from ``offset``, the largest page by default), so
+    every page is a whole, re-importable file of whole raters; ``X-Total-Count`` counts the
+    raters and ``Link: <...>; rel="next"`` points to the next page while there is one."""
     round_ = readable_round(session, round_id, principal)
-    matrix = rating_matrix(session, models, round_)
-    if matrix is None:
+    people, total = raters(session, round_.id, page)
+    if total == 0:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
+    matrix = rating_matrix(session, models, round_, people) if people else None
+    if matrix is None:
+        raise ApiProblem(
+            404,
+            f"the round has {total} raters: none from offset {page.offset}",
+            field="query.offset",
+        )
     text = ratings_to_csv(matrix) if fmt is ExportFormat.CSV else ratings_to_json(matrix)
-    return _download(text, fmt, f"round-{round_id}-ratings", public=False)
+    response = _download(text, fmt, f"round-{round_id}-ratings", public=False)
+    response.headers["X-Total-Count"] = str(total)
+    following = page.offset + page.limit
+    if following < total:
+        url = request.url.include_query_params(offset=following, limit=page.limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 @router.get(

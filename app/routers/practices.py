@@ -11,13 +11,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth import ensure_can_read
-from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, QueryModelDep, SessionDep
+from app.deps import (
+    CoordinatorDep,
+    ModelsDep,
+    PageDep,
+    PrincipalDep,
+    QueryModelDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
 from app.schemas import Id, Page, Score, UtcDatetime, _Out
 from app.store import (
     current_rounds,
+    ensure_room,
     get_or_404,
     published_rounds,
     resolve_model,
@@ -137,7 +146,16 @@ def create_practice(
     _: CoordinatorDep,
     session: SessionDep,
     models: ModelsDep,
+    settings: SettingsDep,
 ) -> GoodPracticeRow:
+    ensure_room(
+        session,
+        select(GoodPracticeRow.id),
+        settings.max_practices,
+        "as many good practices as allowed",
+        "max_practices",
+        "body",
+    )
     model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
     requirements = _checked_requirements(model, body.name, body.requirements)
     _check_practice_refs(session, body.name, body.transferring_region_id, None)

@@ -12,7 +12,7 @@ from itertools import combinations
 from fastapi import APIRouter, Query
 
 from app.auth import ensure_can_read, require_key
-from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
+from app.deps import ModelsDep, OptionalPrincipalDep, PageDep, SessionDep
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
@@ -86,14 +86,30 @@ def get_region_history(
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    params: PageDep,
 ) -> RegionHistory:
+    """Paginated (``limit``/``offset``, oldest first): each page scores only its own rounds
+    and the one before it, whose profile the first entry's ``change`` compares against."""
     ensure_published_readable(session, region_id, principal, "path.region_id")
+    rounds = published_rounds(session, region_id)
+    start = params.offset
+    shown = rounds[start : start + params.limit]
+    previous = None
+    if shown and start > 0:
+        previous = round_profile_view(session, models, rounds[start - 1]).profile
     entries: list[HistoryEntry] = []
-    for round_ in published_rounds(session, region_id):
+    for round_ in shown:
         view = round_profile_view(session, models, round_)
-        change = _compare(entries[-1].profile, view.profile) if entries else None
+        change = _compare(previous, view.profile) if previous is not None else None
         entries.append(HistoryEntry(**dict(view), change=change))
-    return RegionHistory(region_id=region_id, rounds=entries)
+        previous = view.profile
+    return RegionHistory(
+        region_id=region_id,
+        rounds=entries,
+        total=len(rounds),
+        limit=params.limit,
+        offset=params.offset,
+    )
 
 
 @router.get(

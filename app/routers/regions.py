@@ -6,7 +6,14 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, or_, select
 
 from app.auth import Principal, ensure_can_manage, ensure_can_read, require_key
-from app.deps import AdminDep, OptionalPrincipalDep, PageDep, PrincipalDep, SessionDep
+from app.deps import (
+    AdminDep,
+    OptionalPrincipalDep,
+    PageDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
@@ -21,7 +28,7 @@ from app.schemas import (
     StakeholderOut,
     StakeholderUpdate,
 )
-from app.store import get_or_404
+from app.store import ensure_room, get_or_404, lock_region
 from app.tables import AssessmentRound, Region, Role, Stakeholder
 from app.text import name_key
 
@@ -223,9 +230,18 @@ def create_stakeholder(
     body: StakeholderCreate,
     principal: PrincipalDep,
     session: SessionDep,
+    settings: SettingsDep,
 ) -> Stakeholder:
     ensure_can_manage(principal, region_id)
-    get_or_404(session, Region, region_id, "path.region_id")
+    lock_region(session, region_id)
+    ensure_room(
+        session,
+        select(Stakeholder.id).where(Stakeholder.region_id == region_id),
+        settings.max_stakeholders_per_region,
+        f"region {region_id} has as many stakeholders as allowed",
+        "max_stakeholders_per_region",
+        "path.region_id",
+    )
     _check_stakeholder_name(session, region_id, body.name, None)
     stakeholder = Stakeholder(region_id=region_id, name=body.name, role=body.role)
     session.add(stakeholder)

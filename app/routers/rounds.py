@@ -12,13 +12,22 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.auth import Principal, ensure_can_manage, ensure_can_read
-from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
 from app.services.rounds import move_round, start_round
-from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
+from app.store import (
+    ensure_room,
+    ensure_status,
+    get_or_404,
+    group_scores,
+    lock_region,
+    lock_round,
+    resolve_model,
+    round_ref,
+)
 from app.tables import AssessmentRound, Region, Role, RoundStatus
 from assessment import AgreementRule, GroupScores, ParameterError
 from assessment.errors import from_validation_error
@@ -107,9 +116,18 @@ def create_round(
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    settings: SettingsDep,
 ) -> RoundOut:
     ensure_can_manage(principal, region_id)
-    get_or_404(session, Region, region_id, "path.region_id")
+    lock_region(session, region_id)
+    ensure_room(
+        session,
+        select(AssessmentRound.id).where(AssessmentRound.region_id == region_id),
+        settings.max_rounds_per_region,
+        f"region {region_id} has as many rounds as allowed",
+        "max_rounds_per_region",
+        "path.region_id",
+    )
     field = "body.model_version" if body.model_id is None else "body.model_id"
     model = resolve_model(models, body.model_id, body.model_version, field)
     round_ = start_round(session, region_id, body.label, model)

@@ -214,6 +214,22 @@ def client(api_app: FastAPI, database: Database) -> TestClient:
     return TestClient(api_app)
 
 
+@pytest.fixture
+def custom_app(migrated_url: str, database: Database) -> Iterator[Callable[..., FastAPI]]:
+    """Builds apps over the test database (emptied) with settings of the test's choosing:
+    ``custom_app(max_body_bytes=1024)``; ``world`` and ``client`` share that database."""
+    apps: list[FastAPI] = []
+
+    def make(**changes: Any) -> FastAPI:
+        app = create_app(unlimited_settings(migrated_url, **changes))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.state.database.dispose()
+
+
 def headers(token: str) -> dict[str, str]:
     return {API_KEY_HEADER_NAME: token}
 

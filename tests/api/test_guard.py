@@ -19,27 +19,16 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.db import Database
 from app.deps import SessionDep
-from app.main import create_app
 from app.routing import ApiRoute
-from tests.api.conftest import World, unlimited_settings
+from tests.api.conftest import World
 from tests.api.flows import API, ok, problem, published_round
 
 AppFactory = Callable[..., FastAPI]
 
 
 @pytest.fixture
-def build(migrated_url: str, database: Database) -> Iterator[AppFactory]:
-    """Apps over the test database (emptied) with settings of the test's choosing."""
-    apps: list[FastAPI] = []
-
-    def make(**changes: Any) -> FastAPI:
-        app = create_app(unlimited_settings(migrated_url, **changes))
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.state.database.dispose()
+def build(custom_app: AppFactory) -> AppFactory:
+    return custom_app
 
 
 def _region(name: str = "Nowhere") -> dict[str, Any]:

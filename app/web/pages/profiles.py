@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.deps import get_rate_limits
+from app.deps import get_rate_limits, get_settings
 from app.guard import client_address
+from app.pagination import PageParams
 from app.routers.charts import ChartQuery, RegionView, chart_inputs, region_view
 from app.routers.exports import report_response
 from app.routers.profiles import get_region_history
@@ -75,7 +76,8 @@ def profile_page(
     spec = radar_spec(
         model, [view.profile, *overlays], spread=view.group, language=language_of(request)
     )
-    history = call(lambda: get_region_history(region_id, viewer.staff, session, models))
+    everything = PageParams(limit=get_settings(request).page_max_limit, offset=0)
+    history = call(lambda: get_region_history(region_id, viewer.staff, session, models, everything))
     return render(
         request,
         "profile.html",
