@@ -123,16 +123,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
     problems.install(app)
     openapi.install(app, settings)
+    # Health first: probes are the most frequent requests, and routes match in order.
+    app.include_router(health.router, prefix=API_PREFIX)
+    if settings.metrics:
+        app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     for module in (models, regions, rounds, ratings, consensus, profiles, keys, charts, exports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
     for twinning_module in (twinnings, twinning_activities, twinning_actions):
         app.include_router(twinning_module.router, prefix=API_PREFIX)
-    app.include_router(health.router, prefix=API_PREFIX)
     web.install(app)
-    if settings.metrics:
-        app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     install_middleware(app, settings, database)
     return app
 
