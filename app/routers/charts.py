@@ -320,8 +320,15 @@ RendererDep = Annotated[Renderer, Depends(renderer)]
 
 
 def chart_response(
-    request: Request, query: ChartQuery, inputs: ChartInputs, fmt: RadarFormat, draw: Renderer
+    request: Request,
+    query: ChartQuery,
+    session: Session,
+    models: ModelCatalog,
+    fmt: RadarFormat,
+    draw: Renderer,
 ) -> Response:
+    """The chart as ``fmt`` (or 304); reads what ``query`` asks for as the caller may see it."""
+    inputs = chart_inputs(session, models, query)
     spec = build_spec(inputs)
     key = chart_etag(spec, fmt.value)
     etag = f'"{key}"'
@@ -368,8 +375,7 @@ def get_radar_file(
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description.
     Images not in the worker's cache count against the chart rate limits (429 beyond)."""
-    inputs = chart_inputs(session, models, query)
-    return chart_response(request, query, inputs, fmt, draw)
+    return chart_response(request, query, session, models, fmt, draw)
 
 
 @router.get(
@@ -387,7 +393,7 @@ def get_radar(
 ) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
     fmt = negotiate(request.headers.get("accept"))
-    return chart_response(request, query, chart_inputs(session, models, query), fmt, draw)
+    return chart_response(request, query, session, models, fmt, draw)
 
 
 def negotiate(accept: str | None) -> RadarFormat:

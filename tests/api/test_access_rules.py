@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import World
-from tests.api.flows import API, new_round, ok, problem, published_round
+from tests.api.flows import API, move, new_round, ok, problem, published_round
 
 MISSING = 99_999
 
@@ -35,13 +35,7 @@ def test_a_stakeholders_key_cannot_probe_other_stakeholders(
     client: TestClient, world: World
 ) -> None:
     round_id = new_round(client, world.north_member, world.north)
-    ok(
-        client.post(
-            f"{API}/rounds/{round_id}/transitions",
-            json={"status": "open"},
-            headers=world.north_member,
-        )
-    )
+    move(client, world.north_member, round_id, "open")
     for person in (world.north_people[1], world.south_people[0], MISSING):
         answer = client.put(
             f"{API}/rounds/{round_id}/ratings/{person}/funding",

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.main import app as served_app
 from tests.api.conftest import World
-from tests.api.flows import API, new_round, ok, problem
+from tests.api.flows import API, move, new_round, ok, problem
 from tests.api.test_twinnings_api import direct, seed
 
 LISTS = sorted(
@@ -59,13 +59,7 @@ def test_unstorable_text_in_a_body_is_422_and_stores_nothing(
     )
     problem(answer, 422, "body.name")
     round_id = new_round(client, world.north_member, world.north)
-    ok(
-        client.post(
-            f"{API}/rounds/{round_id}/transitions",
-            json={"status": "open"},
-            headers=world.north_member,
-        )
-    )
+    move(client, world.north_member, round_id, "open")
     items = [{"dimension": "x", "score": None, "justification": f"why{bad}"}]
     answer = client.put(
         f"{API}/rounds/{round_id}/ratings/{world.north_people[0]}",
@@ -102,13 +96,7 @@ def test_the_lists_checked_are_all_of_them() -> None:
 @pytest.mark.parametrize("score", [True, "3", "2.0", 2.0, 2.5], ids=repr)
 def test_scores_must_be_json_integers(client: TestClient, world: World, score: Any) -> None:
     round_id = new_round(client, world.north_member, world.north)
-    ok(
-        client.post(
-            f"{API}/rounds/{round_id}/transitions",
-            json={"status": "open"},
-            headers=world.north_member,
-        )
-    )
+    move(client, world.north_member, round_id, "open")
     person = world.north_people[0]
     cell = f"{API}/rounds/{round_id}/ratings/{person}/funding"
     problem(client.put(cell, json={"score": score}, headers=world.north_member), 422, "body.score")

@@ -19,7 +19,7 @@ from app.logs import JsonFormatter, safe_error_message
 from app.main import create_app
 from app.routing import ApiRoute
 from tests.api.conftest import World, alembic_config, unlimited_settings
-from tests.api.flows import API, new_round, ok, problem
+from tests.api.flows import API, move, new_round, ok, problem
 
 
 @pytest.fixture
@@ -72,13 +72,7 @@ def test_the_access_log_has_the_route_and_key_id_never_the_key_or_user_text(
 ) -> None:
     caplog.set_level(logging.INFO, logger="app.access")
     round_id = new_round(client, world.north_member, world.north)
-    ok(
-        client.post(
-            f"{API}/rounds/{round_id}/transitions",
-            json={"status": "open"},
-            headers=world.north_member,
-        )
-    )
+    move(client, world.north_member, round_id, "open")
     secret = "our budget is secret"
     cell = f"{API}/rounds/{round_id}/ratings/{world.north_people[0]}/funding"
     ok(client.put(cell, json={"score": 1, "justification": secret}, headers=world.north_member))
