@@ -17,7 +17,7 @@ migration repairs rather than refuses: refusing would stop a deployment's upgrad
 an administrator can fix by hand.
 
 Revision ID: 0007_names
-Revises: 0004_twinnings
+Revises: 0006_round_reveal
 Create Date: 2025-11-25
 """
 
@@ -31,7 +31,7 @@ from alembic import op
 from app.text import is_bidi_control, is_control, name_key
 
 revision: str = "0007_names"
-down_revision: str | None = "0004_twinnings"
+down_revision: str | None = "0006_round_reveal"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,8 @@ Access follows the profile reads: a region's published profile is readable witho
 the region is public, anything else needs a key that can read the region. The spread band is
 made of the stakeholders' ratings, so it is drawn only for keys that can read the round's
 scores; without such a key ``spread`` defaults to none (asking for one explicitly is 403).
+A round whose ratings are hidden (open, see ``may_see_ratings``) is not charted at all: its
+profile proposes scores from the ratings (403).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from app.problems import ApiProblem, problem_responses
 from app.ratelimits import RateLimits
 from app.routing import ApiRoute
 from app.schemas import ID_MAX, Id
+from app.services.rounds import ensure_may_see_ratings
 from app.store import (
     ensure_published_readable,
     get_or_404,
@@ -143,6 +146,9 @@ def _readable_round(
         raise ApiProblem(
             404, f"round {round_id} is not a round of region {region.id}", field=round_field
         )
+    if mine.status != RoundStatus.PUBLISHED.value:
+        # Its profile proposes scores from the ratings, and the spread is made of them.
+        ensure_may_see_ratings(principal, mine, field=round_field)
     return mine, open_to_all
 
 
@@ -215,7 +221,7 @@ async def chart_query(
     rounds: list[str] = Query(
         [],
         description="more rounds of the same region to overlay, e.g. an earlier one: "
-        "`?rounds=3,7` (comma-separated or repeated)",
+        "`?rounds=3,7` (comma-separated or repeated); not the chart's own round (422)",
     ),
     compare: list[str] = Query(
         [],
@@ -248,6 +254,13 @@ def chart_inputs(session: Session, models: ModelCatalog, query: ChartQuery) -> C
     """The chart's rounds and profiles, read as the caller may see them."""
     principal, region_id = query.principal, query.region_id
     main = region_view(session, models, region_id, query.round_id, principal)
+    if main.round.id in query.round_ids:
+        raise ApiProblem(
+            422,
+            f"round {main.round.id} is the chart's own round (round_id, or the latest "
+            "published one by default); overlay other rounds",
+            field="query.rounds",
+        )
     overlays = [
         region_view(
             session,

@@ -34,6 +34,7 @@ from app.routers.charts import (
 from app.routers.rounds import readable_round
 from app.routing import ApiRoute
 from app.schemas import Id
+from app.services.rounds import ensure_may_see_ratings
 from app.store import raters, rating_matrix
 from assessment import (
     profile_to_csv,
@@ -98,8 +99,10 @@ def export_ratings(
 
     Paginated by rater (``limit`` raters from ``offset``, the largest page by default), so
     every page is a whole, re-importable file of whole raters; ``X-Total-Count`` counts the
-    raters and ``Link: <...>; rel="next"`` points to the next page while there is one."""
+    raters and ``Link: <...>; rel="next"`` points to the next page while there is one.
+    Hidden while the round is open (403), unless the round reveals its ratings."""
     round_ = readable_round(session, round_id, principal)
+    ensure_may_see_ratings(principal, round_)
     people, total = raters(session, round_.id, page)
     if total == 0:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")

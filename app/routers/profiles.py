@@ -16,6 +16,7 @@ from app.deps import ModelsDep, OptionalPrincipalDep, PageDep, SessionDep
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
+from app.services.rounds import ensure_may_see_ratings
 from app.store import (
     ensure_published_readable,
     get_or_404,
@@ -50,10 +51,12 @@ def get_round_profile(
     session: SessionDep,
     models: ModelsDep,
 ) -> RoundProfile:
-    """Readable without a key once published, when the region's profile is public."""
+    """Readable without a key once published, when the region's profile is public. While
+    the round is open its proposed scores (medians) are hidden like its ratings (403)."""
     round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(require_key(principal), round_.region_id)
+        ensure_may_see_ratings(principal, round_)
     else:
         ensure_published_readable(session, round_.region_id, principal, "path.round_id")
     return round_profile_view(session, models, round_)

@@ -41,9 +41,12 @@ def new_round(
     region: int,
     label: str = "2025",
     model: MaturityModel | None = None,
+    *,
+    reveal_while_open: bool = False,
 ) -> int:
-    """A draft round of ``region`` on ``model`` (default: the deployment's default model)."""
-    payload: dict[str, Any] = {"label": label}
+    """A draft round of ``region`` on ``model`` (default: the deployment's default model);
+    ``reveal_while_open`` lets region readers see its ratings while it is open."""
+    payload: dict[str, Any] = {"label": label, "reveal_while_open": reveal_while_open}
     if model is not None:
         payload |= {"model_id": model.id, "model_version": model.version}
     body = ok(client.post(f"{API}/regions/{region}/rounds", json=payload, headers=who), 201)

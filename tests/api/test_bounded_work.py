@@ -71,6 +71,7 @@ def test_a_ratings_export_pages_by_whole_raters(client: TestClient, world: World
     move(client, world.north_member, round_id, "open")
     for person in world.north_people:
         rate(client, world.north_member, round_id, person, None)
+    move(client, world.north_member, round_id, "consensus")  # ratings readable from here
     url = f"{API}/rounds/{round_id}/ratings.csv"
     whole = client.get(url, headers=world.admin)
     assert whole.status_code == 200 and "link" not in whole.headers

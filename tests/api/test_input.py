@@ -58,7 +58,7 @@ def test_unstorable_text_in_a_body_is_422_and_stores_nothing(
         headers={**world.admin, "Content-Type": "application/json"},
     )
     problem(answer, 422, "body.name")
-    round_id = new_round(client, world.north_member, world.north)
+    round_id = new_round(client, world.north_member, world.north, reveal_while_open=True)
     move(client, world.north_member, round_id, "open")
     items = [{"dimension": "x", "score": None, "justification": f"why{bad}"}]
     answer = client.put(
@@ -95,7 +95,7 @@ def test_the_lists_checked_are_all_of_them() -> None:
 
 @pytest.mark.parametrize("score", [True, "3", "2.0", 2.0, 2.5], ids=repr)
 def test_scores_must_be_json_integers(client: TestClient, world: World, score: Any) -> None:
-    round_id = new_round(client, world.north_member, world.north)
+    round_id = new_round(client, world.north_member, world.north, reveal_while_open=True)
     move(client, world.north_member, round_id, "open")
     person = world.north_people[0]
     cell = f"{API}/rounds/{round_id}/ratings/{person}/funding"

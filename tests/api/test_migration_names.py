@@ -54,7 +54,7 @@ def _old_database(url: str) -> None:
         db.execute(
             text(
                 "INSERT INTO rounds (region_id, label, model_id, model_version, status, "
-                "created_at) VALUES (1, '2024', 'scirocco', '2019-22', 'open', :now)"
+                "created_at) VALUES (1, '2024', 'scirocco', '2019-22', 'consensus', :now)"
             ),
             {"now": NOW},
         )

@@ -160,7 +160,10 @@ SETUPS: dict[str, Setup] = {
     "putRating": _open_round,
     "putRatings": _open_round,
     "putConsensus": _consensus_round,
+    "putConsensusBulk": _consensus_round,
+    "acceptProposedScores": _consensus_round,
     "putFlags": _consensus_round,
+    "putFlagsBulk": _consensus_round,
     "createKey": NO_PATH,
     "createRun": NO_PATH,
     "reviewPair": _run_pair,
@@ -232,3 +235,20 @@ def test_every_documented_example_is_accepted_as_shown(
     url = path.format(**SETUPS[operation_id](demo_client))
     response = demo_client.request(method.upper(), url, json=example, headers=ADMIN)
     assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_dont_know_example_is_stored_as_dont_know(demo_client: TestClient) -> None:
+    """Issue 9: the documented "don't know" example once lost its ``"score": null`` and was
+    rejected as sent. It keeps the null, and sent as shown it stores a don't know."""
+    operation = DOCUMENT["paths"][
+        f"{API}/rounds/{{round_id}}/ratings/{{stakeholder_id}}/{{dimension}}"
+    ]
+    ref = operation["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    examples = SCHEMAS[ref.rsplit("/", 1)[-1]]["examples"]
+    (dont_know,) = [e for e in examples if e["justification"].startswith("don't know")]
+    assert "score" in dont_know and dont_know["score"] is None
+    where = _open_round(demo_client)
+    url = f"{API}/rounds/{where['round_id']}/ratings/{where['stakeholder_id']}/funding"
+    stored = ok(demo_client.put(url, json=dont_know, headers=ADMIN))
+    assert (stored["score"], stored["justification"]) == (None, dont_know["justification"])
