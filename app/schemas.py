@@ -164,7 +164,7 @@ class RoundCreate(BaseModel):
     label: Label
     model_id: str | None = Field(default=None, description="default: the shipped default model")
     model_version: str | None = Field(default=None, description="default: the model's first")
-    reveal_while_open: bool = Field(default=False, description=REVEAL_WHILE_OPEN)
+    reveal_while_open: StrictBool = Field(default=False, description=REVEAL_WHILE_OPEN)
 
 
 class RoundUpdate(BaseModel):
@@ -178,7 +178,7 @@ class RoundUpdate(BaseModel):
     )
 
     label: Label | None = None
-    reveal_while_open: bool | None = Field(default=None, description=REVEAL_WHILE_OPEN)
+    reveal_while_open: StrictBool | None = Field(default=None, description=REVEAL_WHILE_OPEN)
 
 
 class RoundOut(_Out):

@@ -7,7 +7,8 @@ time, ``clients`` keep-alive connections (one task each) send requests without p
 - anonymous readers: the public regions, a public profile, the models, a radar as JSON and as
   PNG (one chart, cached after its first drawing);
 - keyed readers (the coordinator): a round's scores, a region's history, a page of ratings,
-  a search among the regions;
+  a search among the regions (the open round is set to reveal its ratings while open, as an
+  open workshop would, so these reads see the writes);
 - writers (the facilitator of the region with the open round), each owning one stakeholder:
   a rating of one dimension, or all of them at once, each write naming its sequence number in
   the justification;
@@ -140,6 +141,17 @@ async def prepare(port: int, writers: int) -> Target:
     try:
         rounds = await _call(connection, "GET", f"{API}/rounds?status=open", FACILITATOR)
         (open_round,) = json.loads(rounds.body)["items"]
+        # Ratings stay hidden while a round is open unless it reveals them: this one does,
+        # so the coordinator's reads score the writes as they land and they can be checked.
+        reveal = await _call(
+            connection,
+            "PATCH",
+            f"{API}/rounds/{open_round['id']}",
+            FACILITATOR,
+            {"reveal_while_open": True},
+        )
+        if reveal.status != 200:
+            raise SystemExit(f"could not reveal the round: {reveal.status} {reveal.body[:300]!r}")
         model = open_round["model"]
         found = await _call(
             connection, "GET", f"{API}/models/{model['id']}?version={model['version']}", {}
