@@ -136,11 +136,21 @@ class Database:
         return self._engine
 
     def session(self, *, write: bool = False) -> Session:
-        """A session that connects at its first statement; ``write``: every transaction it
-        begins takes SQLite's write lock first (``BEGIN IMMEDIATE``)."""
+        """A session that connects at its first statement; ``write``: its first transaction
+        takes SQLite's write lock first (``BEGIN IMMEDIATE``). Once that commits, the next
+        ones only read (reading back what was written must not queue for the lock again:
+        a write acknowledged as failed after its commit would be a lie); a handler that
+        writes again after a commit calls ``begin_write`` first."""
         engine = self.engine
-        bind = self._write_engine if write else engine
-        return Session(bind, expire_on_commit=False)
+        if not write:
+            return Session(engine, expire_on_commit=False)
+        session = Session(self._write_engine, expire_on_commit=False)
+
+        def reads_from_now_on(committed: Session) -> None:
+            committed.bind = engine
+
+        event.listen(session, "after_commit", reads_from_now_on)
+        return session
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -337,7 +337,7 @@ class AcceptProposed(BaseModel):
         max_length=5000,
         description="recorded on every accepted dimension; default: the median it came from",
     )
-    include_split: bool = Field(
+    include_split: StrictBool = Field(
         default=False,
         description="accept the proposal where the panel was split too (by default those are "
         "left for the workshop to discuss)",

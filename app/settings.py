@@ -43,7 +43,7 @@ class Settings(BaseSettings):
         description="seconds a request waits for a free connection before a 503",
     )
     db_busy_timeout: float = Field(
-        default=3.0,
+        default=2.0,
         gt=0,
         description="seconds an SQLite write waits for the write lock before a 503",
     )

@@ -14,12 +14,13 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.types import Message, Receive, Scope, Send
 
-from app.db import Database
+from app.db import Database, begin_write
 from app.deps import SessionDep
 from app.routing import ApiRoute
+from app.tables import Region
 from tests.api.conftest import World
 from tests.api.flows import API, ok, problem, published_round
 
@@ -235,3 +236,24 @@ def test_sqlite_engines_hide_statement_parameters(database: Database) -> None:
             assert "secret" not in str(exc)
         else:  # pragma: no cover
             pytest.fail("the statement should fail")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_reading_back_after_a_commit_does_not_queue_for_the_write_lock(
+    backend: str, database: Database
+) -> None:
+    """A rating write that had committed once answered 503: reading the stored row back
+    began another write transaction and waited for SQLite's lock behind other writers."""
+    with database.session(write=True) as writer:
+        writer.add(Region(name="Written", country="SE", kind="region"))
+        writer.commit()
+        other = database.session(write=True)
+        other.connection()  # another writer holds the lock now
+        try:
+            names = writer.exec(select(Region.name)).all()  # no wait, no "database is locked"
+        finally:
+            other.close()
+        assert list(names) == ["Written"]
+        begin_write(writer)  # writing again takes the lock first, as before
+        writer.add(Region(name="Second", country="SE", kind="region"))
+        writer.commit()
