@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         "at a time anyway; PostgreSQL deployments may raise it)",
     )
     admission_timeout: float = Field(
-        default=1.0,
+        default=0.5,
         ge=0,
         description="seconds a request waits for a slot before a 503 with Retry-After",
     )
