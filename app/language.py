@@ -27,7 +27,7 @@ LANG_DESCRIPTION = (
 )
 
 
-def request_language(
+async def request_language(
     request: Request,
     lang: str | None = Query(None, description=LANG_DESCRIPTION, examples=["sv"]),
 ) -> str:

@@ -6,13 +6,16 @@ Handlers stay thin: they check rights and round state, then call these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth import Principal, ensure_can_read, require_key
+from app.pagination import PageParams
 from app.problems import ApiProblem
 from app.schemas import RoundProfile
 from app.tables import (
@@ -39,6 +42,43 @@ from assessment import (
 from assessment.lifecycle import check_status
 
 Row = TypeVar("Row", bound=SQLModel)
+
+
+def raters(session: Session, round_id: int | None, page: PageParams) -> tuple[list[int], int]:
+    """A page of the stakeholders who rated in the round (by id), and how many rated."""
+    query = (
+        select(RatingRow.stakeholder_id)
+        .where(RatingRow.round_id == round_id)
+        .distinct()
+        .order_by(col(RatingRow.stakeholder_id))
+    )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    ids = list(session.exec(query.limit(page.limit).offset(page.offset)).all())
+    return ids, total
+
+
+def lock_region(session: Session, region_id: int, field: str = "path.region_id") -> Region:
+    """The region, locked until the transaction ends: what is counted under it (its
+    stakeholders, rounds, keys) cannot grow behind a quota check on PostgreSQL (SQLite's
+    writes are one at a time anyway)."""
+    found = session.exec(select(Region).where(Region.id == region_id).with_for_update()).first()
+    if found is None:
+        raise ApiProblem(404, f"no region with id {region_id}", field=field)
+    return found
+
+
+def ensure_room(
+    session: Session, query: SelectOfScalar[Any], limit: int, what: str, setting: str, field: str
+) -> None:
+    """409 naming ``field`` when ``query`` counts ``limit`` rows already (``setting``: the
+    variable that raises the limit)."""
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if count >= limit:
+        raise ApiProblem(
+            409,
+            f"{what}: at most {limit} (TWINNING_{setting.upper()})",
+            field=field,
+        )
 
 
 def get_or_404(session: Session, table: type[Row], row_id: int, field: str) -> Row:
@@ -107,17 +147,23 @@ def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
 
 
 def rating_matrix(
-    session: Session, models: ModelCatalog, round_: AssessmentRound
+    session: Session,
+    models: ModelCatalog,
+    round_: AssessmentRound,
+    stakeholder_ids: Collection[int] | None = None,
 ) -> RatingMatrix | None:
-    """The round's ratings as the library's matrix (raters named by stakeholder); None when
-    nobody has rated yet."""
+    """The round's ratings as the library's matrix (raters named by stakeholder), of the
+    given stakeholders only when ``stakeholder_ids`` says; None when nobody has rated yet."""
     # Plain columns, not ORM objects: charts and scores read every rating of a round.
-    rows = session.exec(
+    query = (
         select(Stakeholder.name, RatingRow.dimension, RatingRow.score, RatingRow.justification)
         .join(Stakeholder, col(Stakeholder.id) == RatingRow.stakeholder_id)
         .where(RatingRow.round_id == round_.id)
         .order_by(col(Stakeholder.id), col(RatingRow.id))
-    ).all()
+    )
+    if stakeholder_ids is not None:
+        query = query.where(col(RatingRow.stakeholder_id).in_(list(stakeholder_ids)))
+    rows = session.exec(query).all()
     if not rows:
         return None
     records = [

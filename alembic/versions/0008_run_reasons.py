@@ -8,7 +8,7 @@ their load null. The regions they matched are filled from what they stored: the 
 their pairs (receiving and transferring) and of their unmet needs.
 
 Revision ID: 0008_run_reasons
-Revises: 0006_round_reveal
+Revises: 0007_names
 Create Date: 2025-11-28
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_run_reasons"
-down_revision: str | None = "0006_round_reveal"
+down_revision: str | None = "0007_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,14 +25,18 @@ from sqlmodel import Session
 from app.auth import Principal, ensure_can_read, require_key
 from app.deps import (
     ChartCacheDep,
+    ClientAddressDep,
     ModelsDep,
     OptionalPrincipalDep,
+    RateLimitsDep,
     SessionDep,
     SettingsDep,
 )
 from app.language import Language, language_headers
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
+from app.ratelimits import RateLimits
+from app.routing import ApiRoute
 from app.schemas import ID_MAX, Id
 from app.services.rounds import ensure_may_see_ratings
 from app.store import (
@@ -59,9 +63,11 @@ from assessment import (
     score_group,
     spec_json,
 )
-from assessment.charts import SpreadKind
+from assessment.charts import ChartFormat, SpreadKind
 
-router = APIRouter(tags=["charts"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["charts"], responses=problem_responses(401, 403, 404, 422)
+)
 
 
 class RadarFormat(StrEnum):
@@ -127,18 +133,23 @@ def _readable_round(
     if round_id is None:
         ensure_published_readable(session, region.id, principal, region_field)
         return latest_published_round(session, region.id, region_field), region.public_profile
-    round_ = get_or_404(session, AssessmentRound, round_id, round_field)
-    if round_.region_id != region.id:
+    found = session.get(AssessmentRound, round_id)
+    mine = found if found is not None and found.region_id == region.id else None
+    open_to_all = (
+        mine is not None and mine.status == RoundStatus.PUBLISHED.value and region.public_profile
+    )
+    if not open_to_all and not (principal and principal.can_read_region(region.id)):
+        # Whatever the round is (another region's, unpublished or none at all), a caller
+        # who could not read it anyway learns only that: 401 without a key, else 403.
+        ensure_can_read(require_key(principal), region.id)
+    if mine is None:
         raise ApiProblem(
             404, f"round {round_id} is not a round of region {region.id}", field=round_field
         )
-    if round_.status != RoundStatus.PUBLISHED.value:
-        ensure_can_read(require_key(principal), region.id)
+    if mine.status != RoundStatus.PUBLISHED.value:
         # Its profile proposes scores from the ratings, and the spread is made of them.
-        ensure_may_see_ratings(principal, round_, field=round_field)
-        return round_, False
-    ensure_published_readable(session, region.id, principal, round_field)
-    return round_, region.public_profile
+        ensure_may_see_ratings(principal, mine, field=round_field)
+    return mine, open_to_all
 
 
 def region_view(
@@ -179,16 +190,31 @@ class ChartInputs:
 
     @property
     def public(self) -> bool:
-        return self.main.public
+        """Readable without a key and holding nothing of the ratings: shared caches may
+        keep it."""
+        return self.main.public and self.main.ratings is None
 
 
-def chart_inputs(
+@dataclass(frozen=True)
+class ChartQuery:
+    """What a chart request asks for, checked but not read yet (the handler reads it)."""
+
+    region_id: int
+    round_id: int | None
+    round_ids: list[int]
+    region_ids: list[int]
+    spread: SpreadParam | None
+    language: str
+    principal: Principal | None
+    address: str
+
+
+async def chart_query(
     region_id: Id,
     principal: OptionalPrincipalDep,
-    session: SessionDep,
-    models: ModelsDep,
     settings: SettingsDep,
     language: Language,
+    address: ClientAddressDep,
     round_id: Id | None = Query(
         None, description="round of the region to chart (default: its latest published one)"
     ),
@@ -208,15 +234,27 @@ def chart_inputs(
         "IQR-wide band centred on the median), or none. Default: minmax when the key may "
         "read the round's ratings, otherwise none",
     ),
-) -> ChartInputs:
-    main = region_view(session, models, region_id, round_id, principal)
+) -> ChartQuery:
     round_ids = _ids(rounds, "query.rounds")
     region_ids = _ids(compare, "query.compare")
     if len(round_ids) + len(region_ids) > settings.chart_max_overlays:
         raise ApiProblem(
             422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
         )
-    if main.round.id in round_ids:
+    return ChartQuery(
+        region_id, round_id, round_ids, region_ids, spread, language, principal, address
+    )
+
+
+ChartQueryDep = Annotated[ChartQuery, Depends(chart_query)]
+"""The chart's query parameters, checked: shared by the radar and the report."""
+
+
+def chart_inputs(session: Session, models: ModelCatalog, query: ChartQuery) -> ChartInputs:
+    """The chart's rounds and profiles, read as the caller may see them."""
+    principal, region_id = query.principal, query.region_id
+    main = region_view(session, models, region_id, query.round_id, principal)
+    if main.round.id in query.round_ids:
         raise ApiProblem(
             422,
             f"round {main.round.id} is the chart's own round (round_id, or the latest "
@@ -233,21 +271,18 @@ def chart_inputs(
             ("path.region_id", "query.rounds"),
             with_ratings=False,
         ).profile
-        for rid in round_ids
+        for rid in query.round_ids
     ]
-    for other in region_ids:
+    for other in query.region_ids:
         fields = ("query.compare", "query.compare")
         view = region_view(session, models, other, None, principal, fields, with_ratings=False)
         overlays.append(view.profile)
+    spread = query.spread
     if spread is None:
         spread = SpreadParam.MINMAX if main.ratings is not None else SpreadParam.NONE
     elif spread is not SpreadParam.NONE and main.ratings is None:
         ensure_can_read(require_key(principal), region_id)
-    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread, language=language)
-
-
-ChartInputsDep = Annotated[ChartInputs, Depends(chart_inputs)]
-"""The chart's query parameters, checked and read: shared by the radar and the report."""
+    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread, language=query.language)
 
 
 def build_spec(inputs: ChartInputs) -> RadarSpec:
@@ -281,18 +316,45 @@ def cache_headers(public: bool, language: str | None = None) -> dict[str, str]:
     return {**headers, **language_headers(language, vary)}
 
 
+@dataclass(frozen=True)
+class Renderer:
+    """What drawing a chart needs besides its description: the worker's image cache, and
+    the rate limits that make a caller wait when it asks for too many new drawings."""
+
+    cache: ChartCache
+    limits: RateLimits
+
+
+async def renderer(cache: ChartCacheDep, limits: RateLimitsDep) -> Renderer:
+    return Renderer(cache, limits)
+
+
+RendererDep = Annotated[Renderer, Depends(renderer)]
+
+
 def chart_response(
-    request: Request, inputs: ChartInputs, fmt: RadarFormat, cache: ChartCache
+    request: Request,
+    query: ChartQuery,
+    session: Session,
+    models: ModelCatalog,
+    fmt: RadarFormat,
+    draw: Renderer,
 ) -> Response:
+    """The chart as ``fmt`` (or 304); reads what ``query`` asks for as the caller may see it."""
+    inputs = chart_inputs(session, models, query)
     spec = build_spec(inputs)
-    etag = f'"{chart_etag(spec, fmt.value)}"'
+    key = chart_etag(spec, fmt.value)
+    etag = f'"{key}"'
     headers = {"ETag": etag, **cache_headers(inputs.public, inputs.language)}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if fmt is RadarFormat.JSON:
         body = spec_json(spec)
     else:
-        body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg", cache)
+        image: ChartFormat = "png" if fmt is RadarFormat.PNG else "svg"
+        if key not in draw.cache:  # drawing costs: counted per caller
+            draw.limits.chart_render(query.principal, query.address)
+        body = render_radar(spec, image, draw.cache)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -316,11 +378,17 @@ _CHART_CONTENT = {
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
 def get_radar_file(
-    fmt: RadarFormat, request: Request, inputs: ChartInputsDep, cache: ChartCacheDep
+    fmt: RadarFormat,
+    request: Request,
+    query: ChartQueryDep,
+    session: SessionDep,
+    models: ModelsDep,
+    draw: RendererDep,
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
-    for dashboards that draw their own; the images are drawn from the same description."""
-    return chart_response(request, inputs, fmt, cache)
+    for dashboards that draw their own; the images are drawn from the same description.
+    Images not in the worker's cache count against the chart rate limits (429 beyond)."""
+    return chart_response(request, query, session, models, fmt, draw)
 
 
 @router.get(
@@ -329,9 +397,16 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(request: Request, inputs: ChartInputsDep, cache: ChartCacheDep) -> Response:
+def get_radar(
+    request: Request,
+    query: ChartQueryDep,
+    session: SessionDep,
+    models: ModelsDep,
+    draw: RendererDep,
+) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    return chart_response(request, inputs, negotiate(request.headers.get("accept")), cache)
+    fmt = negotiate(request.headers.get("accept"))
+    return chart_response(request, query, session, models, fmt, draw)
 
 
 def negotiate(accept: str | None) -> RadarFormat:

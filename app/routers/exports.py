@@ -11,16 +11,31 @@ from __future__ import annotations
 import datetime
 from enum import StrEnum
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
+from app.deps import (
+    ExportPageDep,
+    ModelsDep,
+    OptionalPrincipalDep,
+    PrincipalDep,
+    RateLimitsDep,
+    SessionDep,
+)
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
-from app.routers.charts import ChartInputsDep, SpreadParam, cache_headers, region_view
+from app.routers.charts import (
+    ChartInputs,
+    ChartQueryDep,
+    SpreadParam,
+    cache_headers,
+    chart_inputs,
+    region_view,
+)
 from app.routers.rounds import readable_round
+from app.routing import ApiRoute
 from app.schemas import Id
 from app.services.rounds import ensure_may_see_ratings
-from app.store import rating_matrix
+from app.store import raters, rating_matrix
 from assessment import (
     profile_to_csv,
     profile_to_json,
@@ -29,7 +44,9 @@ from assessment import (
     render_report,
 )
 
-router = APIRouter(tags=["exports"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["exports"], responses=problem_responses(401, 403, 404, 422)
+)
 
 
 class ExportFormat(StrEnum):
@@ -71,20 +88,39 @@ def _download(
 def export_ratings(
     round_id: Id,
     fmt: ExportFormat,
+    request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    page: ExportPageDep,
 ) -> Response:
     """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
     text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them.
+
+    Paginated by rater (``limit`` raters from ``offset``, the largest page by default), so
+    every page is a whole, re-importable file of whole raters; ``X-Total-Count`` counts the
+    raters and ``Link: <...>; rel="next"`` points to the next page while there is one.
     Hidden while the round is open (403), unless the round reveals its ratings."""
     round_ = readable_round(session, round_id, principal)
     ensure_may_see_ratings(principal, round_)
-    matrix = rating_matrix(session, models, round_)
-    if matrix is None:
+    people, total = raters(session, round_.id, page)
+    if total == 0:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
+    matrix = rating_matrix(session, models, round_, people) if people else None
+    if matrix is None:
+        raise ApiProblem(
+            404,
+            f"the round has {total} raters: none from offset {page.offset}",
+            field="query.offset",
+        )
     text = ratings_to_csv(matrix) if fmt is ExportFormat.CSV else ratings_to_json(matrix)
-    return _download(text, fmt, f"round-{round_id}-ratings", public=False)
+    response = _download(text, fmt, f"round-{round_id}-ratings", public=False)
+    response.headers["X-Total-Count"] = str(total)
+    following = page.offset + page.limit
+    if following < total:
+        url = request.url.include_query_params(offset=following, limit=page.limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 @router.get(
@@ -118,10 +154,20 @@ def export_profile(
     response_class=Response,
     responses={200: {"description": "Self-contained HTML page", "content": {"text/html": {}}}},
 )
-def export_report(inputs: ChartInputsDep) -> Response:
+def export_report(
+    query: ChartQueryDep, session: SessionDep, models: ModelsDep, limits: RateLimitsDep
+) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
-    read the region's ratings, whatever ``spread`` says, since they are half of the report."""
+    read the region's ratings, whatever ``spread`` says, since they are half of the report.
+    The report draws its chart every time, so it counts against the chart rate limits."""
+    inputs = chart_inputs(session, models, query)
+    limits.chart_render(query.principal, query.address)
+    return report_response(inputs)
+
+
+def report_response(inputs: ChartInputs) -> Response:
+    """The one-page report of what ``chart_inputs`` read (the API's and the pages')."""
     main = inputs.main
     html = render_report(
         main.model.localized(inputs.language),

@@ -6,7 +6,8 @@ model unless ``model_id``/``model_version`` say otherwise); regions without one 
 part. The rule, its parameters and the explanations are the library's
 (``assessment.matching``; README, "Twinning"); ``app.services.matching`` does the work.
 
-Who reads what: coordinators and admins everything; a region's keys (its facilitators and
+Suggestions and runs count against the key's ``rate_limit_matching`` (``app.guard``, by
+path). Who reads what: coordinators and admins everything; a region's keys (its facilitators and
 stakeholders) the suggestions for their region and the runs that matched it, narrowed to
 what involves their region. Computing runs and reviewing pairs stay with coordinators and
 admins.
@@ -31,6 +32,7 @@ from app.deps import (
 )
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page
 from app.schemas_matching import (
     PairReview,
@@ -46,10 +48,12 @@ from app.tables_matching import MatchingPairRow, MatchingRun
 from assessment import MatchingParams
 from assessment.matching import TOP_K_LIMIT, FlagPolicy, UncertainPolicy
 
-router = APIRouter(tags=["matching"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["matching"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
-def query_params(
+async def query_params(
     min_gap: float | None = Query(None, description="smallest gap, scale points (default 1)"),
     min_transfer_level: float | None = Query(
         None, description="lowest transferring score (default 3; the scale min for no floor)"
@@ -79,7 +83,8 @@ def query_params(
         description="with down_weight: multiplier per uncertain side, in (0, 1] (default 0.5)",
     ),
 ) -> MatchingParams:
-    """Matching parameters from the query string; those left out keep the library default."""
+    """Matching parameters from the query string; those left out keep the library default
+    (async: pure parsing, no worker thread of its own)."""
     given: dict[str, Any] = {
         "min_gap": min_gap,
         "min_transfer_level": min_transfer_level,

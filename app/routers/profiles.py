@@ -12,8 +12,9 @@ from itertools import combinations
 from fastapi import APIRouter, Query
 
 from app.auth import ensure_can_read, require_key
-from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
+from app.deps import ModelsDep, OptionalPrincipalDep, PageDep, SessionDep
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.services.rounds import ensure_may_see_ratings
 from app.store import (
@@ -26,7 +27,9 @@ from app.store import (
 from app.tables import AssessmentRound, RoundStatus
 from assessment import Profile, ProfileComparison, RatingError, compare_profiles
 
-router = APIRouter(tags=["profiles"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["profiles"], responses=problem_responses(401, 403, 404, 422)
+)
 MAX_COMPARED = 10
 
 
@@ -86,14 +89,30 @@ def get_region_history(
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    params: PageDep,
 ) -> RegionHistory:
+    """Paginated (``limit``/``offset``, oldest first): each page scores only its own rounds
+    and the one before it, whose profile the first entry's ``change`` compares against."""
     ensure_published_readable(session, region_id, principal, "path.region_id")
+    rounds = published_rounds(session, region_id)
+    start = params.offset
+    shown = rounds[start : start + params.limit]
+    previous = None
+    if shown and start > 0:
+        previous = round_profile_view(session, models, rounds[start - 1]).profile
     entries: list[HistoryEntry] = []
-    for round_ in published_rounds(session, region_id):
+    for round_ in shown:
         view = round_profile_view(session, models, round_)
-        change = _compare(entries[-1].profile, view.profile) if entries else None
+        change = _compare(previous, view.profile) if previous is not None else None
         entries.append(HistoryEntry(**dict(view), change=change))
-    return RegionHistory(region_id=region_id, rounds=entries)
+        previous = view.profile
+    return RegionHistory(
+        region_id=region_id,
+        rounds=entries,
+        total=len(rounds),
+        limit=params.limit,
+        offset=params.offset,
+    )
 
 
 @router.get(

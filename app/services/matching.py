@@ -286,10 +286,11 @@ def create_run(
     """Assign partners programme-wide and store the run with its pairs (all ``proposed``),
     its unmet needs, each transferring region's load and the regions it matched.
 
-    First ends the request's own transaction (the key check's): on SQLite a write request's
-    transaction holds the write lock from its start. Then reads in one transaction, computes
-    with no session open, and writes in another that holds only the inserts. A region
-    deleted in between makes it a 409 (nothing is stored)."""
+    First ends whatever the request's own session began (a web page's session stamp), so
+    that it holds no lock. Then reads in one transaction, computes with no session open, and
+    writes in another that holds only the inserts (on SQLite the write lock is taken then,
+    never while the assignment computes). A region deleted in between makes it a 409
+    (nothing is stored)."""
     request_session.commit()
     model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
     if "capacity_overrides" in body.parameters.model_fields_set:

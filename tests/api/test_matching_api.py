@@ -18,10 +18,9 @@ from sqlalchemy.engine import make_url
 
 from app.db import Database
 from app.services import matching as matching_service
-from app.settings import Settings
 from assessment import assign_partners, find_model
 from tests.api import flows
-from tests.api.conftest import World, serve_settings
+from tests.api.conftest import World, serve_settings, unlimited_settings
 from tests.api.flows import API, ok, problem
 from tests.api.matching_world import (
     add_region,
@@ -449,7 +448,7 @@ def serve_with(migrated_url: str, client: TestClient) -> Iterator[ServeWith]:
     started: list[Iterator[FastAPI]] = []
 
     def serve(**settings: Any) -> TestClient:
-        apps = serve_settings(Settings(database_url=migrated_url, **settings))
+        apps = serve_settings(unlimited_settings(migrated_url, **settings))
         started.append(apps)
         return TestClient(next(apps))
 

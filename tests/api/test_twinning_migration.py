@@ -53,12 +53,10 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
             ids = []
             for name, score in (("Norrbotten", 1), ("Scotland", 4)):
                 region = Region(name=name, country="SE", kind="region")
-                session.add(region)
-                session.flush()
+                _insert(session, region)
                 assert region.id is not None
                 person = Stakeholder(region_id=region.id, name=f"{name} lead", role="manager")
-                session.add(person)
-                session.flush()
+                _insert(session, person)
                 assert person.id is not None
                 # Rounds as the 0002 schema has them (later migrations add columns).
                 rounds = Table("rounds", MetaData(), autoload_with=session.connection())
@@ -131,14 +129,15 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                 reviewed_at=utcnow(),
             )
             _insert(session, pair)
-            session.add(
+            _insert(
+                session,
                 GoodPracticeRow(
                     name="Innovation hub",
                     transferring_region_id=ids[1],
                     model_id=model.id,
                     model_version=model.version,
                     requirements={"funding": 3},
-                )
+                ),
             )
             session.commit()
             assert pair.id is not None
@@ -149,7 +148,8 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
 
 def _insert(session: Session, row: SQLModel) -> None:
     """Insert ``row`` with only the columns its table has at this revision (the ORM knows
-    the columns of later migrations too, e.g. 0008's run reasons) and set its id."""
+    the columns of later migrations too, e.g. 0007's name keys, 0008's run reasons) and set
+    its id."""
     table = type(row).__table__  # type: ignore[attr-defined]
     present = {c["name"] for c in inspect(session.connection()).get_columns(table.name)}
     columns = [c for c in table.columns if c.name in present and c.name != "id"]

@@ -11,8 +11,7 @@ import re
 from fastapi.testclient import TestClient
 
 from app.db import Database
-from app.settings import Settings
-from tests.api.conftest import World, serve_settings
+from tests.api.conftest import World, serve_settings, unlimited_settings
 from tests.api.matching_world import east_wants_innovation, seeds, store_old_run
 from tests.web.pages import post, sign_in
 
@@ -77,9 +76,7 @@ def test_suggestions_page_through_the_regions(
     client: TestClient, world: World, migrated_url: str
 ) -> None:
     seeds(client, world)
-    apps = serve_settings(
-        Settings(database_url=migrated_url, page_default_limit=1, page_max_limit=1)
-    )
+    apps = serve_settings(unlimited_settings(migrated_url, page_default_limit=1, page_max_limit=1))
     paged = TestClient(next(apps))
     try:
         sign_in(paged, world.coordinator)
@@ -139,3 +136,23 @@ def test_a_run_stored_before_reasons_shows_what_it_has(
         "South: Population approach : no region can coach it",
     )
     assert "Why this pair" not in words and "Coaching load" not in words
+
+
+def test_the_pages_count_against_the_matching_rate_limit(
+    client: TestClient, world: World, migrated_url: str
+) -> None:
+    seeds(client, world)
+    apps = serve_settings(unlimited_settings(migrated_url, rate_limit_matching="2/minute"))
+    limited = TestClient(next(apps))
+    try:
+        sign_in(limited, world.coordinator)
+        assert limited.get("/coordination/suggestions").status_code == 200
+        assert post(limited, "/coordination/runs", {"capacity": "2"}).status_code == 303
+        refused = limited.get("/coordination/suggestions")
+        assert refused.status_code == 429 and "retry-after" in refused.headers
+        # The API counts the same key's requests in the same window.
+        api = limited.get("/api/v1/matching/suggestions", headers=world.coordinator)
+        assert api.status_code == 429
+    finally:
+        for _ in apps:
+            pass

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from app.deps import get_database, get_settings
+from app.deps import get_database, get_rate_limits, get_settings
+from app.guard import client_address
 from app.pagination import PageParams
+from app.ratelimits import caller
 from app.routers.matching import review_pair
 from app.schemas_matching import PairReview, RunCreate
 from app.services import matching as matching_service
@@ -55,6 +57,12 @@ class RegionColumn:
     published: str  # the round's label
 
 
+def charge_matching(request: Request, viewer: Viewer) -> None:
+    """Suggestions and runs count against the key's matching rate limit, as over the API."""
+    limits = get_rate_limits(request)
+    limits.matching.charge(caller(viewer.staff, client_address(request.scope)))
+
+
 def _regions(session: Session) -> dict[int, Region]:
     rows = session.exec(select(Region).order_by(col(Region.name))).all()
     return {row.id: row for row in rows if row.id is not None}
@@ -89,6 +97,7 @@ def suggestions(
     model = models.default
     settings = get_settings(request)
     page = PageParams(limit=settings.page_default_limit, offset=offset)
+    charge_matching(request, viewer)
     result = call(
         lambda: matching_service.suggestions_page(
             session,
@@ -129,6 +138,7 @@ def new_run(
 ) -> Response:
     """Assign partners programme-wide with the given capacity and smallest gap."""
     coordinator(viewer)
+    charge_matching(request, viewer)
     try:
         with api_rules(N_("The assignment could not be computed.")):
             body = RunCreate.model_validate(

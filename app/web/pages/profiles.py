@@ -12,14 +12,17 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.routers.charts import RegionView, chart_inputs, region_view
-from app.routers.exports import export_report
+from app.deps import get_rate_limits, get_settings
+from app.guard import client_address
+from app.pagination import PageParams
+from app.routers.charts import ChartQuery, RegionView, chart_inputs, region_view
+from app.routers.exports import report_response
 from app.routers.profiles import get_region_history
 from app.store import get_or_404, published_rounds
 from app.tables import Region
 from app.web.errors import WebError
 from app.web.language import N_
-from app.web.pages.common import DbSession, Models, SettingsOf, Staff, call, prepare
+from app.web.pages.common import DbSession, Models, Staff, call, prepare
 from app.web.radar import radar_view
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
@@ -73,7 +76,8 @@ def profile_page(
     spec = radar_spec(
         model, [view.profile, *overlays], spread=view.group, language=language_of(request)
     )
-    history = call(lambda: get_region_history(region_id, viewer.staff, session, models))
+    everything = PageParams(limit=get_settings(request).page_max_limit, offset=0)
+    history = call(lambda: get_region_history(region_id, viewer.staff, session, models, everything))
     return render(
         request,
         "profile.html",
@@ -94,27 +98,19 @@ def report(
     region_id: int,
     session: DbSession,
     models: Models,
-    settings: SettingsOf,
     viewer: Staff,
     round_id: int | None = None,
 ) -> Response:
-    """The library's one-page report (self-contained, printable), as the API serves it."""
+    """The library's one-page report (self-contained, printable), as the API serves it
+    (drawn every time, so it counts against the key's chart rate limit)."""
     readable_region(session, viewer, region_id)
-    inputs = call(
-        lambda: chart_inputs(
-            region_id=region_id,
-            round_id=round_id,
-            rounds=[],
-            compare=[],
-            spread=None,
-            language=language_of(request),
-            principal=viewer.staff,
-            session=session,
-            models=models,
-            settings=settings,
-        )
+    address = client_address(request.scope)
+    query = ChartQuery(
+        region_id, round_id, [], [], None, language_of(request), viewer.staff, address
     )
-    response = export_report(inputs)
+    inputs = call(lambda: chart_inputs(session, models, query))
+    get_rate_limits(request).chart_render(viewer.staff, address)
+    response = report_response(inputs)
     response.headers["Content-Security-Policy"] = REPORT_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response
