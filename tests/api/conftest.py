@@ -214,8 +214,12 @@ def client(api_app: FastAPI, database: Database) -> TestClient:
     return TestClient(api_app)
 
 
+AppFactory = Callable[..., FastAPI]
+"""``custom_app``: builds an app with the given setting changes."""
+
+
 @pytest.fixture
-def custom_app(migrated_url: str, database: Database) -> Iterator[Callable[..., FastAPI]]:
+def custom_app(migrated_url: str, database: Database) -> Iterator[AppFactory]:
     """Builds apps over the test database (emptied) with settings of the test's choosing:
     ``custom_app(max_body_bytes=1024)``; ``world`` and ``client`` share that database."""
     apps: list[FastAPI] = []

@@ -7,12 +7,10 @@ uncertain-score policy; runs that keep what they showed. Access by role is in
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
@@ -20,7 +18,7 @@ from app.db import Database
 from app.services import matching as matching_service
 from assessment import assign_partners, find_model
 from tests.api import flows
-from tests.api.conftest import World, serve_settings, unlimited_settings
+from tests.api.conftest import AppFactory, World
 from tests.api.flows import API, ok, problem
 from tests.api.matching_world import (
     add_region,
@@ -191,6 +189,11 @@ def test_suggestions_of_a_region_without_a_profile_are_404(
 # --- confidence: split panels -----------------------------------------------------------------
 
 
+def north(client: TestClient, world: World, **params: Any) -> dict[str, Any]:
+    """North's entry of the coordinator's suggestions with these parameters."""
+    return item_of(suggestions(client, world.coordinator, **params), world.north)
+
+
 def split_seeds(client: TestClient, world: World) -> None:
     """North as in ``seeds``; South offers innovation management at 4, but its panel was
     split there (0, 0, 5, 5)."""
@@ -223,13 +226,10 @@ def test_split_panels_are_included_excluded_or_down_weighted_in_suggestions(
     ]
     assert innovation["agreement"] == "split"
 
-    def north(**params: Any) -> dict[str, Any]:
-        return item_of(suggestions(client, world.coordinator, **params), world.north)
-
-    (included,) = north()["pairs"]
+    (included,) = north(client, world)["pairs"]
     assert included["reasons"]["confidence"]["transferring"] == "split"
     assert included["reasons"]["confidence"]["weight"] == 1
-    excluded = north(uncertain_scores="exclude")
+    excluded = north(client, world, uncertain_scores="exclude")
     assert excluded["pairs"] == []
     (need,) = excluded["unmet"]
     assert (need["condition"], need["parameter"], need["policy"]) == (
@@ -237,11 +237,13 @@ def test_split_panels_are_included_excluded_or_down_weighted_in_suggestions(
         "uncertain_scores",
         "exclude",
     )
-    (halved,) = north(uncertain_scores="down_weight")["pairs"]
+    (halved,) = north(client, world, uncertain_scores="down_weight")["pairs"]
     assert halved["score"] == pytest.approx(included["score"] * 0.5)
     assert halved["reasons"]["confidence"]["weight"] == 0.5
     assert "score x0.5 (uncertain_scores=down_weight)" in halved["explanation"]
-    (quarter,) = north(uncertain_scores="down_weight", uncertain_weight=0.25)["pairs"]
+    (quarter,) = north(client, world, uncertain_scores="down_weight", uncertain_weight=0.25)[
+        "pairs"
+    ]
     assert quarter["score"] == pytest.approx(included["score"] * 0.25)
 
 
@@ -265,17 +267,14 @@ def test_a_split_need_is_excluded_or_down_weighted(client: TestClient, world: Wo
         coach=("innovation_management",),
     )
 
-    def north(**params: Any) -> dict[str, Any]:
-        return item_of(suggestions(client, world.coordinator, **params), world.north)
-
-    (included,) = north()["pairs"]
+    (included,) = north(client, world)["pairs"]
     assert included["reasons"]["confidence"]["receiving"] == "split"
-    excluded = north(uncertain_scores="exclude")
+    excluded = north(client, world, uncertain_scores="exclude")
     assert excluded["pairs"] == []
     assert [(u["dimension"], u["condition"], u["reason"]) for u in excluded["unmet"]] == [
         ("innovation_management", "uncertain_need", "uncertain")
     ]
-    (halved,) = north(uncertain_scores="down_weight")["pairs"]
+    (halved,) = north(client, world, uncertain_scores="down_weight")["pairs"]
     assert halved["score"] == pytest.approx(included["score"] / 2)
 
 
@@ -380,7 +379,7 @@ def test_a_run_keeps_what_it_showed_after_regions_reassess_and_rename(
         "explanation",
     ):
         assert after[field] == before[field], field  # ... what the run computed is kept
-    fresh = item_of(suggestions(client, world.coordinator), world.north)["pairs"][0]
+    fresh = north(client, world)["pairs"][0]
     assert (fresh["transferring_score"], fresh["gap"]) == (5, 4)
 
 
@@ -439,30 +438,11 @@ def test_bad_run_requests_name_the_field_and_store_nothing(
 # --- bounded work -----------------------------------------------------------------------------
 
 
-ServeWith = Callable[..., TestClient]
-
-
-@pytest.fixture
-def serve_with(migrated_url: str, client: TestClient) -> Iterator[ServeWith]:
-    """The same database served with other settings (tiny matching budgets)."""
-    started: list[Iterator[FastAPI]] = []
-
-    def serve(**settings: Any) -> TestClient:
-        apps = serve_settings(unlimited_settings(migrated_url, **settings))
-        started.append(apps)
-        return TestClient(next(apps))
-
-    yield serve
-    for apps in started:
-        for _ in apps:  # disposes the app's engine
-            pass
-
-
 def test_work_over_the_budget_is_refused_naming_the_parameter(
-    client: TestClient, world: World, serve_with: ServeWith
+    client: TestClient, world: World, custom_app: AppFactory
 ) -> None:
     east_wants_innovation(client, world)
-    small = serve_with(matching_max_suggestions=1, matching_max_pairs=1)
+    small = TestClient(custom_app(matching_max_suggestions=1, matching_max_pairs=1))
     # Two receiving regions with a partner x top_k 1 = 2 suggestions > 1 ...
     refused = problem(
         small.get(SUGGESTIONS, params={"top_k": 1}, headers=world.coordinator), 422, "query.top_k"
@@ -482,10 +462,10 @@ def test_work_over_the_budget_is_refused_naming_the_parameter(
 
 
 def test_assignment_graph_over_the_budget_names_capacity(
-    client: TestClient, world: World, serve_with: ServeWith
+    client: TestClient, world: World, custom_app: AppFactory
 ) -> None:
     east_wants_innovation(client, world)
-    small = serve_with(matching_max_assignment_edges=3)
+    small = TestClient(custom_app(matching_max_assignment_edges=3))
     refused = problem(
         small.post(RUNS, json={}, headers=world.coordinator), 422, "body.parameters.capacity"
     )

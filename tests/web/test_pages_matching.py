@@ -11,7 +11,7 @@ import re
 from fastapi.testclient import TestClient
 
 from app.db import Database
-from tests.api.conftest import World, serve_settings, unlimited_settings
+from tests.api.conftest import AppFactory, World
 from tests.api.matching_world import east_wants_innovation, seeds, store_old_run
 from tests.web.pages import post, sign_in
 
@@ -73,24 +73,19 @@ def test_suggestions_say_why_in_each_language(client: TestClient, world: World) 
 
 
 def test_suggestions_page_through_the_regions(
-    client: TestClient, world: World, migrated_url: str
+    client: TestClient, world: World, custom_app: AppFactory
 ) -> None:
     seeds(client, world)
-    apps = serve_settings(unlimited_settings(migrated_url, page_default_limit=1, page_max_limit=1))
-    paged = TestClient(next(apps))
-    try:
-        sign_in(paged, world.coordinator)
-        first = paged.get("/coordination/suggestions").text
-        assert 'href="?offset=1" rel="next"' in first and 'rel="prev"' not in first
-        assert "Regions with a need: 1-1 of 2." in text_of(first)
-        assert 'id="receiver-' + str(world.north) + '"' in first
-        second = paged.get("/coordination/suggestions?offset=1").text
-        assert 'id="receiver-' + str(world.south) + '"' in second
-        assert 'href="?offset=0" rel="prev"' in second and 'rel="next"' not in second
-        assert paged.get("/coordination/suggestions?offset=-1").status_code == 404
-    finally:
-        for _ in apps:
-            pass
+    paged = TestClient(custom_app(page_default_limit=1, page_max_limit=1))
+    sign_in(paged, world.coordinator)
+    first = paged.get("/coordination/suggestions").text
+    assert 'href="?offset=1" rel="next"' in first and 'rel="prev"' not in first
+    assert "Regions with a need: 1-1 of 2." in text_of(first)
+    assert 'id="receiver-' + str(world.north) + '"' in first
+    second = paged.get("/coordination/suggestions?offset=1").text
+    assert 'id="receiver-' + str(world.south) + '"' in second
+    assert 'href="?offset=0" rel="prev"' in second and 'rel="next"' not in second
+    assert paged.get("/coordination/suggestions?offset=-1").status_code == 404
 
 
 def test_a_run_shows_reasons_load_and_full_partners(client: TestClient, world: World) -> None:
@@ -139,20 +134,15 @@ def test_a_run_stored_before_reasons_shows_what_it_has(
 
 
 def test_the_pages_count_against_the_matching_rate_limit(
-    client: TestClient, world: World, migrated_url: str
+    client: TestClient, world: World, custom_app: AppFactory
 ) -> None:
     seeds(client, world)
-    apps = serve_settings(unlimited_settings(migrated_url, rate_limit_matching="2/minute"))
-    limited = TestClient(next(apps))
-    try:
-        sign_in(limited, world.coordinator)
-        assert limited.get("/coordination/suggestions").status_code == 200
-        assert post(limited, "/coordination/runs", {"capacity": "2"}).status_code == 303
-        refused = limited.get("/coordination/suggestions")
-        assert refused.status_code == 429 and "retry-after" in refused.headers
-        # The API counts the same key's requests in the same window.
-        api = limited.get("/api/v1/matching/suggestions", headers=world.coordinator)
-        assert api.status_code == 429
-    finally:
-        for _ in apps:
-            pass
+    limited = TestClient(custom_app(rate_limit_matching="2/minute"))
+    sign_in(limited, world.coordinator)
+    assert limited.get("/coordination/suggestions").status_code == 200
+    assert post(limited, "/coordination/runs", {"capacity": "2"}).status_code == 303
+    refused = limited.get("/coordination/suggestions")
+    assert refused.status_code == 429 and "retry-after" in refused.headers
+    # The API counts the same key's requests in the same window.
+    api = limited.get("/api/v1/matching/suggestions", headers=world.coordinator)
+    assert api.status_code == 429
