@@ -75,13 +75,23 @@ def matching_budget(settings: Settings) -> MatchingBudget:
     )
 
 
+# Matching parameters in a query string keep the library's names but one: a list is sent as
+# a repeated parameter named for one value (?similarity_dimension=a&similarity_dimension=b).
+QUERY_NAMES = {"similarity_dimensions": "similarity_dimension"}
+
+
 @contextmanager
 def located(*prefix: str) -> Iterator[None]:
-    """Library errors (parameters, budget) located where the request sent the value."""
+    """Library errors (parameters, budget) located where the request sent the value: in the
+    query string under the query parameter's own name (``query.similarity_dimension.0``),
+    in a body as the library names it (``body.parameters.similarity_dimensions.0``)."""
     try:
         yield
     except AssessmentError as exc:
-        raise exc.within(*prefix) from None
+        location = exc.location
+        if prefix == ("query",) and location and location[0] in QUERY_NAMES:
+            location = (QUERY_NAMES[str(location[0])], *location[1:])
+        raise type(exc)(exc.message, (*prefix, *location)) from None
 
 
 # --- who takes part ---------------------------------------------------------------------------

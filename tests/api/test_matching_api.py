@@ -155,7 +155,8 @@ def test_suggestions_page_through_the_receiving_regions(client: TestClient, worl
     ("params", "field"),
     [
         ({"min_gap": 0}, "query.min_gap"),
-        ({"similarity_dimension": "nope"}, "query.similarity_dimensions.0"),
+        ({"similarity_dimension": "nope"}, "query.similarity_dimension.0"),
+        ({"similarity_dimension": ["funding", "nope"]}, "query.similarity_dimension.1"),
         ({"min_transfer_level": 9}, "query.min_transfer_level"),
         ({"top_k": 0}, "query.top_k"),
         ({"top_k": 1001}, "query.top_k"),
@@ -409,6 +410,10 @@ def test_review_a_pair(client: TestClient, world: World) -> None:
     [
         ({"parameters": {"min_gap": -1}}, "body.parameters.min_gap"),
         ({"parameters": {"bogus": 1}}, "body.parameters.bogus"),
+        (
+            {"parameters": {"similarity_dimensions": ["funding", "nope"]}},
+            "body.parameters.similarity_dimensions.1",
+        ),
         ({"parameters": {"capacity": 2**63}}, "body.parameters.capacity"),
         ({"parameters": {"capacity": 100_001}}, "body.parameters.capacity"),
         ({"parameters": {"capacity": 0}}, "body.parameters.capacity"),
