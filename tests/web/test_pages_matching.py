@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.db import Database
 from tests.api.conftest import AppFactory, World
+from tests.api.flows import ok
 from tests.api.matching_world import east_wants_innovation, seeds, store_old_run
 from tests.web.pages import post, sign_in
 
@@ -146,3 +147,26 @@ def test_the_pages_count_against_the_matching_rate_limit(
     # The API counts the same key's requests in the same window.
     api = limited.get("/api/v1/matching/suggestions", headers=world.coordinator)
     assert api.status_code == 429
+
+
+def test_a_run_says_how_it_treated_split_scores(client: TestClient, world: World) -> None:
+    seeds(client, world)
+    url = "/api/v1/matching/runs"
+    runs = {
+        policy: ok(client.post(url, json={"parameters": params}, headers=world.coordinator), 201)
+        for policy, params in (
+            ("include", {}),
+            ("exclude", {"uncertain_scores": "exclude"}),
+            ("down_weight", {"uncertain_scores": "down_weight", "uncertain_weight": 0.25}),
+        )
+    }
+    sign_in(client, world.coordinator)
+    page = "/coordination/runs/{}"
+    says(client, page.format(runs["exclude"]["id"]), "en", "smallest gap 1 · split scores left out")
+    says(client, page.format(runs["exclude"]["id"]), "sv", "oeniga poäng utesluts")
+    weighted = page.format(runs["down_weight"]["id"])
+    says(client, weighted, "en", "pairs on split scores weighted by 0.25")
+    says(client, weighted, "sv", "par på oeniga poäng vägs med 0,25")
+    says(client, weighted, "it", "coppie su punteggi divisi pesate per 0,25")
+    words = says(client, page.format(runs["include"]["id"]), "en", "smallest gap 1")
+    assert "split scores" not in words
