@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
@@ -92,25 +93,48 @@ def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
     )
 
 
+def rater_name(stakeholder_id: int, name: str) -> str:
+    """What people read for a stakeholder: the name without surrounding spaces, or ``#id``
+    for a blank name (raters are keyed by id, so neither merges two people)."""
+    return name.strip() or f"#{stakeholder_id}"
+
+
 def rating_matrix(
-    session: Session, models: ModelCatalog, round_: AssessmentRound
+    session: Session,
+    models: ModelCatalog,
+    round_: AssessmentRound,
+    *,
+    justifications: bool = True,
 ) -> RatingMatrix | None:
-    """The round's ratings as the library's matrix (raters named by stakeholder); None when
-    nobody has rated yet."""
-    # Plain columns, not ORM objects: charts and scores read every rating of a round.
-    rows = session.exec(
-        select(Stakeholder.name, RatingRow.dimension, RatingRow.score, RatingRow.justification)
-        .join(Stakeholder, col(Stakeholder.id) == RatingRow.stakeholder_id)
-        .where(RatingRow.round_id == round_.id)
-        .order_by(col(Stakeholder.id), col(RatingRow.id))
+    """The round's ratings as the library's matrix, raters keyed by stakeholder id (in id
+    order) and shown by name; None when nobody has rated yet. Statistics need no
+    ``justifications``, and reading them is most of the cost for a large round."""
+    columns: list[Any] = [col(RatingRow.stakeholder_id), col(RatingRow.dimension)]
+    columns.append(col(RatingRow.score))
+    if justifications:
+        columns.append(col(RatingRow.justification))
+    # Plain columns in the unique index's order (round, stakeholder, dimension), no ORM rows.
+    rows = session.execute(
+        sa.select(*columns)
+        .where(col(RatingRow.round_id) == round_.id)
+        .order_by(col(RatingRow.stakeholder_id), col(RatingRow.dimension))
     ).all()
     if not rows:
         return None
-    records = [
-        {"rater": name, "dimension": dimension, "score": score, "justification": why}
-        for name, dimension, score, why in rows
-    ]
-    return RatingMatrix.from_ratings(round_model(models, round_), records)
+    raters, dimensions, scores, *notes = zip(*rows, strict=True)
+    people = session.execute(
+        sa.select(col(Stakeholder.id), col(Stakeholder.name)).where(
+            col(Stakeholder.region_id) == round_.region_id
+        )
+    ).all()
+    return RatingMatrix.from_columns(
+        round_model(models, round_),
+        [str(rater) for rater in raters],
+        dimensions,
+        scores,
+        notes[0] if notes else None,
+        names={str(sid): rater_name(sid, name) for sid, name in people},
+    )
 
 
 def group_scores(
