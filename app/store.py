@@ -93,6 +93,21 @@ def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
     )
 
 
+def driver_rows(session: Session, statement: sa.Executable) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` as the database driver returns them (plain tuples).
+
+    Executed through the session's connection (its transaction, its events), but fetched
+    from the driver's cursor, skipping SQLAlchemy's row objects: for a round of thousands of
+    raters those cost more than the query. Only for columns the driver returns as they are
+    meant (integers, text), never timestamps or JSON.
+    """
+    result = session.connection().execute(statement)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 def rater_name(stakeholder_id: int, name: str) -> str:
     """What people read for a stakeholder: the name without surrounding spaces, or ``#id``
     for a blank name (raters are keyed by id, so neither merges two people)."""
@@ -113,23 +128,24 @@ def rating_matrix(
     columns.append(col(RatingRow.score))
     if justifications:
         columns.append(col(RatingRow.justification))
-    # Plain columns in the unique index's order (round, stakeholder, dimension), no ORM rows.
-    rows = session.execute(
+    rows = driver_rows(
+        session,
         sa.select(*columns)
         .where(col(RatingRow.round_id) == round_.id)
-        .order_by(col(RatingRow.stakeholder_id), col(RatingRow.dimension))
-    ).all()
+        .order_by(col(RatingRow.stakeholder_id), col(RatingRow.dimension)),
+    )
     if not rows:
         return None
     raters, dimensions, scores, *notes = zip(*rows, strict=True)
-    people = session.execute(
+    people = driver_rows(
+        session,
         sa.select(col(Stakeholder.id), col(Stakeholder.name)).where(
             col(Stakeholder.region_id) == round_.region_id
-        )
-    ).all()
+        ),
+    )
     return RatingMatrix.from_columns(
         round_model(models, round_),
-        [str(rater) for rater in raters],
+        raters,
         dimensions,
         scores,
         notes[0] if notes else None,
@@ -143,7 +159,7 @@ def group_scores(
     round_: AssessmentRound,
     rule: AgreementRule | None = None,
 ) -> GroupScores | None:
-    matrix = rating_matrix(session, models, round_)
+    matrix = rating_matrix(session, models, round_, justifications=False)
     if matrix is None:
         return None
     return score_group(matrix, rule) if rule is not None else score_group(matrix)

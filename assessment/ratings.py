@@ -147,7 +147,7 @@ class RatingMatrix:
     def from_columns(
         cls,
         model: MaturityModel,
-        raters: Sequence[str],
+        raters: Sequence[str] | Sequence[int],
         dimensions: Sequence[str],
         scores: Sequence[int | None],
         justifications: Sequence[str] | None = None,
@@ -155,12 +155,13 @@ class RatingMatrix:
     ) -> RatingMatrix:
         """Build from parallel columns, one entry per rating, as a database returns them.
 
-        The same checks as :meth:`from_ratings` (unknown dimensions, scores off the scale or
-        not whole, a rater rating a dimension twice, no ratings), done per column with numpy
-        instead of per record, which is what makes a round of thousands of raters cheap to
-        score. Raters keep the order they first appear in; ``names`` maps rater keys to the
-        names people read (keys without a name show the key). Errors name the first bad
-        record as ``ratings.<position>.<field>``.
+        The same checks as :meth:`from_ratings` (unknown dimensions, scores that are not
+        whole numbers on the scale, a rater rating a dimension twice, no ratings), done per
+        column with numpy instead of per record, which is what makes a round of thousands of
+        raters cheap to score. ``raters`` are keys (text, or integer ids, which become text);
+        raters keep the order they first appear in. ``names`` maps keys to the names people
+        read (a key without one shows the key). Errors name the first bad record as
+        ``ratings.<position>.<field>``.
         """
         count = len(raters)
         if len(dimensions) != count or len(scores) != count:
@@ -169,18 +170,13 @@ class RatingMatrix:
             raise RatingError("justifications must have one entry per rating")
         if count == 0:
             raise RatingError("no ratings given: a group needs at least one rater", ("ratings",))
-        rater_codes, keys = _factorize(raters)
-        blank = [position for position, key in enumerate(keys) if not key.strip()]
-        if blank:
-            first = rater_codes.index(blank[0])
-            raise RatingError("rater is required", ("ratings", first, "rater"))
-        dimension_codes, seen = _factorize(dimensions)
-        for code, key in enumerate(seen):
-            if key not in model.keys:  # the location is looked up only for the error
-                model.index(key, ("ratings", dimension_codes.index(code), "dimension"))
-        columns = np.array([model.keys.index(key) for key in seen], dtype=np.intp)
-        column_of = columns[np.asarray(dimension_codes, dtype=np.intp)]
-        row_of = np.asarray(rater_codes, dtype=np.intp)
+        row_of, keys = _rater_codes(raters)
+        seen = list(dict.fromkeys(dimensions))
+        for key in seen:
+            if key not in model.keys:  # the record is looked up only for the error
+                model.index(key, ("ratings", list(dimensions).index(key), "dimension"))
+        lookup = {key: model.keys.index(key) for key in seen}
+        column_of = np.fromiter(map(lookup.__getitem__, dimensions), np.intp, count)
         values_in = _score_column(model, scores)
         cells = row_of * len(model.dimensions) + column_of
         order = np.argsort(cells, kind="stable")
@@ -188,16 +184,16 @@ class RatingMatrix:
         if repeated.size:
             position = int(order[repeated[0] + 1])
             raise RatingError(
-                f"rater {keys[rater_codes[position]]!r} rated {dimensions[position]!r} twice",
+                f"rater {keys[row_of[position]]!r} rated {dimensions[position]!r} twice",
                 ("ratings", position, "dimension"),
             )
         values = np.full((len(keys), len(model.dimensions)), np.nan)
         values[row_of, column_of] = values_in
         notes: dict[tuple[str, str], str] = {}
         if justifications is not None:
-            dimension_keys = [model.keys[column] for column in column_of.tolist()]
+            rows, columns = row_of.tolist(), column_of.tolist()
             notes = {
-                (raters[i], dimension_keys[i]): text.strip()
+                (keys[rows[i]], model.keys[columns[i]]): text.strip()
                 for i, text in enumerate(justifications)
                 if text and text.strip()
             }
@@ -247,19 +243,35 @@ class RatingMatrix:
         return out
 
 
-def _factorize(items: Sequence[str]) -> tuple[list[int], tuple[str, ...]]:
-    """Codes of ``items`` and their distinct values, in order of first appearance."""
-    index: dict[str, int] = {}
-    codes = [index.setdefault(item, len(index)) for item in items]
-    return codes, tuple(index)
+def _rater_codes(
+    raters: Sequence[str] | Sequence[int],
+) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+    """Each rating's rater as a row number, and the raters' keys in order of first
+    appearance (blank keys refused). Integer ids are factorised by numpy: a large round has
+    tens of thousands of ratings."""
+    if all(type(rater) is int for rater in raters):
+        ids = np.asarray(raters, dtype=np.int64)
+        unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        return rank[inverse].astype(np.intp), tuple(str(rater) for rater in unique[order])
+    index: dict[object, int] = {}
+    codes = [index.setdefault(rater, len(index)) for rater in raters]
+    for position, rater in enumerate(raters):
+        if not isinstance(rater, str | int) or isinstance(rater, bool) or not str(rater).strip():
+            raise RatingError("rater is required", ("ratings", position, "rater"))
+    keys = tuple(str(rater) for rater in index)
+    if len(set(keys)) != len(keys):  # 1 and "1" name one rater
+        raise RatingError("a rater key is given both as text and as a number", ("ratings",))
+    return np.asarray(codes, dtype=np.intp), keys
 
 
 def _score_column(model: MaturityModel, scores: Sequence[int | None]) -> npt.NDArray[np.float64]:
     """Scores as floats (None -> NaN), refused unless integers (not booleans) on the scale."""
-    kinds = {type(score) for score in scores}
     wrong = {
         kind
-        for kind in kinds
+        for kind in set(map(type, scores))
         if kind is not type(None) and (kind is bool or not issubclass(kind, int | np.integer))
     }
     if wrong:
@@ -268,12 +280,9 @@ def _score_column(model: MaturityModel, scores: Sequence[int | None]) -> npt.NDA
             f"score must be a whole number or null, got {type(scores[position]).__name__}",
             ("ratings", position, "score"),
         )
-    values = np.fromiter(
-        (math.nan if score is None else score for score in scores), np.float64, len(scores)
-    )
-    given = ~np.isnan(values)
+    values = np.array(scores, dtype=np.float64)  # None becomes NaN
     lo, hi = model.scale.min, model.scale.max
-    outside = np.flatnonzero(given & ((values < lo) | (values > hi)))
+    outside = np.flatnonzero(~np.isnan(values) & ((values < lo) | (values > hi)))
     if outside.size:
         position = int(outside[0])
         raise RatingError(
