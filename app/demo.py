@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.auth import hash_token, issue_key
 from app.db import Database
+from app.services.profiles import store_published
 from app.settings import Settings
 from app.tables import (
     ApiKey,
@@ -289,6 +290,8 @@ def _load_round(
         )
     round_.published_at = utcnow()
     session.add(round_)
+    session.flush()
+    store_published(session, model, round_)
 
 
 def load_demo(session: Session) -> bool:

@@ -15,7 +15,6 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.auth import Principal, ensure_can_read, require_key
 from app.problems import ApiProblem
-from app.schemas import RoundProfile
 from app.tables import (
     AssessmentRound,
     ConsensusRow,
@@ -114,16 +113,18 @@ def rater_name(stakeholder_id: int, name: str) -> str:
     return name.strip() or f"#{stakeholder_id}"
 
 
-def rating_matrix(
+def read_ratings(
     session: Session,
-    models: ModelCatalog,
-    round_: AssessmentRound,
+    model: MaturityModel,
+    round_id: int,
+    region_id: int,
     *,
     justifications: bool = True,
 ) -> RatingMatrix | None:
-    """The round's ratings as the library's matrix, raters keyed by stakeholder id (in id
+    """A round's ratings as the library's matrix, raters keyed by stakeholder id (in id
     order) and shown by name; None when nobody has rated yet. Statistics need no
-    ``justifications``, and reading them is most of the cost for a large round."""
+    ``justifications``, and reading them is most of the cost for a large round. Reads named
+    columns only, so the publishing migration can use it too."""
     columns: list[Any] = [col(RatingRow.stakeholder_id), col(RatingRow.dimension)]
     columns.append(col(RatingRow.score))
     if justifications:
@@ -131,7 +132,7 @@ def rating_matrix(
     rows = driver_rows(
         session,
         sa.select(*columns)
-        .where(col(RatingRow.round_id) == round_.id)
+        .where(col(RatingRow.round_id) == round_id)
         .order_by(col(RatingRow.stakeholder_id), col(RatingRow.dimension)),
     )
     if not rows:
@@ -140,16 +141,34 @@ def rating_matrix(
     people = driver_rows(
         session,
         sa.select(col(Stakeholder.id), col(Stakeholder.name)).where(
-            col(Stakeholder.region_id) == round_.region_id
+            col(Stakeholder.region_id) == region_id
         ),
     )
     return RatingMatrix.from_columns(
-        round_model(models, round_),
+        model,
         raters,
         dimensions,
         scores,
         notes[0] if notes else None,
         names={str(sid): rater_name(sid, name) for sid, name in people},
+    )
+
+
+def rating_matrix(
+    session: Session,
+    models: ModelCatalog,
+    round_: AssessmentRound,
+    *,
+    justifications: bool = True,
+) -> RatingMatrix | None:
+    """The round's ratings (see ``read_ratings``)."""
+    assert round_.id is not None
+    return read_ratings(
+        session,
+        round_model(models, round_),
+        round_.id,
+        round_.region_id,
+        justifications=justifications,
     )
 
 
@@ -171,47 +190,40 @@ def consensus_rows(session: Session, round_id: int | None) -> Sequence[Consensus
     ).all()
 
 
-def flag_rows(session: Session, round_id: int | None) -> Sequence[FlagRow]:
-    return session.exec(
-        select(FlagRow).where(FlagRow.round_id == round_id).order_by(col(FlagRow.id))
-    ).all()
-
-
-def round_profile(
+def rebuild_results(
     session: Session,
-    models: ModelCatalog,
-    round_: AssessmentRound,
-    group: GroupScores | None = None,
-) -> Profile:
-    """The library's profile of a round: workshop scores, else medians proposed as scores.
-    Pass the round's ``group`` when the caller scored its ratings already (else read here)."""
-    region = session.get(Region, round_.region_id)
-    flags = flag_rows(session, round_.id)
-    return build_profile(
-        round_model(models, round_),
-        group=group if group is not None else group_scores(session, models, round_),
-        workshop={
-            row.dimension: (row.score, row.justification)
-            for row in consensus_rows(session, round_.id)
-        },
-        improvement=[row.dimension for row in flags if row.for_improvement],
-        coaching=[row.dimension for row in flags if row.for_coaching],
-        region=region.name if region else "",
-        label=round_.label,
+    model: MaturityModel,
+    *,
+    round_id: int,
+    region_id: int,
+    region: str,
+    label: str,
+) -> tuple[Profile, GroupScores | None]:
+    """A round's profile and group statistics computed from its rows: the ratings scored
+    with the default rule, the workshop's scores (else medians proposed as scores) and its
+    flags. What publishing stores, and what rounds that are not published show."""
+    matrix = read_ratings(session, model, round_id, region_id, justifications=False)
+    group = score_group(matrix) if matrix is not None else None
+    decided = session.execute(
+        sa.select(
+            col(ConsensusRow.dimension), col(ConsensusRow.score), col(ConsensusRow.justification)
+        ).where(col(ConsensusRow.round_id) == round_id)
+    ).all()
+    flags = session.execute(
+        sa.select(
+            col(FlagRow.dimension), col(FlagRow.for_improvement), col(FlagRow.for_coaching)
+        ).where(col(FlagRow.round_id) == round_id)
+    ).all()
+    profile = build_profile(
+        model,
+        group=group,
+        workshop={dimension: (score, why) for dimension, score, why in decided},
+        improvement=[dimension for dimension, need, _ in flags if need],
+        coaching=[dimension for dimension, _, offer in flags if offer],
+        region=region,
+        label=label,
     )
-
-
-def round_profile_view(
-    session: Session, models: ModelCatalog, round_: AssessmentRound
-) -> RoundProfile:
-    assert round_.id is not None
-    return RoundProfile(
-        region_id=round_.region_id,
-        round_id=round_.id,
-        status=RoundStatus(round_.status),
-        published_at=round_.published_at,
-        profile=round_profile(session, models, round_),
-    )
+    return profile, group
 
 
 def published_rounds(session: Session, region_id: int) -> Sequence[AssessmentRound]:
@@ -239,9 +251,15 @@ def ensure_published_readable(
 ) -> Region:
     """A public region's published profiles need no key; otherwise the key must read it."""
     region = get_or_404(session, Region, region_id, field)
-    if not region.public_profile:
-        ensure_can_read(require_key(principal), region_id)
+    check_published_readable(region, principal)
     return region
+
+
+def check_published_readable(region: Region, principal: Principal | None) -> None:
+    """``ensure_published_readable`` for a region read already (e.g. several at once)."""
+    if not region.public_profile:
+        assert region.id is not None
+        ensure_can_read(require_key(principal), region.id)
 
 
 def upsert(

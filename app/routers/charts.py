@@ -1,9 +1,12 @@
 """Radar charts of a region's profile as PNG, SVG or JSON, with overlays and the spread band.
 
-The chart is described first (cheap: a few queries and the scoring) and its ETag is a hash of
-that description, so a client revalidating with ``If-None-Match`` gets ``304`` without the
-image being drawn, and a repeated chart comes from the app's in-process ``ChartCache``
-(``app.state.chart_cache``, sized by the settings).
+A request is first resolved into a ``ChartPlan`` (which rounds of which regions it shows,
+access-checked, nothing loaded), and its ETag is a hash of what identifies the chart: those
+rounds with their last change, the region names, spread, language and the renderer's and
+model's versions (``app.etags``). A client revalidating with ``If-None-Match`` thus gets
+``304`` after a few small reads; a repeated chart comes from the app's in-process
+``ChartCache`` (``app.state.chart_cache``, sized by the settings), keyed by that ETag; only
+otherwise are the profiles loaded (stored ones for published rounds) and the chart drawn.
 
 Access follows the profile reads: a region's published profile is readable without a key when
 the region is public, anything else needs a key that can read the region. The spread band is
@@ -18,7 +21,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth import Principal, ensure_can_read, require_key
 from app.deps import (
@@ -28,35 +31,31 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.language import Language, language_headers
+from app.etags import cache_headers, make_etag, model_digest, not_modified
+from app.language import Language
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
 from app.schemas import ID_MAX, Id
+from app.services.profiles import RoundResults, latest_published, round_results, round_stamps
 from app.store import (
-    ensure_published_readable,
+    check_published_readable,
     get_or_404,
     latest_published_round,
-    rating_matrix,
     round_model,
-    round_profile,
 )
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
     ChartCache,
-    GroupScores,
     MaturityModel,
     ModelCatalog,
     Profile,
     RadarSpec,
     RatingError,
-    RatingMatrix,
-    chart_etag,
     radar_spec,
     render_radar,
-    score_group,
     spec_json,
 )
-from assessment.charts import SpreadKind
+from assessment.charts import SpreadKind, renderer_identity
 
 router = APIRouter(tags=["charts"], responses=problem_responses(401, 403, 404, 422))
 
@@ -81,14 +80,11 @@ MEDIA_TYPES = {
 
 
 @dataclass(frozen=True)
-class RegionView:
-    """What a caller may see of one region's round: its profile, and the ratings if allowed."""
+class ShownRound:
+    """A round a chart (or an export) shows, once the caller may see it."""
 
-    model: MaturityModel
+    region: Region
     round: AssessmentRound
-    profile: Profile
-    ratings: RatingMatrix | None
-    group: GroupScores | None  # the ratings scored, when they may be seen
     public: bool  # readable without a key: shared caches may keep it
 
 
@@ -110,74 +106,116 @@ def _ids(values: list[str], field: str) -> list[int]:
 
 
 def _readable_round(
-    session: Session,
     region: Region,
-    round_id: Id | None,
+    round_: AssessmentRound | None,
+    round_id: Id,
     principal: Principal | None,
-    fields: tuple[str, str],
-) -> tuple[AssessmentRound, bool]:
-    """The asked round of the region (its latest published one by default), and whether it
-    is readable without a key; the same rules as ``/rounds/{id}/profile``. ``fields`` name
-    the region and the round in errors."""
+    field: str,
+) -> ShownRound:
+    """``round_`` (read as ``round_id``) once it is a round of ``region`` the caller may
+    see; the same rules as ``/rounds/{id}/profile``. ``field`` names the round in errors."""
     assert region.id is not None
-    region_field, round_field = fields
-    if round_id is None:
-        ensure_published_readable(session, region.id, principal, region_field)
-        return latest_published_round(session, region.id, region_field), region.public_profile
-    round_ = get_or_404(session, AssessmentRound, round_id, round_field)
+    if round_ is None:
+        raise ApiProblem(404, f"no round with id {round_id}", field=field)
     if round_.region_id != region.id:
-        raise ApiProblem(
-            404, f"round {round_id} is not a round of region {region.id}", field=round_field
-        )
+        raise ApiProblem(404, f"round {round_id} is not a round of region {region.id}", field=field)
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(require_key(principal), region.id)
-        return round_, False
-    ensure_published_readable(session, region.id, principal, round_field)
-    return round_, region.public_profile
+        return ShownRound(region, round_, False)
+    check_published_readable(region, principal)
+    return ShownRound(region, round_, region.public_profile)
 
 
-def region_view(
+def shown_round(
     session: Session,
-    models: ModelCatalog,
     region_id: Id,
     round_id: Id | None,
     principal: Principal | None,
     fields: tuple[str, str] = ("path.region_id", "query.round_id"),
-    *,
-    with_ratings: bool = True,
-) -> RegionView:
-    """A region's round as the library's objects, ratings only for keys that may read them."""
+) -> ShownRound:
+    """The asked round of a region (its latest published one by default) if the caller may
+    see it; ``fields`` name the region and the round in errors."""
     region = get_or_404(session, Region, region_id, fields[0])
-    round_, public = _readable_round(session, region, round_id, principal, fields)
-    may_read_ratings = (
-        with_ratings and principal is not None and principal.can_read_region(region_id)
-    )
-    # Read and scored once: the profile's proposed scores and the spread both come from them.
-    ratings = rating_matrix(session, models, round_)
-    group = score_group(ratings) if ratings is not None else None
-    return RegionView(
-        model=round_model(models, round_),
-        round=round_,
-        profile=round_profile(session, models, round_, group),
-        ratings=ratings if may_read_ratings else None,
-        group=group if may_read_ratings else None,
-        public=public,
-    )
+    if round_id is None:
+        check_published_readable(region, principal)
+        latest = latest_published_round(session, region_id, fields[0])
+        return ShownRound(region, latest, region.public_profile)
+    round_ = session.get(AssessmentRound, round_id)
+    return _readable_round(region, round_, round_id, principal, fields[1])
+
+
+def _overlaid_rounds(
+    session: Session, region: Region, ids: list[int], principal: Principal | None
+) -> list[ShownRound]:
+    """More rounds of the chart's region, in the order asked (one query)."""
+    if not ids:
+        return []
+    found = {
+        r.id: r
+        for r in session.exec(select(AssessmentRound).where(col(AssessmentRound.id).in_(ids)))
+    }
+    return [_readable_round(region, found.get(i), i, principal, "query.rounds") for i in ids]
+
+
+def _compared_regions(
+    session: Session, ids: list[int], principal: Principal | None
+) -> list[ShownRound]:
+    """Other regions' latest published rounds, in the order asked (two queries)."""
+    if not ids:
+        return []
+    regions = {r.id: r for r in session.exec(select(Region).where(col(Region.id).in_(ids)))}
+    latest = latest_published(session, ids)
+    shown = []
+    for region_id in ids:
+        region = regions.get(region_id)
+        if region is None:
+            raise ApiProblem(404, f"no region with id {region_id}", field="query.compare")
+        check_published_readable(region, principal)
+        if region_id not in latest:
+            raise ApiProblem(
+                404, f"region {region_id} has no published round yet", field="query.compare"
+            )
+        shown.append(ShownRound(region, latest[region_id], region.public_profile))
+    return shown
 
 
 @dataclass(frozen=True)
-class ChartInputs:
-    main: RegionView
-    overlays: tuple[Profile, ...]
+class ChartPlan:
+    """What a chart shows, resolved and access-checked but not loaded: enough to name it
+    (``identity``) before any profile is read or scored."""
+
+    main: ShownRound
+    overlays: tuple[ShownRound, ...]
     spread: SpreadParam
     language: str  # of the axis labels, legend and report
+    may_read_ratings: bool  # the caller may see the main round's ratings and their spread
+    model: MaturityModel
 
     @property
     def public(self) -> bool:
         return self.main.public
 
+    @property
+    def shown(self) -> tuple[ShownRound, ...]:
+        return (self.main, *self.overlays)
 
-def chart_inputs(
+    def identity(self, session: Session) -> list[str | int | bool]:
+        """Everything the chart's content depends on (see ``app.etags``)."""
+        rounds = [shown.round for shown in self.shown]
+        stamps = round_stamps(session, rounds)
+        parts: list[str | int | bool] = [
+            renderer_identity(),
+            model_digest(self.model),
+            self.spread.value,
+            self.language,
+        ]
+        for shown in self.shown:
+            assert shown.round.id is not None
+            parts += [shown.round.id, stamps[shown.round.id], shown.region.name]
+        return parts
+
+
+def chart_plan(
     region_id: Id,
     principal: OptionalPrincipalDep,
     session: SessionDep,
@@ -203,84 +241,84 @@ def chart_inputs(
         "IQR-wide band centred on the median), or none. Default: minmax when the key may "
         "read the round's ratings, otherwise none",
     ),
-) -> ChartInputs:
-    main = region_view(session, models, region_id, round_id, principal)
+) -> ChartPlan:
+    main = shown_round(session, region_id, round_id, principal)
     round_ids = _ids(rounds, "query.rounds")
     region_ids = _ids(compare, "query.compare")
     if len(round_ids) + len(region_ids) > settings.chart_max_overlays:
         raise ApiProblem(
             422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
         )
-    overlays = [
-        region_view(
-            session,
-            models,
-            region_id,
-            rid,
-            principal,
-            ("path.region_id", "query.rounds"),
-            with_ratings=False,
-        ).profile
-        for rid in round_ids
-    ]
-    for other in region_ids:
-        fields = ("query.compare", "query.compare")
-        view = region_view(session, models, other, None, principal, fields, with_ratings=False)
-        overlays.append(view.profile)
+    overlays = _overlaid_rounds(session, main.region, round_ids, principal)
+    overlays += _compared_regions(session, region_ids, principal)
+    may_read_ratings = principal is not None and principal.can_read_region(region_id)
     if spread is None:
-        spread = SpreadParam.MINMAX if main.ratings is not None else SpreadParam.NONE
-    elif spread is not SpreadParam.NONE and main.ratings is None:
+        spread = SpreadParam.MINMAX if may_read_ratings else SpreadParam.NONE
+    elif spread is not SpreadParam.NONE and not may_read_ratings:
         ensure_can_read(require_key(principal), region_id)
-    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread, language=language)
+    return ChartPlan(
+        main=main,
+        overlays=tuple(overlays),
+        spread=spread,
+        language=language,
+        may_read_ratings=may_read_ratings,
+        model=round_model(models, main.round),
+    )
 
 
-ChartInputsDep = Annotated[ChartInputs, Depends(chart_inputs)]
-"""The chart's query parameters, checked and read: shared by the radar and the report."""
+ChartPlanDep = Annotated[ChartPlan, Depends(chart_plan)]
+"""The chart's query parameters, checked and resolved: shared by the radar and the report."""
 
 
-def build_spec(inputs: ChartInputs) -> RadarSpec:
-    main = inputs.main
-    group = main.group if inputs.spread is not SpreadParam.NONE else None
-    kind: SpreadKind = "iqr" if inputs.spread is SpreadParam.IQR else "minmax"
+@dataclass(frozen=True)
+class ChartContent:
+    """A plan's profiles, loaded: the main round's results and the overlaid profiles."""
+
+    main: RoundResults
+    overlays: tuple[Profile, ...]
+
+
+def chart_content(session: Session, models: ModelCatalog, plan: ChartPlan) -> ChartContent:
+    """Every profile the plan shows, in a constant number of queries."""
+    rounds = [shown.round for shown in plan.shown]
+    names = {shown.round.region_id: shown.region.name for shown in plan.shown}
+    main, *overlays = round_results(session, models, rounds, names)
+    return ChartContent(main=main, overlays=tuple(results.profile for results in overlays))
+
+
+def build_spec(plan: ChartPlan, content: ChartContent) -> RadarSpec:
+    show_spread = plan.spread is not SpreadParam.NONE and plan.may_read_ratings
+    group = content.main.group if show_spread else None
+    kind: SpreadKind = "iqr" if plan.spread is SpreadParam.IQR else "minmax"
     try:
-        profiles = [main.profile, *inputs.overlays]
-        return radar_spec(main.model, profiles, group, kind, language=inputs.language)
+        profiles = [content.main.profile, *content.overlays]
+        return radar_spec(plan.model, profiles, group, kind, language=plan.language)
     except RatingError as exc:  # an overlay scored with another model
         raise ApiProblem(422, exc.message, field="query.compare") from None
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    for candidate in if_none_match.split(","):
-        tag = candidate.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
-            return True
-    return False
-
-
-def cache_headers(public: bool, language: str | None = None) -> dict[str, str]:
-    """Revalidate every time (a new round may be published); never share private charts.
-    With a ``language``, the answer names it and varies with ``Accept-Language`` too."""
-    vary = ("X-API-Key", "Accept")
-    headers = {"Cache-Control": f"{'public' if public else 'private'}, no-cache"}
-    if language is None:
-        return {**headers, "Vary": ", ".join(vary)}
-    return {**headers, **language_headers(language, vary)}
-
-
 def chart_response(
-    request: Request, inputs: ChartInputs, fmt: RadarFormat, cache: ChartCache
+    request: Request,
+    session: Session,
+    models: ModelCatalog,
+    plan: ChartPlan,
+    fmt: RadarFormat,
+    cache: ChartCache,
 ) -> Response:
-    spec = build_spec(inputs)
-    etag = f'"{chart_etag(spec, fmt.value)}"'
-    headers = {"ETag": etag, **cache_headers(inputs.public, inputs.language)}
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    if fmt is RadarFormat.JSON:
-        body = spec_json(spec)
-    else:
-        body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg", cache)
+    """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
+    names the chart before anything is loaded, and keys the worker's image cache."""
+    etag = make_etag(f"radar.{fmt.value}", plan.identity(session))
+    headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    body = cache.get(etag)
+    if body is None:
+        spec = build_spec(plan, chart_content(session, models, plan))
+        if fmt is RadarFormat.JSON:
+            body = spec_json(spec)
+        else:
+            body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
+        cache.put(etag, body)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -304,11 +342,16 @@ _CHART_CONTENT = {
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
 def get_radar_file(
-    fmt: RadarFormat, request: Request, inputs: ChartInputsDep, cache: ChartCacheDep
+    fmt: RadarFormat,
+    request: Request,
+    plan: ChartPlanDep,
+    session: SessionDep,
+    models: ModelsDep,
+    cache: ChartCacheDep,
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description."""
-    return chart_response(request, inputs, fmt, cache)
+    return chart_response(request, session, models, plan, fmt, cache)
 
 
 @router.get(
@@ -317,9 +360,16 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(request: Request, inputs: ChartInputsDep, cache: ChartCacheDep) -> Response:
+def get_radar(
+    request: Request,
+    plan: ChartPlanDep,
+    session: SessionDep,
+    models: ModelsDep,
+    cache: ChartCacheDep,
+) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    return chart_response(request, inputs, negotiate(request.headers.get("accept")), cache)
+    fmt = negotiate(request.headers.get("accept"))
+    return chart_response(request, session, models, plan, fmt, cache)
 
 
 def negotiate(accept: str | None) -> RadarFormat:

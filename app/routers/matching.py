@@ -19,12 +19,9 @@ from app.deps import CoordinatorDep, ModelsDep, PageDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, UtcDatetime, _Out
-from app.store import (
-    get_or_404,
-    resolve_model,
-    round_profile,
-)
-from app.tables import AssessmentRound, Region, RoundStatus, utcnow
+from app.services.profiles import latest_profiles
+from app.store import get_or_404, resolve_model
+from app.tables import Region, utcnow
 from app.tables_matching import MatchingPairRow, MatchingRun, PairStatus
 from assessment import (
     AssessmentError,
@@ -181,24 +178,10 @@ def model_query(
 def _latest_profiles(
     session: Session, models: ModelCatalog, model: MaturityModel
 ) -> tuple[list[Profile], list[int]]:
-    """Each region's latest published profile of ``model``, with the region ids."""
-    rounds = session.exec(
-        select(AssessmentRound)
-        .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
-        .order_by(
-            col(AssessmentRound.region_id),
-            col(AssessmentRound.published_at),
-            col(AssessmentRound.id),
-        )
-    ).all()
-    latest = {round_.region_id: round_ for round_ in rounds}
-    chosen = [
-        latest[rid]
-        for rid in sorted(latest)
-        if (latest[rid].model_id, latest[rid].model_version) == (model.id, model.version)
-    ]
-    profiles = [round_profile(session, models, round_) for round_ in chosen]
-    return profiles, [r.region_id for r in chosen]
+    """Each region's latest published profile of ``model``, with the region ids: the
+    profiles stored at publishing, all loaded in one query."""
+    found = latest_profiles(session, models, model)
+    return [profile for _, profile in found], [region_id for region_id, _ in found]
 
 
 def _run_matching(

@@ -15,7 +15,8 @@ from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDe
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, UtcDatetime, _Out
-from app.store import get_or_404, latest_published_round, resolve_model, round_profile
+from app.services.profiles import round_results
+from app.store import get_or_404, latest_published_round, resolve_model
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
 from assessment import (
@@ -258,5 +259,6 @@ def get_region_practices(
         }
         for row in rows
     ]
-    report = practice_gaps(model, round_profile(session, models, latest), practices)
+    profile = round_results(session, models, [latest])[0].profile
+    report = practice_gaps(model, profile, practices)
     return RegionPractices(region_id=region_id, round_id=latest.id, report=report)

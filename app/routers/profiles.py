@@ -2,30 +2,45 @@
 and several regions side by side.
 
 Published profiles and history of a region with ``public_profile`` are readable without a
-key; everything else needs a key that can read the region.
+key; everything else needs a key that can read the region. Published results are stored at
+publishing (``app.services.profiles``): every answer here loads all the profiles it shows in a
+constant number of queries, and carries an ETag computed from what identifies it (rounds and
+their last change), so ``If-None-Match`` gets ``304`` before any profile is loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import col, select
 
 from app.auth import ensure_can_read, require_key
 from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
+from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, not_modified
 from app.problems import ApiProblem, problem_responses
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
+from app.services.profiles import (
+    RoundResults,
+    latest_published,
+    round_results,
+    round_stamps,
+)
 from app.store import (
+    check_published_readable,
     ensure_published_readable,
     get_or_404,
     latest_published_round,
     published_rounds,
-    round_profile_view,
 )
-from app.tables import AssessmentRound, RoundStatus
+from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import Profile, ProfileComparison, RatingError, compare_profiles
 
-router = APIRouter(tags=["profiles"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    tags=["profiles"],
+    responses={**NOT_MODIFIED_RESPONSE, **problem_responses(401, 403, 404, 422)},
+)
 MAX_COMPARED = 10
 
 
@@ -36,6 +51,30 @@ def _compare(before: Profile, after: Profile) -> ProfileComparison | None:
         return None
 
 
+def _view(results: RoundResults) -> RoundProfile:
+    round_ = results.round
+    assert round_.id is not None
+    return RoundProfile(
+        region_id=round_.region_id,
+        round_id=round_.id,
+        status=RoundStatus(round_.status),
+        published_at=round_.published_at,
+        profile=results.profile,
+    )
+
+
+def _identity(
+    session: SessionDep, rounds: Sequence[AssessmentRound], names: dict[int, str]
+) -> list[str | int]:
+    """What identifies the profiles of ``rounds``: ids, last changes and region names."""
+    stamps = round_stamps(session, rounds)
+    parts: list[str | int] = []
+    for round_ in rounds:
+        assert round_.id is not None
+        parts += [round_.id, stamps[round_.id], names[round_.region_id]]
+    return parts
+
+
 @router.get(
     "/rounds/{round_id}/profile",
     response_model=RoundProfile,
@@ -43,17 +82,28 @@ def _compare(before: Profile, after: Profile) -> ProfileComparison | None:
 )
 def get_round_profile(
     round_id: Id,
+    request: Request,
+    response: Response,
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
-) -> RoundProfile:
+) -> RoundProfile | Response:
     """Readable without a key once published, when the region's profile is public."""
     round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(require_key(principal), round_.region_id)
+        region = get_or_404(session, Region, round_.region_id, "path.round_id")
+        public = False
     else:
-        ensure_published_readable(session, round_.region_id, principal, "path.round_id")
-    return round_profile_view(session, models, round_)
+        region = ensure_published_readable(session, round_.region_id, principal, "path.round_id")
+        public = region.public_profile
+    names = {round_.region_id: region.name}
+    etag = make_etag("round-profile", _identity(session, [round_], names))
+    headers = cache_headers(public)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    response.headers.update({"ETag": etag, **headers})
+    return _view(round_results(session, models, [round_], names)[0])
 
 
 @router.get(
@@ -63,14 +113,21 @@ def get_round_profile(
 )
 def get_region_profile(
     region_id: Id,
+    request: Request,
+    response: Response,
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
-) -> RoundProfile:
-    ensure_published_readable(session, region_id, principal, "path.region_id")
-    return round_profile_view(
-        session, models, latest_published_round(session, region_id, "path.region_id")
-    )
+) -> RoundProfile | Response:
+    region = ensure_published_readable(session, region_id, principal, "path.region_id")
+    round_ = latest_published_round(session, region_id, "path.region_id")
+    names = {region_id: region.name}
+    etag = make_etag("region-profile", _identity(session, [round_], names))
+    headers = cache_headers(region.public_profile)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    response.headers.update({"ETag": etag, **headers})
+    return _view(round_results(session, models, [round_], names)[0])
 
 
 @router.get(
@@ -80,16 +137,25 @@ def get_region_profile(
 )
 def get_region_history(
     region_id: Id,
+    request: Request,
+    response: Response,
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
-) -> RegionHistory:
-    ensure_published_readable(session, region_id, principal, "path.region_id")
+) -> RegionHistory | Response:
+    region = ensure_published_readable(session, region_id, principal, "path.region_id")
+    rounds = published_rounds(session, region_id)
+    names = {region_id: region.name}
+    etag = make_etag("history", [region_id, *_identity(session, rounds, names)])
+    headers = cache_headers(region.public_profile)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
     entries: list[HistoryEntry] = []
-    for round_ in published_rounds(session, region_id):
-        view = round_profile_view(session, models, round_)
+    for results in round_results(session, models, rounds, names):
+        view = _view(results)
         change = _compare(entries[-1].profile, view.profile) if entries else None
         entries.append(HistoryEntry(**dict(view), change=change))
+    response.headers.update({"ETag": etag, **headers})
     return RegionHistory(region_id=region_id, rounds=entries)
 
 
@@ -99,27 +165,39 @@ def get_region_history(
     summary="Latest published profiles of several regions, with pairwise deltas",
 )
 def compare_regions(
+    request: Request,
+    response: Response,
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
     region_id: list[Id] = Query(
         ..., description=f"2 to {MAX_COMPARED} regions, repeated: ?region_id=1&region_id=2"
     ),
-) -> RegionComparison:
+) -> RegionComparison | Response:
     """``deltas`` hold, for every pair in the order given, the second minus the first."""
     ids = list(dict.fromkeys(region_id))
     if not 2 <= len(ids) <= MAX_COMPARED:
         raise ApiProblem(
             422, f"give 2 to {MAX_COMPARED} different regions", field="query.region_id"
         )
-    views = []
-    for rid in ids:
-        ensure_published_readable(session, rid, principal, "query.region_id")
-        views.append(
-            round_profile_view(
-                session, models, latest_published_round(session, rid, "query.region_id")
+    regions = {r.id: r for r in session.exec(select(Region).where(col(Region.id).in_(ids)))}
+    latest = latest_published(session, ids)
+    for rid in ids:  # the checks one region at a time would make, in the order given
+        region = regions.get(rid)
+        if region is None:
+            raise ApiProblem(404, f"no region with id {rid}", field="query.region_id")
+        check_published_readable(region, principal)
+        if rid not in latest:
+            raise ApiProblem(
+                404, f"region {rid} has no published round yet", field="query.region_id"
             )
-        )
+    rounds = [latest[rid] for rid in ids]
+    names = {rid: regions[rid].name for rid in ids}
+    etag = make_etag("compare", _identity(session, rounds, names))
+    headers = cache_headers(all(regions[rid].public_profile for rid in ids))
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    views = [_view(results) for results in round_results(session, models, rounds, names)]
     deltas = [
         PairDelta(
             before_region_id=a.region_id,
@@ -128,4 +206,5 @@ def compare_regions(
         )
         for a, b in combinations(views, 2)
     ]
+    response.headers.update({"ETag": etag, **headers})
     return RegionComparison(profiles=views, deltas=deltas)

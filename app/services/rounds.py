@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from app.services.profiles import store_published
 from app.store import consensus_rows, ensure_status, round_model, upsert
 from app.tables import AssessmentRound, ConsensusRow, FlagRow, RatingRow, RoundStatus, utcnow
 from assessment import AssessmentError, MaturityModel, ModelCatalog
@@ -33,7 +34,7 @@ def move_round(
     session: Session, models: ModelCatalog, round_: AssessmentRound, target: RoundStatus
 ) -> AssessmentRound:
     """Move a (locked) round to ``target`` when the life cycle allows it now; publishing
-    stamps ``published_at``."""
+    stamps ``published_at`` and stores the round's results, final from now on."""
     rated = session.exec(select(RatingRow.id).where(RatingRow.round_id == round_.id)).first()
     check_transition(
         round_model(models, round_),
@@ -48,6 +49,8 @@ def move_round(
         round_.published_at = utcnow()
     session.add(round_)
     session.flush()
+    if target is RoundStatus.PUBLISHED:
+        store_published(session, round_model(models, round_), round_)
     return round_
 
 

@@ -1,0 +1,254 @@
+"""Profiles as readers see them: stored once for a published round, computed for the others.
+
+A published round is final, so publishing computes its profile and its group statistics once
+(:func:`store_published`, called by the round service) and every read of published results
+(a region's profile, its history, comparisons, charts, exports, the report, matching) loads
+them. Reads take a whole set of rounds or regions at once and cost a constant number of
+queries, however many there are. Rounds not yet published are computed from their rows on
+each read, as their ratings may still change.
+
+Stored profiles carry the region's name at publishing; readers are shown its current name
+(regions may be renamed), so answers are those the rows would give today.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.store import rebuild_results, round_model
+from app.tables import (
+    AssessmentRound,
+    ConsensusRow,
+    FlagRow,
+    PublishedProfile,
+    RatingRow,
+    Region,
+    RoundStatus,
+    Stakeholder,
+)
+from assessment import GroupScores, MaturityModel, ModelCatalog, Profile
+
+PUBLISHED = RoundStatus.PUBLISHED.value
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    """A round with its profile and its ratings' statistics under the default rule (None
+    before anyone rated)."""
+
+    round: AssessmentRound
+    profile: Profile
+    group: GroupScores | None
+
+
+def store_published(session: Session, model: MaturityModel, round_: AssessmentRound) -> None:
+    """Compute a round's results from its rows (``model`` is the round's) and store them:
+    called once, as it is published (its rows cannot change after)."""
+    assert round_.id is not None
+    region = session.get(Region, round_.region_id)
+    profile, group = rebuild_results(
+        session,
+        model,
+        round_id=round_.id,
+        region_id=round_.region_id,
+        region=region.name if region else "",
+        label=round_.label,
+    )
+    session.add(stored_row(round_.id, profile, group))
+    session.flush()
+
+
+def stored_row(round_id: int, profile: Profile, group: GroupScores | None) -> PublishedProfile:
+    return PublishedProfile(
+        round_id=round_id,
+        model_id=profile.model.id,
+        model_version=profile.model.version,
+        profile=profile.model_dump(mode="json"),
+        group_scores=None if group is None else group.model_dump(mode="json"),
+    )
+
+
+def _loaded(
+    profile: dict[str, Any], group: dict[str, Any] | None, region: str
+) -> tuple[Profile, GroupScores | None]:
+    stored = Profile.model_validate(profile)
+    return (
+        stored if stored.region == region else stored.model_copy(update={"region": region}),
+        None if group is None else GroupScores.model_validate(group),
+    )
+
+
+def region_names(session: Session, region_ids: Collection[int]) -> dict[int, str]:
+    if not region_ids:
+        return {}
+    rows = session.execute(
+        sa.select(col(Region.id), col(Region.name)).where(col(Region.id).in_(region_ids))
+    ).all()
+    return {region_id: name for region_id, name in rows}
+
+
+def round_results(
+    session: Session,
+    models: ModelCatalog,
+    rounds: Sequence[AssessmentRound],
+    names: Mapping[int, str] | None = None,
+) -> list[RoundResults]:
+    """The results of ``rounds``, in their order: stored ones for published rounds (one
+    query for all), computed ones for the others. ``names`` (region id -> name) saves a
+    query when the caller read the regions already."""
+    if names is None or not {r.region_id for r in rounds} <= set(names):
+        names = region_names(session, {r.region_id for r in rounds})
+    published = [r.id for r in rounds if r.status == PUBLISHED]
+    stored: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    if published:
+        rows = session.execute(
+            sa.select(
+                col(PublishedProfile.round_id),
+                col(PublishedProfile.profile),
+                col(PublishedProfile.group_scores),
+            ).where(col(PublishedProfile.round_id).in_(published))
+        ).all()
+        stored = {round_id: (profile, group) for round_id, profile, group in rows}
+    out = []
+    for round_ in rounds:
+        assert round_.id is not None
+        region = names.get(round_.region_id, "")
+        if round_.id in stored:
+            profile, group = _loaded(*stored[round_.id], region)
+        else:  # not published (or published before its results were stored)
+            profile, group = rebuild_results(
+                session,
+                round_model(models, round_),
+                round_id=round_.id,
+                region_id=round_.region_id,
+                region=region,
+                label=round_.label,
+            )
+        out.append(RoundResults(round_, profile, group))
+    return out
+
+
+def _latest_ranked(region_ids: Collection[int] | None) -> Any:
+    """Published rounds numbered 1, 2, ... per region from the latest (by publishing time,
+    then id), as a subquery with the columns ``id`` and ``rank``."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=col(AssessmentRound.region_id),
+            order_by=(col(AssessmentRound.published_at).desc(), col(AssessmentRound.id).desc()),
+        )
+        .label("rank")
+    )
+    query = sa.select(col(AssessmentRound.id), rank).where(col(AssessmentRound.status) == PUBLISHED)
+    if region_ids is not None:
+        query = query.where(col(AssessmentRound.region_id).in_(region_ids))
+    return query.subquery("ranked")
+
+
+def latest_published(session: Session, region_ids: Collection[int]) -> dict[int, AssessmentRound]:
+    """Each region's latest published round (regions without one are left out), in one
+    query."""
+    if not region_ids:
+        return {}
+    ranked = _latest_ranked(region_ids)
+    rounds = session.exec(
+        select(AssessmentRound)
+        .join(ranked, ranked.c.id == AssessmentRound.id)
+        .where(ranked.c.rank == 1)
+    ).all()
+    return {round_.region_id: round_ for round_ in rounds}
+
+
+def latest_profiles(
+    session: Session, models: ModelCatalog, model: MaturityModel
+) -> list[tuple[int, Profile]]:
+    """Every region whose latest published round was assessed with ``model``, with that
+    round's stored profile, by region id: one query, whatever the number of regions."""
+    ranked = _latest_ranked(None)
+    rows = session.execute(
+        sa.select(
+            col(AssessmentRound.id),
+            col(AssessmentRound.region_id),
+            col(AssessmentRound.label),
+            col(Region.name),
+            col(PublishedProfile.profile),
+        )
+        .join(ranked, ranked.c.id == AssessmentRound.id)
+        .join(Region, col(Region.id) == AssessmentRound.region_id)
+        .outerjoin(PublishedProfile, col(PublishedProfile.round_id) == AssessmentRound.id)
+        .where(
+            ranked.c.rank == 1,
+            col(AssessmentRound.model_id) == model.id,
+            col(AssessmentRound.model_version) == model.version,
+        )
+        .order_by(col(AssessmentRound.region_id))
+    ).all()
+    out = []
+    for round_id, region_id, label, name, stored in rows:
+        if stored is not None:
+            profile, _ = _loaded(stored, None, name)
+        else:  # published before results were stored: computed as the rows say
+            profile, _ = rebuild_results(
+                session, model, round_id=round_id, region_id=region_id, region=name, label=label
+            )
+        out.append((region_id, profile))
+    return out
+
+
+# --- what identifies a round's results, for ETags ---------------------------------------------
+
+
+def round_stamps(session: Session, rounds: Iterable[AssessmentRound]) -> dict[int, str]:
+    """A text per round that changes whenever its results can: a published round's
+    publishing time (it never changes after), otherwise a digest of its state, label and
+    rows (ids and change times of ratings and workshop scores, flags as they are)."""
+    stamps: dict[int, str] = {}
+    for round_ in rounds:
+        assert round_.id is not None
+        if round_.status == PUBLISHED and round_.published_at is not None:
+            stamps[round_.id] = f"published {round_.published_at.isoformat()}"
+        else:
+            stamps[round_.id] = _rows_digest(session, round_)
+    return stamps
+
+
+def _rows_digest(session: Session, round_: AssessmentRound) -> str:
+    digest = hashlib.sha256(f"{round_.status}\0{round_.label}".encode())
+    queries = (
+        sa.select(col(RatingRow.id), col(RatingRow.score), col(RatingRow.updated_at))
+        .where(col(RatingRow.round_id) == round_.id)
+        .order_by(col(RatingRow.id)),
+        sa.select(col(ConsensusRow.id), col(ConsensusRow.score), col(ConsensusRow.updated_at))
+        .where(col(ConsensusRow.round_id) == round_.id)
+        .order_by(col(ConsensusRow.id)),
+        sa.select(
+            col(FlagRow.id),
+            col(FlagRow.dimension),
+            col(FlagRow.for_improvement),
+            col(FlagRow.for_coaching),
+        )
+        .where(col(FlagRow.round_id) == round_.id)
+        .order_by(col(FlagRow.id)),
+    )
+    for query in queries:
+        for row in session.execute(query):
+            digest.update(repr(tuple(row)).encode())
+        digest.update(b"\1")
+    return digest.hexdigest()[:32]
+
+
+def people_digest(session: Session, region_id: int) -> str:
+    """A digest of a region's stakeholders' names: what the report shows beside their
+    justifications, and what a rename changes."""
+    rows = session.execute(
+        sa.select(col(Stakeholder.id), col(Stakeholder.name))
+        .where(col(Stakeholder.region_id) == region_id)
+        .order_by(col(Stakeholder.id))
+    ).all()
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:32]
