@@ -51,8 +51,8 @@ def upgrade() -> None:
 def _fill() -> None:
     """Compute and store the results of every round published so far."""
     # Imported here: only a database with published rounds needs the service's code.
-    from app.settings import Settings
     from app.services.profiles import stored_row
+    from app.settings import Settings
     from app.store import rebuild_results
     from assessment import ModelCatalog, ModelError
 
