@@ -115,8 +115,17 @@ def authenticate(session: Session, token: str | None) -> Principal | None:
     if token is None:
         return None
     key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(token))).first()
-    if key is None or key.revoked_at is not None or key.id is None:
+    principal = principal_of(key) if key is not None else None
+    if principal is None:
         raise ApiProblem(401, "unknown or revoked API key", field=KEY_FIELD, headers=_CHALLENGE)
+    return principal
+
+
+def principal_of(key: ApiKey) -> Principal | None:
+    """The caller a stored key stands for; None once it is revoked. The web pages' sessions
+    hold a key too and are checked through this on every request."""
+    if key.revoked_at is not None or key.id is None:
+        return None
     return Principal(
         key_id=key.id,
         role=Role(key.role),

@@ -11,12 +11,14 @@ printed again.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import hash_token, issue_key
 from app.db import Database
+from app.services.invitations import MAX_VALIDITY, create_invitation
 from app.services.profiles import store_published
 from app.settings import Settings
 from app.tables import (
@@ -32,6 +34,7 @@ from app.tables import (
     utcnow,
 )
 from app.tables_matching import GoodPracticeRow
+from app.tables_web import Invitation
 from assessment import MaturityModel, default_model
 
 DEMO_KEYS = {
@@ -41,6 +44,16 @@ DEMO_KEYS = {
     "norrbotten_clinician": "tw_demo_norrbotten_clinician",
     "helsingborg": "tw_demo_helsingborg",
 }
+
+# Personal questionnaire links of Helsingborg's stakeholders for its open 2025 round: open
+# http://127.0.0.1:8000/invite/<token> in a browser (fixed tokens, demo database only).
+DEMO_INVITATIONS = {
+    "Per Wallin": "tw_inv_demo_per",
+    "Sofia Ahl": "tw_inv_demo_sofia",
+    "Nils Dahl": "tw_inv_demo_nils",
+    "Hanna Falk": "tw_inv_demo_hanna",
+}
+DEMO_URL_ENV = "TWINNING_DEMO_URL"
 
 ROLES = ("manager", "clinician", "IT", "procurement", "social care", "citizen representative")
 # Each role's usual lean against the group, dimension by dimension (model order); a citizen
@@ -363,7 +376,36 @@ def load_demo(session: Session) -> bool:
         token=DEMO_KEYS["helsingborg"],
     )
     session.commit()
+    load_demo_invitations(session)
     return True
+
+
+def load_demo_invitations(session: Session) -> None:
+    """Helsingborg's demo links, added to a demo database that lacks them (one loaded before
+    the web pages existed, too)."""
+    if session.exec(
+        select(Invitation).where(
+            Invitation.token_hash == hash_token(DEMO_INVITATIONS["Hanna Falk"])
+        )
+    ).first():
+        return
+    rows = session.exec(
+        select(Stakeholder, AssessmentRound)
+        .join(Region, col(Region.id) == Stakeholder.region_id)
+        .join(AssessmentRound, col(AssessmentRound.region_id) == Region.id)
+        .where(Region.name == "Helsingborg", AssessmentRound.status == RoundStatus.OPEN.value)
+    ).all()
+    for person, round_ in rows:
+        if person.name in DEMO_INVITATIONS and person.id is not None:
+            create_invitation(
+                session,
+                round_,
+                person.id,
+                created_by=None,
+                valid_for=MAX_VALIDITY,
+                token=DEMO_INVITATIONS[person.name],
+            )
+    session.commit()
 
 
 def main() -> None:
@@ -371,16 +413,19 @@ def main() -> None:
     try:
         with database.session(write=True) as session:
             loaded = load_demo(session)
+            load_demo_invitations(session)
     finally:
         database.dispose()
     print("demo data loaded" if loaded else "demo data already present")
     print("demo API keys (send as the X-API-Key header; demo database only):")
     for who, token in DEMO_KEYS.items():
         print(f"  {who:<22} {token}")
-    print(
-        "try: curl -H 'X-API-Key: tw_demo_coordinator' "
-        "http://127.0.0.1:8000/api/v1/regions/1/profile"
-    )
+    base = os.environ.get(DEMO_URL_ENV, "http://127.0.0.1:8000").rstrip("/")
+    print(f"web pages: {base}/  (facilitators and coordinators sign in with their key)")
+    print("demo invitation links of Helsingborg's stakeholders (2025 round, open for rating):")
+    for name, token in DEMO_INVITATIONS.items():
+        print(f"  {name:<22} {base}/invite/{token}")
+    print(f"try: curl -H 'X-API-Key: tw_demo_coordinator' {base}/api/v1/regions/1/profile")
 
 
 if __name__ == "__main__":

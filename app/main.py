@@ -16,7 +16,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from app import openapi, problems
+from app import openapi, problems, web
 from app.auth import API_KEY_HEADER_NAME
 from app.db import Database
 from app.deps import SessionDep
@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
+    web.install(app)
     return app
 
 

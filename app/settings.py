@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         description="origins whose browser pages may call the API, comma-separated",
     )
     log_level: LogLevel = Field(default="info", description="the service's log level")
+    web_session_idle_minutes: int = Field(
+        default=120, ge=1, description="a web page session ends after this long without requests"
+    )
+    web_session_max_hours: int = Field(
+        default=12, ge=1, description="a web page session ends this long after sign-in at most"
+    )
+    invitation_days: int = Field(
+        default=30, ge=1, le=365, description="how long a stakeholder's invitation link works"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

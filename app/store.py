@@ -85,6 +85,20 @@ def round_ref(round_: AssessmentRound) -> ModelRef:
     return ModelRef(id=round_.model_id, version=round_.model_version)
 
 
+def round_stakeholder(
+    session: Session, round_: AssessmentRound, stakeholder_id: int, field: str
+) -> Stakeholder:
+    """A stakeholder of the round's region; 404 naming ``field`` for anyone else."""
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.region_id != round_.region_id:
+        raise ApiProblem(
+            404,
+            f"no stakeholder {stakeholder_id} in the region of round {round_.id}",
+            field=field,
+        )
+    return stakeholder
+
+
 def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
     """409 naming the round unless it is in one of the ``allowed`` states."""
     check_status(
@@ -187,6 +201,12 @@ def group_scores(
 def consensus_rows(session: Session, round_id: int | None) -> Sequence[ConsensusRow]:
     return session.exec(
         select(ConsensusRow).where(ConsensusRow.round_id == round_id).order_by(col(ConsensusRow.id))
+    ).all()
+
+
+def flag_rows(session: Session, round_id: int | None) -> Sequence[FlagRow]:
+    return session.exec(
+        select(FlagRow).where(FlagRow.round_id == round_id).order_by(col(FlagRow.id))
     ).all()
 
 

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from assessment.charts import ChartFormat, RadarAxes, RadarSeries, RadarSpec, chart_etag
+from assessment.charts import (
+    ChartFormat,
+    RadarAxes,
+    RadarSeries,
+    RadarSpec,
+    chart_etag,
+    circular_runs,
+)
 from assessment.errors import ParameterError
 from assessment.i18n import Localizer, localizer
 
@@ -300,26 +307,6 @@ def _wrap_label(name: str) -> str:
     return textwrap.fill(name, width, break_long_words=False, break_on_hyphens=False)
 
 
-def _runs(defined: list[bool]) -> list[list[int]]:
-    """Maximal circular runs of consecutive defined indexes ([] when none are defined)."""
-    count = len(defined)
-    if all(defined):
-        return [list(range(count))]
-    start = defined.index(False)  # begin after a gap so that no run wraps around
-    runs: list[list[int]] = []
-    current: list[int] = []
-    for offset in range(1, count + 1):
-        i = (start + offset) % count
-        if defined[i]:
-            current.append(i)
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
-
-
 def _draw_profile(
     ax: Axes,
     geometry: _Geometry,
@@ -333,7 +320,7 @@ def _draw_profile(
     values = series.values
     defined = [v is not None for v in values]
     complete = all(defined)
-    for run in _runs(defined):
+    for run in circular_runs(defined):
         indexes = [*run, run[0]] if complete else run
         xs, ys = zip(*(geometry.point(i, _known(values[i])) for i in indexes), strict=True)
         ax.plot(xs, ys, zorder=zorder, **look)
@@ -353,7 +340,7 @@ def _draw_band(
     lower, upper = series.lower or (), series.upper or ()
     defined = [lo is not None for lo in lower]
     style: dict[str, Any] = {"facecolor": colour, "alpha": 0.18, "edgecolor": "none", "zorder": 5}
-    for run in _runs(defined):
+    for run in circular_runs(defined):
         outer = [geometry.point(i, _known(upper[i])) for i in run]
         inner = [geometry.point(i, _known(lower[i])) for i in run]
         if len(run) == len(defined):

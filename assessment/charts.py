@@ -314,3 +314,24 @@ def renderer_identity() -> str:
 @cache
 def _matplotlib_version() -> str:
     return version("matplotlib")
+
+
+def circular_runs(defined: list[bool]) -> list[list[int]]:
+    """Maximal circular runs of consecutive defined indexes ([] when none are defined): the
+    pieces of a radar outline that are drawn, whatever draws them (PNG/SVG, the web pages)."""
+    count = len(defined)
+    if all(defined):
+        return [list(range(count))]
+    start = defined.index(False)  # begin after a gap so that no run wraps around
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for offset in range(1, count + 1):
+        i = (start + offset) % count
+        if defined[i]:
+            current.append(i)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs

@@ -60,6 +60,14 @@ def test_a_wheel_installs_and_scores_ratings_in_a_clean_environment(tmp_path: Pa
         if language != SOURCE_LANGUAGE:
             assert f"assessment/locale/{language}/LC_MESSAGES/{DOMAIN}.po" in names
     assert not any(name.endswith(".mo") for name in names)
+    web = ROOT / "app" / "web"  # the pages' templates, style sheet, script and catalogues
+    assets = {
+        str(p.relative_to(ROOT))
+        for folder in ("templates", "static", "locale")
+        for p in (web / folder).rglob("*")
+        if p.is_file() and p.suffix in {".html", ".css", ".js", ".po"}
+    }
+    assert assets and assets <= names
     modules = {
         str(p.relative_to(ROOT))
         for top in ("assessment", "app")

@@ -15,17 +15,19 @@ import datetime
 from enum import StrEnum
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
 from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, model_digest, not_modified
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
-from app.routers.charts import ChartPlanDep, SpreadParam, chart_content, shown_round
+from app.routers.charts import ChartPlan, ChartPlanDep, SpreadParam, chart_content, shown_round
 from app.routers.rounds import readable_round
 from app.schemas import Id
 from app.services.profiles import people_digest, round_results, round_stamps
 from app.store import rating_matrix, round_model
 from assessment import (
+    ModelCatalog,
     profile_to_csv,
     profile_to_json,
     ratings_to_csv,
@@ -148,8 +150,18 @@ def export_report(
     headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
+    html = report_html(session, models, plan, today)
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def report_html(
+    session: Session, models: ModelCatalog, plan: ChartPlan, today: datetime.date
+) -> str:
+    """The one-page report of a chart plan; the stakeholders' ratings and justifications
+    only when the plan's caller may read them."""
     content = chart_content(session, models, plan)
-    html = render_report(
+    shows_ratings = plan.may_read_ratings
+    return render_report(
         plan.model.localized(plan.language),
         content.main.profile,
         ratings=rating_matrix(session, models, plan.main.round) if shows_ratings else None,
@@ -158,4 +170,3 @@ def export_report(
         spread_kind="iqr" if plan.spread is SpreadParam.IQR else "minmax",
         generated_on=today,
     )
-    return Response(html, media_type="text/html; charset=utf-8", headers=headers)

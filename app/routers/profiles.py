@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.auth import ensure_can_read, require_key
 from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
@@ -35,7 +35,7 @@ from app.store import (
     published_rounds,
 )
 from app.tables import AssessmentRound, Region, RoundStatus
-from assessment import Profile, ProfileComparison, RatingError, compare_profiles
+from assessment import ModelCatalog, Profile, ProfileComparison, RatingError, compare_profiles
 
 router = APIRouter(
     tags=["profiles"],
@@ -150,12 +150,24 @@ def get_region_history(
     headers = cache_headers(region.public_profile)
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
+    response.headers.update({"ETag": etag, **headers})
+    return history_of(session, models, region_id, rounds, names)
+
+
+def history_of(
+    session: Session,
+    models: ModelCatalog,
+    region_id: int,
+    rounds: Sequence[AssessmentRound],
+    names: dict[int, str] | None = None,
+) -> RegionHistory:
+    """A region's published ``rounds`` (oldest first) with each one's change from the one
+    before, loaded in a constant number of queries."""
     entries: list[HistoryEntry] = []
     for results in round_results(session, models, rounds, names):
         view = _view(results)
         change = _compare(entries[-1].profile, view.profile) if entries else None
         entries.append(HistoryEntry(**dict(view), change=change))
-    response.headers.update({"ETag": etag, **headers})
     return RegionHistory(region_id=region_id, rounds=entries)
 
 

@@ -6,8 +6,6 @@ one transaction after validating every item, so one bad item stores nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
@@ -17,8 +15,9 @@ from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
-from app.store import ensure_status, lock_round, round_model, upsert
-from app.tables import AssessmentRound, RatingRow, RoundStatus, Stakeholder, utcnow
+from app.services.ratings import store_ratings
+from app.store import ensure_status, lock_round, round_model, round_stakeholder
+from app.tables import AssessmentRound, RatingRow, RoundStatus
 from assessment import RatingError, parse_score
 
 router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
@@ -48,34 +47,11 @@ def _writable(
     """The round, once the caller may write this stakeholder's ratings in it now."""
     round_ = lock_round(session, round_id, shared=True)
     ensure_can_read(principal, round_.region_id)
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.region_id != round_.region_id:
-        raise ApiProblem(
-            404,
-            f"no stakeholder {stakeholder_id} in the region of round {round_id}",
-            field="path.stakeholder_id",
-        )
+    round_stakeholder(session, round_, stakeholder_id, "path.stakeholder_id")
     if not principal.can_rate_as(round_.region_id, stakeholder_id):
         raise ApiProblem(403, "this key may only edit its own stakeholder's ratings")
     ensure_status(round_, RoundStatus.OPEN)
     return round_
-
-
-def _store(
-    session: Session,
-    round_id: Id,
-    stakeholder_id: Id,
-    cells: Sequence[tuple[str, int | None, str]],
-) -> None:
-    stamp = utcnow()
-    for dimension, score, justification in cells:
-        upsert(
-            session,
-            RatingRow,
-            {"round_id": round_id, "stakeholder_id": stakeholder_id, "dimension": dimension},
-            {"score": score, "justification": justification.strip(), "updated_at": stamp},
-        )
-    session.commit()
 
 
 def _ratings_of(session: Session, round_id: Id, stakeholder_id: Id) -> list[RatingRow]:
@@ -107,7 +83,7 @@ def put_rating(
     model = round_model(models, round_)
     model.index(dimension, ("path", "dimension"))
     score = parse_score(body.score, model, ("body", "score"))
-    _store(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
+    store_ratings(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
     return next(
         r for r in _ratings_of(session, round_id, stakeholder_id) if r.dimension == dimension
     )
@@ -142,7 +118,7 @@ def put_ratings(
         seen.add(item.dimension)
         score = parse_score(item.score, model, (*here, "score"))
         cells.append((item.dimension, score, item.justification))
-    _store(session, round_id, stakeholder_id, cells)
+    store_ratings(session, round_id, stakeholder_id, cells)
     return _ratings_of(session, round_id, stakeholder_id)
 
 

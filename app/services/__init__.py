@@ -1,1 +1,2 @@
-"""What the service does with stored data, apart from HTTP: the routers call these."""
+"""What the service does with stored data, apart from HTTP: the API's routers and the web
+pages call these, so both apply the same rules."""

@@ -1,0 +1,1 @@
+"""Routers of the pages, one module per audience."""

@@ -1,0 +1,192 @@
+"""The coordinator's pages: every region's latest profile side by side, the matching
+suggestions with their explanations, and programme-wide assignment runs whose pairs the
+coordinator approves or rejects with a note.
+
+Everything is computed by the API's own operations with the signed-in key's rights
+(coordinator or admin), so the pages and the API always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlmodel import Session, col, select
+from starlette.responses import Response
+
+from app.deps import get_models
+from app.routers.matching import (
+    PairReview,
+    RunCreate,
+    create_run,
+    get_run,
+    get_suggestions,
+    review_pair,
+)
+from app.services.profiles import latest_published, round_results
+from app.tables import Region, Role
+from app.tables_matching import MatchingRun, PairStatus
+from app.web.errors import WebError
+from app.web.language import N_
+from app.web.pages.common import (
+    DbSession,
+    FormError,
+    Models,
+    Staff,
+    api_rules,
+    call,
+    prepare,
+    redirect,
+)
+from app.web.sessions import Viewer
+from app.web.templating import language_of, render
+from assessment import MatchingParams, MaturityModel, Profile
+
+router = APIRouter(prefix="/coordination", dependencies=[Depends(prepare)], include_in_schema=False)
+
+
+def coordinator(viewer: Viewer) -> Viewer:
+    if viewer.staff.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise WebError(403, N_("You may not open this page."))
+    return viewer
+
+
+@dataclass(frozen=True)
+class RegionColumn:
+    region: Region
+    profile: Profile | None
+    published: str  # the round's label
+
+
+def _regions(session: Session) -> dict[int, Region]:
+    rows = session.exec(select(Region).order_by(col(Region.name))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+@router.get("", name="coordination")
+def overview(request: Request, session: DbSession, models: Models, viewer: Staff) -> Response:
+    coordinator(viewer)
+    model: MaturityModel = models.default.localized(language_of(request))
+    regions = _regions(session)
+    latest = latest_published(session, list(regions))
+    names = {region_id: region.name for region_id, region in regions.items()}
+    profiles = {
+        results.round.region_id: results.profile
+        for results in round_results(session, models, list(latest.values()), names)
+    }
+    columns = []
+    for region_id, region in regions.items():
+        profile = profiles.get(region_id)
+        if profile is not None and profile.model.id != model.id:
+            profile = None
+        label = latest[region_id].label if region_id in latest else ""
+        columns.append(RegionColumn(region, profile, label))
+    return render(request, "coordinator/overview.html", {"model": model, "columns": columns})
+
+
+@router.get("/suggestions", name="suggestions")
+def suggestions(request: Request, session: DbSession, models: Models, viewer: Staff) -> Response:
+    coordinator(viewer)
+    model = models.default
+    result = call(
+        lambda: get_suggestions(
+            _=viewer.staff,
+            region_id=None,
+            params=MatchingParams(),
+            model=model,
+            session=session,
+            models=models,
+        )
+    )
+    regions = _regions(session)
+    by_receiver: dict[int, list[object]] = {}
+    for pair in result.pairs:
+        by_receiver.setdefault(pair.receiving_region_id, []).append(pair)
+    return render(
+        request,
+        "coordinator/suggestions.html",
+        {
+            "model": model.localized(language_of(request)),
+            "result": result,
+            "regions": regions,
+            "by_receiver": by_receiver,
+        },
+    )
+
+
+def _runs(session: Session) -> list[MatchingRun]:
+    return list(session.exec(select(MatchingRun).order_by(col(MatchingRun.id).desc())).all())
+
+
+@router.get("/runs", name="runs")
+def runs(request: Request, session: DbSession, viewer: Staff) -> Response:
+    coordinator(viewer)
+    return render(
+        request, "coordinator/runs.html", {"runs": _runs(session), "error": None, "form": {}}
+    )
+
+
+@router.post("/runs", name="create_run")
+def new_run(
+    request: Request,
+    session: DbSession,
+    models: Models,
+    viewer: Staff,
+    capacity: Annotated[str, Form(max_length=10)] = "2",
+    min_gap: Annotated[str, Form(max_length=10)] = "1",
+) -> Response:
+    """Assign partners programme-wide with the given capacity and smallest gap."""
+    coordinator(viewer)
+    try:
+        with api_rules(N_("The assignment could not be computed.")):
+            body = RunCreate.model_validate(
+                {"parameters": {"capacity": capacity, "min_gap": min_gap}}
+            )
+            run = create_run(body, viewer.staff, session, models)
+    except FormError as exc:
+        session.rollback()
+        form = {"capacity": capacity, "min_gap": min_gap}
+        return render(
+            request,
+            "coordinator/runs.html",
+            {"runs": _runs(session), "error": exc, "form": form},
+            422,
+        )
+    return redirect(f"/coordination/runs/{run.id}", "run_created")
+
+
+@router.get("/runs/{run_id}", name="run")
+def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -> Response:
+    coordinator(viewer)
+    detail = call(lambda: get_run(run_id, viewer.staff, session))
+    language = language_of(request)
+    return render(
+        request,
+        "coordinator/run.html",
+        {
+            "run": detail,
+            "regions": _regions(session),
+            "model": get_models(request)
+            .find(detail.model_id, detail.model_version)
+            .localized(language),
+            "statuses": [status.value for status in PairStatus],
+        },
+    )
+
+
+@router.post("/runs/{run_id}/pairs/{pair_id}", name="review_pair")
+def review(
+    request: Request,
+    run_id: int,
+    pair_id: int,
+    session: DbSession,
+    viewer: Staff,
+    status: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    coordinator(viewer)
+    with api_rules(N_("The review could not be saved.")):
+        body = PairReview.model_validate({"status": status, "note": note.strip()})
+        review_pair(run_id, pair_id, body, viewer.staff, session)
+    return redirect(f"/coordination/runs/{run_id}", "reviewed", f"pair-{pair_id}")
