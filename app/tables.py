@@ -130,7 +130,7 @@ class PublishedProfile(SQLModel, table=True):
     model_version: str = Field(max_length=50)
     profile: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     group_scores: dict[str, Any] | None = Field(
-        default=None, sa_column=sa.Column(sa.JSON, nullable=True)
+        default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True)
     )
     computed_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 

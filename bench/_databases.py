@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 from alembic.config import Config
@@ -123,3 +124,15 @@ def postgres_database(server: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def databases() -> Iterator[list[tuple[str, str]]]:
+    """(label, url) of a migrated SQLite database and, when a server is available, of a
+    migrated PostgreSQL database; all removed afterwards."""
+    with ExitStack() as stack:
+        found = [("SQLite", stack.enter_context(sqlite_database()))]
+        server = stack.enter_context(postgres_server())
+        if server is not None:
+            found.append(("PostgreSQL", stack.enter_context(postgres_database(server))))
+        yield found

@@ -22,8 +22,8 @@ import random
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.tables import AssessmentRound, RatingRow, Region, Role, RoundStatus, Stakeholder, utcnow
 from assessment import GroupScores, MaturityModel, RatingMatrix, default_model, score_group
-from bench._databases import postgres_database, postgres_server, sqlite_database
+from bench._databases import databases
 
 RATERS = 5_000
 DONT_KNOW = 0.05
@@ -133,16 +133,6 @@ def reference(url: str, model: MaturityModel, round_id: int) -> GroupScores:
             for name, d, s, why in rows
         ]
         return score_group(RatingMatrix.from_ratings(model, records))
-
-
-@contextmanager
-def databases() -> Iterator[list[tuple[str, str]]]:
-    with ExitStack() as stack:
-        found = [("SQLite", stack.enter_context(sqlite_database()))]
-        server = stack.enter_context(postgres_server())
-        if server is not None:
-            found.append(("PostgreSQL", stack.enter_context(postgres_database(server))))
-        yield found
 
 
 def measure(label: str, url: str, model: MaturityModel) -> None:

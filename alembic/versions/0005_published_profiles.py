@@ -77,7 +77,7 @@ def _fill() -> None:
         sa.column("model_id", sa.String()),
         sa.column("model_version", sa.String()),
         sa.column("profile", sa.JSON()),
-        sa.column("group_scores", sa.JSON()),
+        sa.column("group_scores", sa.JSON(none_as_null=True)),
         sa.column("computed_at", sa.DateTime(timezone=True)),
     )
     session = Session(bind=connection)

@@ -74,13 +74,17 @@ def stored_row(round_id: int, profile: Profile, group: GroupScores | None) -> Pu
     )
 
 
-def _loaded(
-    profile: dict[str, Any], group: dict[str, Any] | None, region: str
-) -> tuple[Profile, GroupScores | None]:
-    stored = Profile.model_validate(profile)
+def _as_text(column: Any) -> Any:
+    """A JSON column read as its text: pydantic parses and validates text in one pass, about
+    twice as fast as the driver's ``json.loads`` followed by validation of the objects."""
+    return sa.cast(column, sa.Text)
+
+
+def _loaded(profile: str, group: str | None, region: str) -> tuple[Profile, GroupScores | None]:
+    stored = Profile.model_validate_json(profile)
     return (
         stored if stored.region == region else stored.model_copy(update={"region": region}),
-        None if group is None else GroupScores.model_validate(group),
+        None if group is None else GroupScores.model_validate_json(group),
     )
 
 
@@ -105,13 +109,13 @@ def round_results(
     if names is None or not {r.region_id for r in rounds} <= set(names):
         names = region_names(session, {r.region_id for r in rounds})
     published = [r.id for r in rounds if r.status == PUBLISHED]
-    stored: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    stored: dict[int, tuple[str, str | None]] = {}
     if published:
         rows = session.execute(
             sa.select(
                 col(PublishedProfile.round_id),
-                col(PublishedProfile.profile),
-                col(PublishedProfile.group_scores),
+                _as_text(col(PublishedProfile.profile)),
+                _as_text(col(PublishedProfile.group_scores)),
             ).where(col(PublishedProfile.round_id).in_(published))
         ).all()
         stored = {round_id: (profile, group) for round_id, profile, group in rows}
@@ -177,7 +181,7 @@ def latest_profiles(
             col(AssessmentRound.region_id),
             col(AssessmentRound.label),
             col(Region.name),
-            col(PublishedProfile.profile),
+            _as_text(col(PublishedProfile.profile)),
         )
         .join(ranked, ranked.c.id == AssessmentRound.id)
         .join(Region, col(Region.id) == AssessmentRound.region_id)

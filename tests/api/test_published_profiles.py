@@ -20,9 +20,17 @@ from app.db import Database
 from app.demo import load_demo
 from app.main import create_app
 from app.services.profiles import round_results
+from app.services.rounds import move_round, start_round
 from app.settings import Settings
 from app.store import rebuild_results
-from app.tables import AssessmentRound, PublishedProfile, Region, RoundStatus, Stakeholder
+from app.tables import (
+    AssessmentRound,
+    ConsensusRow,
+    PublishedProfile,
+    Region,
+    RoundStatus,
+    Stakeholder,
+)
 from assessment import default_model
 from tests.api.conftest import World, alembic_config
 from tests.api.flows import API, move, new_round, ok, published_round, rate
@@ -253,3 +261,26 @@ def test_the_migration_names_a_model_it_cannot_find(
     database.dispose()
     with pytest.raises(RuntimeError, match=r"model retired 1.*TWINNING_MODELS_DIR"):
         command.upgrade(config, "head")
+
+
+def test_a_round_published_without_ratings_stores_no_statistics(
+    client: TestClient, world: World, database: Database, api_app: FastAPI
+) -> None:
+    """Not reachable over the API (closing rating needs a rating), but older data or the
+    service used directly may publish such a round: its statistics are stored as null."""
+    models = api_app.state.models
+    model = models.default
+    with database.session(write=True) as session:
+        round_ = start_round(session, world.north, "workshop only", model)
+        round_.status = RoundStatus.CONSENSUS.value
+        for key in model.keys:
+            session.add(ConsensusRow(round_id=round_.id, dimension=key, score=model.scale.min))
+        session.flush()
+        move_round(session, models, round_, RoundStatus.PUBLISHED)
+        session.commit()
+        stored = session.get(PublishedProfile, round_.id)
+        assert stored is not None and stored.group_scores is None
+    body = ok(client.get(f"{API}/regions/{world.north}/profile", headers=world.admin))
+    assert body["profile"]["overall"] == model.scale.min
+    spec = ok(client.get(f"{API}/regions/{world.north}/radar.json", headers=world.admin))
+    assert [series["kind"] for series in spec["series"]] == ["profile"]
