@@ -8,7 +8,7 @@ or required with a role), the app's settings, models and chart cache, and page p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -48,10 +48,27 @@ def get_chart_cache(request: Request) -> ChartCache:
     return cache
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ModelsDep = Annotated[ModelCatalog, Depends(get_models)]
+# The dependencies below that only read the app's state or the request are ``async``:
+# FastAPI runs a plain ``def`` dependency in the thread pool, a round trip that costs more
+# than the work (the functions above stay plain for callers outside FastAPI's injection).
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _models(request: Request) -> ModelCatalog:
+    return get_models(request)
+
+
+async def _chart_cache(request: Request) -> ChartCache:
+    return get_chart_cache(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
-ChartCacheDep = Annotated[ChartCache, Depends(get_chart_cache)]
+ChartCacheDep = Annotated[ChartCache, Depends(_chart_cache)]
 
 
 def optional_principal(
@@ -64,7 +81,7 @@ OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 """The caller, or None without a key (public reads); an unknown or revoked key is 401."""
 
 
-def current_principal(principal: OptionalPrincipalDep) -> Principal:
+async def current_principal(principal: OptionalPrincipalDep) -> Principal:
     return require_key(principal)
 
 
@@ -72,11 +89,11 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 """The caller, who must send a valid key (401 otherwise)."""
 
 
-def require_role(*roles: Role) -> Callable[[Principal], Principal]:
+def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only keys of these roles (403 for the others)."""
     allowed = frozenset(roles)
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         return ensure_role(principal, allowed)
 
     return dependency
@@ -87,7 +104,7 @@ CoordinatorDep = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.COOR
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 
-def page_params(
+async def page_params(
     settings: SettingsDep,
     limit: int | None = Query(
         None, ge=1, description="items per page (the deployment's default and maximum apply)"

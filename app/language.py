@@ -27,12 +27,13 @@ LANG_DESCRIPTION = (
 )
 
 
-def request_language(
+async def request_language(
     request: Request,
     lang: str | None = Query(None, description=LANG_DESCRIPTION, examples=["sv"]),
 ) -> str:
     """The supported language to answer in: ``lang`` if given, else the best the
-    ``Accept-Language`` header allows (``sv-SE`` gets ``sv``), else English."""
+    ``Accept-Language`` header allows (``sv-SE`` gets ``sv``), else English. ``async``: pure
+    work, so FastAPI need not send it to the thread pool."""
     if lang is None:
         return negotiate_language(request.headers.get("accept-language"))
     try:

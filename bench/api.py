@@ -2,12 +2,14 @@
 
 The service starts the way production starts it (``scripts/serve.sh``: migrations, demo data,
 uvicorn) on 127.0.0.1 over a fresh SQLite file, and concurrent keep-alive connections ask it
-for a trivial endpoint (``/health``: one ``SELECT 1``), a round's scores, the radar as JSON,
-and the radar as PNG and SVG three ways: cold (requests cycle through a few hundred distinct
-charts, more than a worker's chart cache keeps, so every one is drawn), cached (one chart again
-and again) and revalidated (``If-None-Match`` with the current ETag, answered 304). Absolute
-numbers depend on the machine, so what matters is each endpoint's ratio to the baseline
-measured in the same pass, seconds apart.
+for a trivial endpoint (``/health``: one ``SELECT 1``), a round's scores, a region's profile
+and history (and the profile and the report revalidated with ``If-None-Match``: 304), the
+radar as JSON, and the radar as PNG and SVG three ways: cold (requests cycle through a few
+hundred distinct charts, more than a worker's chart cache keeps, so every one is drawn),
+cached (one chart again and again) and revalidated (304). Beside it, the framework's floor: a
+bare FastAPI app with one plain endpoint (``bench/_bare.py``), served by uvicorn with the
+same settings and workers on another port. Absolute numbers depend on the machine, so what
+matters is each endpoint's ratio to the baselines measured in the same pass, seconds apart.
 
 The load generator speaks just enough HTTP/1.1 over asyncio streams: a general-purpose
 client spends more CPU per request than the trivial endpoint does, and on a small machine it
@@ -38,6 +40,7 @@ import random
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -46,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from app.demo import DEMO_KEYS
-from app.launch import LOOPBACK, free_port, start_service
+from app.launch import LOOPBACK, ROOT, free_port, start_service
 from app.settings import Settings as ServiceSettings
 
 # The served workers read the same environment, so this is their cache size.
@@ -54,6 +57,8 @@ CHART_CACHE_SIZE = ServiceSettings().chart_cache_size
 
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band
+HEALTH = "health (baseline)"
+BARE = "bare FastAPI (floor)"
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 10.0
 
@@ -172,6 +177,7 @@ class Case:
     body_check: Callable[[bytes], bool] = lambda _: True
     headers: dict[str, str] = field(default_factory=lambda: {"X-API-Key": KEY})
     etags: list[str] = field(default_factory=list)  # of every measured reply, for cold checks
+    port: int | None = None  # another server's (the bare app's); None: the service's
 
 
 @dataclass(frozen=True)
@@ -190,13 +196,15 @@ class Sample:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def load(port: int, case: Case, settings: Settings, *, requests: int) -> Sample:
+async def load(service: int, case: Case, settings: Settings, *, requests: int) -> Sample:
     """``clients`` connections send the case's requests until ``requests`` have been sent or
     ``seconds`` have passed; a request is timed from its first byte out to its last byte in."""
     budget = iter(range(requests))
     deadline = time.perf_counter() + settings.seconds
     latencies: list[float] = []
     problems: list[str] = []
+
+    port = case.port or service
 
     async def client() -> None:
         connection = Connection(port)
@@ -264,16 +272,29 @@ async def _published_rounds(port: int) -> dict[int, list[int]]:
     return {region: sorted(ids) for region, ids in sorted(rounds.items())}
 
 
-async def build_cases(port: int, settings: Settings) -> list[Case]:
+async def _revalidated(port: int, name: str, path: str) -> Case:
+    """``path`` asked again with its current ETag: 304 every time."""
+    etag = (await fetch(port, path, {"X-API-Key": KEY})).headers["etag"]
+    headers = {"X-API-Key": KEY, "If-None-Match": etag}
+    return Case(name, itertools.repeat(path), status=304, headers=headers)
+
+
+async def build_cases(port: int, bare: int, settings: Settings) -> list[Case]:
     published = await _published_rounds(port)
     # The region with the most published rounds (Norrbotten), overlaid with another (Scotland).
     main = max(published, key=lambda region: (len(published[region]), -region))
     twin = min(region for region in published if region != main)
     latest = published[main][-1]
     chart = f"{API}/regions/{main}/radar.{{fmt}}?spread=minmax&rounds=&compare={twin}"
+    profile = f"{API}/regions/{main}/profile"
     cases = [
-        Case("health (baseline)", itertools.repeat(f"{API}/health"), headers={}),
+        Case(HEALTH, itertools.repeat(f"{API}/health"), headers={}),
+        Case(BARE, itertools.repeat("/ping"), headers={}, port=bare),
         Case("round scores", itertools.repeat(f"{API}/rounds/{latest}/scores")),
+        Case("region profile", itertools.repeat(profile)),
+        await _revalidated(port, "profile 304", profile),
+        Case("region history", itertools.repeat(f"{API}/regions/{main}/history")),
+        await _revalidated(port, "report 304", f"{API}/regions/{main}/report.html"),
         Case("radar json", itertools.repeat(chart.format(fmt="json"))),
     ]
     signatures = {"png": b"\x89PNG", "svg": b"<svg"}
@@ -314,13 +335,34 @@ def start_server(workdir: Path, settings: Settings) -> tuple[subprocess.Popen[by
     return start_service(database, log, port=port, workers=settings.workers), port, log
 
 
-async def wait_ready(server: subprocess.Popen[bytes], port: int, log: Path) -> float:
+def start_bare(workdir: Path, settings: Settings) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """``bench/_bare.py`` under uvicorn with ``scripts/serve.sh``'s options and workers."""
+    port = free_port()
+    log = workdir / "bare.log"
+    command = [sys.executable, "-m", "uvicorn", "bench._bare:app", "--host", LOOPBACK]
+    command += ["--port", str(port), "--workers", str(settings.workers), "--proxy-headers"]
+    command += ["--forwarded-allow-ips", LOOPBACK, "--no-server-header"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return server, port, log
+
+
+async def wait_ready(
+    server: subprocess.Popen[bytes], port: int, log: Path, path: str = f"{API}/health"
+) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < STARTUP_SECONDS:
         if server.poll() is not None:
             raise SystemExit(f"the service exited with {server.returncode}:\n{_tail(log)}")
         try:
-            if (await fetch(port, f"{API}/health")).status == 200:
+            if (await fetch(port, path)).status == 200:
                 return time.perf_counter() - start
         except OSError:
             pass
@@ -348,9 +390,11 @@ def _tail(log: Path, lines: int = 30) -> str:
 # --- the run ---------------------------------------------------------------------------------
 
 
-async def measure(port: int, settings: Settings) -> tuple[list[Case], list[list[Sample]]]:
+async def measure(
+    port: int, bare: int, settings: Settings
+) -> tuple[list[Case], list[list[Sample]]]:
     """Warm every endpoint up, then ``passes`` rounds over all of them; samples[case][pass]."""
-    cases = await build_cases(port, settings)
+    cases = await build_cases(port, bare, settings)
     # Warm-up, not measured: imports, matplotlib's font cache, the cached charts in every
     # worker (requests at once reach different workers) and the database connections.
     for case in cases:
@@ -369,32 +413,37 @@ def _ms(seconds: float) -> str:
 
 
 def report(cases: list[Case], samples: list[list[Sample]], settings: Settings) -> None:
-    baseline = samples[0]
+    names = [case.name for case in cases]
+    health, bare = samples[names.index(HEALTH)], samples[names.index(BARE)]
     print(
         f"api: uvicorn via scripts/serve.sh, {settings.workers} worker(s), SQLite demo data, "
         f"{settings.clients} keep-alive clients on 127.0.0.1; per endpoint and pass at most "
         f"{settings.requests} requests or {settings.seconds:g} s; median of {settings.passes} "
-        f"passes (ratios within each pass)"
+        f"passes (ratios of requests per second within each pass)"
     )
-    header = ("endpoint", "n", "rps", "p50", "p99", "rps ratio", "p50 ratio")
-    widths = (20, 8, 10, 12, 12, 11)
+    header = ("endpoint", "n", "rps", "p50", "p99", "vs health", "vs bare")
+    widths = (22, 8, 10, 12, 12, 11)
     print("  " + "".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + header[-1])
     for case, runs in zip(cases, samples, strict=True):
 
-        def median(value: Callable[[Sample, Sample], float], runs: list[Sample] = runs) -> float:
-            return statistics.median(value(s, b) for s, b in zip(runs, baseline, strict=True))
+        def median(value: Callable[[Sample], float], runs: list[Sample] = runs) -> float:
+            return statistics.median(value(s) for s in runs)
+
+        def ratio(base: list[Sample], runs: list[Sample] = runs) -> str:
+            ratios = (s.rps / b.rps for s, b in zip(runs, base, strict=True))
+            return f"{statistics.median(ratios):.3f}"
 
         row = (
             case.name,
             f"{sum(s.requests for s in runs):,}",
-            f"{median(lambda s, _: s.rps):,.0f}",
-            _ms(median(lambda s, _: s.percentile(0.5))),
-            _ms(median(lambda s, _: s.percentile(0.99))),
-            f"{median(lambda s, b: s.rps / b.rps):.4f}",
-            f"{median(lambda s, b: s.percentile(0.5) / b.percentile(0.5)):,.1f}x",
+            f"{median(lambda s: s.rps):,.0f}",
+            _ms(median(lambda s: s.percentile(0.5))),
+            _ms(median(lambda s: s.percentile(0.99))),
+            ratio(health),
+            ratio(bare),
         )
         print("  " + "".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[-1])
-    cpu = statistics.median(s.client_cpu for s in baseline)
+    cpu = statistics.median(s.client_cpu for s in health)
     print(f"  load generator CPU during the baseline: {cpu:.0%} of one core")
     for case in cases:
         if case.name.endswith("cold"):
@@ -408,8 +457,13 @@ async def _run(settings: Settings) -> tuple[list[Case], list[list[Sample]], floa
     with tempfile.TemporaryDirectory(prefix="twinning-bench-api-") as workdir:
         server, port, log = start_server(Path(workdir), settings)
         try:
-            ready = await wait_ready(server, port, log)
-            cases, samples = await measure(port, settings)
+            bare, bare_port, bare_log = start_bare(Path(workdir), settings)
+            try:
+                ready = await wait_ready(server, port, log)
+                await wait_ready(bare, bare_port, bare_log, "/ping")
+                cases, samples = await measure(port, bare_port, settings)
+            finally:
+                stop_server(bare)
         finally:
             stop_server(server)
     return cases, samples, ready

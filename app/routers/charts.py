@@ -36,13 +36,15 @@ from app.language import Language
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
 from app.schemas import ID_MAX, Id
-from app.services.profiles import RoundResults, latest_published, round_results, round_stamps
-from app.store import (
-    check_published_readable,
-    get_or_404,
-    latest_published_round,
-    round_model,
+from app.services.profiles import (
+    RoundResults,
+    readable_latest,
+    regions_with_latest,
+    round_results,
+    round_stamps,
 )
+from app.settings import Settings
+from app.store import check_published_readable, get_or_404, round_model
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
     ChartCache,
@@ -135,13 +137,23 @@ def shown_round(
 ) -> ShownRound:
     """The asked round of a region (its latest published one by default) if the caller may
     see it; ``fields`` name the region and the round in errors."""
-    region = get_or_404(session, Region, region_id, fields[0])
     if round_id is None:
-        check_published_readable(region, principal)
-        latest = latest_published_round(session, region_id, fields[0])
-        return ShownRound(region, latest, region.public_profile)
-    round_ = session.get(AssessmentRound, round_id)
-    return _readable_round(region, round_, round_id, principal, fields[1])
+        found = regions_with_latest(session, [region_id]).get(region_id)
+        return _latest_of(found, region_id, principal, fields[0])
+    region = get_or_404(session, Region, region_id, fields[0])
+    return _readable_round(
+        region, session.get(AssessmentRound, round_id), round_id, principal, fields[1]
+    )
+
+
+def _latest_of(
+    found: tuple[Region, AssessmentRound | None] | None,
+    region_id: int,
+    principal: Principal | None,
+    field: str,
+) -> ShownRound:
+    region, latest = readable_latest(found, region_id, principal, field)
+    return ShownRound(region, latest, region.public_profile)
 
 
 def _overlaid_rounds(
@@ -157,26 +169,53 @@ def _overlaid_rounds(
     return [_readable_round(region, found.get(i), i, principal, "query.rounds") for i in ids]
 
 
-def _compared_regions(
-    session: Session, ids: list[int], principal: Principal | None
-) -> list[ShownRound]:
-    """Other regions' latest published rounds, in the order asked (two queries)."""
-    if not ids:
-        return []
-    regions = {r.id: r for r in session.exec(select(Region).where(col(Region.id).in_(ids)))}
-    latest = latest_published(session, ids)
-    shown = []
-    for region_id in ids:
-        region = regions.get(region_id)
-        if region is None:
-            raise ApiProblem(404, f"no region with id {region_id}", field="query.compare")
-        check_published_readable(region, principal)
-        if region_id not in latest:
-            raise ApiProblem(
-                404, f"region {region_id} has no published round yet", field="query.compare"
-            )
-        shown.append(ShownRound(region, latest[region_id], region.public_profile))
-    return shown
+@dataclass(frozen=True)
+class ChartQuery:
+    """A chart's query parameters, parsed (no database needed): shared by the radar and the
+    report, resolved into a ``ChartPlan`` by the handler."""
+
+    region_id: int
+    round_id: int | None
+    rounds: list[int]
+    compare: list[int]
+    spread: SpreadParam | None
+    language: str  # of the axis labels, legend and report
+
+
+async def chart_query(
+    region_id: Id,
+    language: Language,
+    round_id: Id | None = Query(
+        None, description="round of the region to chart (default: its latest published one)"
+    ),
+    rounds: list[str] = Query(
+        [],
+        description="more rounds of the same region to overlay, e.g. an earlier one: "
+        "`?rounds=3,7` (comma-separated or repeated)",
+    ),
+    compare: list[str] = Query(
+        [],
+        description="other regions whose latest published profile is overlaid, e.g. a "
+        "transferring region: `?compare=2` (comma-separated or repeated)",
+    ),
+    spread: SpreadParam | None = Query(
+        None,
+        description="stakeholders' spread around the first profile: minmax or iqr (an "
+        "IQR-wide band centred on the median), or none. Default: minmax when the key may "
+        "read the round's ratings, otherwise none",
+    ),
+) -> ChartQuery:
+    return ChartQuery(
+        region_id=region_id,
+        round_id=round_id,
+        rounds=_ids(rounds, "query.rounds"),
+        compare=_ids(compare, "query.compare"),
+        spread=spread,
+        language=language,
+    )
+
+
+ChartQueryDep = Annotated[ChartQuery, Depends(chart_query)]
 
 
 @dataclass(frozen=True)
@@ -216,42 +255,30 @@ class ChartPlan:
 
 
 def chart_plan(
-    region_id: Id,
-    principal: OptionalPrincipalDep,
-    session: SessionDep,
-    models: ModelsDep,
-    settings: SettingsDep,
-    language: Language,
-    round_id: Id | None = Query(
-        None, description="round of the region to chart (default: its latest published one)"
-    ),
-    rounds: list[str] = Query(
-        [],
-        description="more rounds of the same region to overlay, e.g. an earlier one: "
-        "`?rounds=3,7` (comma-separated or repeated)",
-    ),
-    compare: list[str] = Query(
-        [],
-        description="other regions whose latest published profile is overlaid, e.g. a "
-        "transferring region: `?compare=2` (comma-separated or repeated)",
-    ),
-    spread: SpreadParam | None = Query(
-        None,
-        description="stakeholders' spread around the first profile: minmax or iqr (an "
-        "IQR-wide band centred on the median), or none. Default: minmax when the key may "
-        "read the round's ratings, otherwise none",
-    ),
+    session: Session,
+    models: ModelCatalog,
+    settings: Settings,
+    principal: Principal | None,
+    query: ChartQuery,
 ) -> ChartPlan:
-    main = shown_round(session, region_id, round_id, principal)
-    round_ids = _ids(rounds, "query.rounds")
-    region_ids = _ids(compare, "query.compare")
-    if len(round_ids) + len(region_ids) > settings.chart_max_overlays:
+    """Which rounds of which regions the chart shows, checked against the caller's rights:
+    the region and the regions compared come with their latest published rounds in one
+    query, overlaid rounds in another."""
+    if len(query.rounds) + len(query.compare) > settings.chart_max_overlays:
         raise ApiProblem(
             422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
         )
-    overlays = _overlaid_rounds(session, main.region, round_ids, principal)
-    overlays += _compared_regions(session, region_ids, principal)
+    region_id = query.region_id
+    wanted = [region_id] if query.round_id is None else []
+    found = regions_with_latest(session, [*wanted, *query.compare])
+    if query.round_id is None:
+        main = _latest_of(found.get(region_id), region_id, principal, "path.region_id")
+    else:
+        main = shown_round(session, region_id, query.round_id, principal)
+    overlays = _overlaid_rounds(session, main.region, query.rounds, principal)
+    overlays += [_latest_of(found.get(i), i, principal, "query.compare") for i in query.compare]
     may_read_ratings = principal is not None and principal.can_read_region(region_id)
+    spread = query.spread
     if spread is None:
         spread = SpreadParam.MINMAX if may_read_ratings else SpreadParam.NONE
     elif spread is not SpreadParam.NONE and not may_read_ratings:
@@ -260,14 +287,10 @@ def chart_plan(
         main=main,
         overlays=tuple(overlays),
         spread=spread,
-        language=language,
+        language=query.language,
         may_read_ratings=may_read_ratings,
         model=round_model(models, main.round),
     )
-
-
-ChartPlanDep = Annotated[ChartPlan, Depends(chart_plan)]
-"""The chart's query parameters, checked and resolved: shared by the radar and the report."""
 
 
 @dataclass(frozen=True)
@@ -344,13 +367,16 @@ _CHART_CONTENT = {
 def get_radar_file(
     fmt: RadarFormat,
     request: Request,
-    plan: ChartPlanDep,
+    query: ChartQueryDep,
+    principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    settings: SettingsDep,
     cache: ChartCacheDep,
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description."""
+    plan = chart_plan(session, models, settings, principal, query)
     return chart_response(request, session, models, plan, fmt, cache)
 
 
@@ -362,12 +388,15 @@ def get_radar_file(
 )
 def get_radar(
     request: Request,
-    plan: ChartPlanDep,
+    query: ChartQueryDep,
+    principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    settings: SettingsDep,
     cache: ChartCacheDep,
 ) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
+    plan = chart_plan(session, models, settings, principal, query)
     fmt = negotiate(request.headers.get("accept"))
     return chart_response(request, session, models, plan, fmt, cache)
 

@@ -17,11 +17,18 @@ from enum import StrEnum
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
+from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep
 from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, model_digest, not_modified
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
-from app.routers.charts import ChartPlan, ChartPlanDep, SpreadParam, chart_content, shown_round
+from app.routers.charts import (
+    ChartPlan,
+    ChartQueryDep,
+    SpreadParam,
+    chart_content,
+    chart_plan,
+    shown_round,
+)
 from app.routers.rounds import readable_round
 from app.schemas import Id
 from app.services.profiles import people_digest, round_results, round_stamps
@@ -138,11 +145,17 @@ def export_profile(
     },
 )
 def export_report(
-    request: Request, plan: ChartPlanDep, session: SessionDep, models: ModelsDep
+    request: Request,
+    query: ChartQueryDep,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
+    settings: SettingsDep,
 ) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
     read the region's ratings, whatever ``spread`` says, since they are half of the report."""
+    plan = chart_plan(session, models, settings, principal, query)
     today = datetime.datetime.now(datetime.UTC).date()
     shows_ratings = plan.may_read_ratings
     people = people_digest(session, plan.main.region.id or 0) if shows_ratings else ""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.auth import ensure_can_read, require_key
 from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
@@ -23,15 +23,14 @@ from app.problems import ApiProblem, problem_responses
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.services.profiles import (
     RoundResults,
-    latest_published,
+    readable_latest,
+    regions_with_latest,
     round_results,
     round_stamps,
 )
 from app.store import (
-    check_published_readable,
     ensure_published_readable,
     get_or_404,
-    latest_published_round,
     published_rounds,
 )
 from app.tables import AssessmentRound, Region, RoundStatus
@@ -119,8 +118,8 @@ def get_region_profile(
     session: SessionDep,
     models: ModelsDep,
 ) -> RoundProfile | Response:
-    region = ensure_published_readable(session, region_id, principal, "path.region_id")
-    round_ = latest_published_round(session, region_id, "path.region_id")
+    found = regions_with_latest(session, [region_id]).get(region_id)
+    region, round_ = readable_latest(found, region_id, principal, "path.region_id")
     names = {region_id: region.name}
     etag = make_etag("region-profile", _identity(session, [round_], names))
     headers = cache_headers(region.public_profile)
@@ -192,21 +191,13 @@ def compare_regions(
         raise ApiProblem(
             422, f"give 2 to {MAX_COMPARED} different regions", field="query.region_id"
         )
-    regions = {r.id: r for r in session.exec(select(Region).where(col(Region.id).in_(ids)))}
-    latest = latest_published(session, ids)
-    for rid in ids:  # the checks one region at a time would make, in the order given
-        region = regions.get(rid)
-        if region is None:
-            raise ApiProblem(404, f"no region with id {rid}", field="query.region_id")
-        check_published_readable(region, principal)
-        if rid not in latest:
-            raise ApiProblem(
-                404, f"region {rid} has no published round yet", field="query.region_id"
-            )
-    rounds = [latest[rid] for rid in ids]
-    names = {rid: regions[rid].name for rid in ids}
+    found = regions_with_latest(session, ids)
+    # the checks one region at a time would make, in the order given
+    shown = [readable_latest(found.get(rid), rid, principal, "query.region_id") for rid in ids]
+    rounds = [round_ for _, round_ in shown]
+    names = {region.id: region.name for region, _ in shown if region.id is not None}
     etag = make_etag("compare", _identity(session, rounds, names))
-    headers = cache_headers(all(regions[rid].public_profile for rid in ids))
+    headers = cache_headers(all(region.public_profile for region, _ in shown))
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
     views = [_view(results) for results in round_results(session, models, rounds, names)]

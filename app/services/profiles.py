@@ -16,12 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.store import rebuild_results, round_model
+from app.auth import Principal
+from app.problems import ApiProblem
+from app.store import check_published_readable, rebuild_results, round_model
 from app.tables import (
     AssessmentRound,
     ConsensusRow,
@@ -138,9 +141,15 @@ def round_results(
     return out
 
 
-def _latest_ranked(region_ids: Collection[int] | None) -> Any:
+# The statements below are built once and run with bound parameters: building a statement
+# with window functions and subqueries costs several times what running it costs, and they
+# sit on the path of every conditional request.
+
+
+def _latest_ranked(some_regions: bool) -> Any:
     """Published rounds numbered 1, 2, ... per region from the latest (by publishing time,
-    then id), as a subquery with the columns ``id`` and ``rank``."""
+    then id), as a subquery with the columns ``id``, ``region_id`` and ``rank``; with
+    ``some_regions``, only those of the regions bound to ``region_ids``."""
     rank = (
         sa.func.row_number()
         .over(
@@ -149,33 +158,43 @@ def _latest_ranked(region_ids: Collection[int] | None) -> Any:
         )
         .label("rank")
     )
-    query = sa.select(col(AssessmentRound.id), rank).where(col(AssessmentRound.status) == PUBLISHED)
-    if region_ids is not None:
-        query = query.where(col(AssessmentRound.region_id).in_(region_ids))
+    query = sa.select(col(AssessmentRound.id), col(AssessmentRound.region_id), rank).where(
+        col(AssessmentRound.status) == PUBLISHED
+    )
+    if some_regions:
+        query = query.where(col(AssessmentRound.region_id).in_(_REGION_IDS))
     return query.subquery("ranked")
 
 
-def latest_published(session: Session, region_ids: Collection[int]) -> dict[int, AssessmentRound]:
-    """Each region's latest published round (regions without one are left out), in one
-    query."""
-    if not region_ids:
-        return {}
-    ranked = _latest_ranked(region_ids)
-    rounds = session.exec(
+_REGION_IDS: Any = sa.bindparam("region_ids", expanding=True)
+
+
+@cache
+def _latest_rounds_statement() -> Any:
+    ranked = _latest_ranked(some_regions=True)
+    return (
         select(AssessmentRound)
         .join(ranked, ranked.c.id == AssessmentRound.id)
         .where(ranked.c.rank == 1)
-    ).all()
-    return {round_.region_id: round_ for round_ in rounds}
+    )
 
 
-def latest_profiles(
-    session: Session, models: ModelCatalog, model: MaturityModel
-) -> list[tuple[int, Profile]]:
-    """Every region whose latest published round was assessed with ``model``, with that
-    round's stored profile, by region id: one query, whatever the number of regions."""
-    ranked = _latest_ranked(None)
-    rows = session.execute(
+@cache
+def _regions_with_latest_statement() -> Any:
+    ranked = _latest_ranked(some_regions=True)
+    latest = sa.select(ranked.c.id, ranked.c.region_id).where(ranked.c.rank == 1).subquery()
+    return (
+        select(Region, AssessmentRound)
+        .outerjoin(latest, latest.c.region_id == Region.id)
+        .outerjoin(AssessmentRound, col(AssessmentRound.id) == latest.c.id)
+        .where(col(Region.id).in_(_REGION_IDS))
+    )
+
+
+@cache
+def _latest_profiles_statement() -> Any:
+    ranked = _latest_ranked(some_regions=False)
+    return (
         sa.select(
             col(AssessmentRound.id),
             col(AssessmentRound.region_id),
@@ -188,10 +207,61 @@ def latest_profiles(
         .outerjoin(PublishedProfile, col(PublishedProfile.round_id) == AssessmentRound.id)
         .where(
             ranked.c.rank == 1,
-            col(AssessmentRound.model_id) == model.id,
-            col(AssessmentRound.model_version) == model.version,
+            col(AssessmentRound.model_id) == sa.bindparam("model_id"),
+            col(AssessmentRound.model_version) == sa.bindparam("model_version"),
         )
         .order_by(col(AssessmentRound.region_id))
+    )
+
+
+def latest_published(session: Session, region_ids: Collection[int]) -> dict[int, AssessmentRound]:
+    """Each region's latest published round (regions without one are left out), in one
+    query."""
+    if not region_ids:
+        return {}
+    rounds = session.exec(_latest_rounds_statement(), params={"region_ids": list(region_ids)}).all()
+    return {round_.region_id: round_ for round_ in rounds}
+
+
+def regions_with_latest(
+    session: Session, region_ids: Collection[int]
+) -> dict[int, tuple[Region, AssessmentRound | None]]:
+    """The regions (those that exist), each with its latest published round or None, in one
+    query: what a chart or a profile needs to know before its ETag."""
+    if not region_ids:
+        return {}
+    rows = session.exec(
+        _regions_with_latest_statement(), params={"region_ids": list(region_ids)}
+    ).all()
+    return {region.id: (region, round_) for region, round_ in rows if region.id is not None}
+
+
+def readable_latest(
+    found: tuple[Region, AssessmentRound | None] | None,
+    region_id: int,
+    principal: Principal | None,
+    field: str,
+) -> tuple[Region, AssessmentRound]:
+    """A region and its latest published round, as ``regions_with_latest`` found them, once
+    the caller may read its published profiles: 404 naming ``field`` for a region that does
+    not exist or has no published round yet."""
+    if found is None:
+        raise ApiProblem(404, f"no region with id {region_id}", field=field)
+    region, latest = found
+    check_published_readable(region, principal)
+    if latest is None:
+        raise ApiProblem(404, f"region {region_id} has no published round yet", field=field)
+    return region, latest
+
+
+def latest_profiles(
+    session: Session, models: ModelCatalog, model: MaturityModel
+) -> list[tuple[int, Profile]]:
+    """Every region whose latest published round was assessed with ``model``, with that
+    round's stored profile, by region id: one query, whatever the number of regions."""
+    rows = session.execute(
+        _latest_profiles_statement(),
+        {"model_id": model.id, "model_version": model.version},
     ).all()
     out = []
     for round_id, region_id, label, name, stored in rows:

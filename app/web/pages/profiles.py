@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.routers.charts import chart_plan, shown_round
+from app.routers.charts import ChartQuery, chart_plan, shown_round
 from app.routers.exports import report_html
 from app.routers.profiles import history_of
 from app.services.profiles import RoundResults, round_results
@@ -108,20 +108,8 @@ def report(
 ) -> Response:
     """The library's one-page report (self-contained, printable), as the API serves it."""
     readable_region(session, viewer, region_id)
-    plan = call(
-        lambda: chart_plan(
-            region_id=region_id,
-            round_id=round_id,
-            rounds=[],
-            compare=[],
-            spread=None,
-            language=language_of(request),
-            principal=viewer.staff,
-            session=session,
-            models=models,
-            settings=settings,
-        )
-    )
+    query = ChartQuery(region_id, round_id, [], [], None, language_of(request))
+    plan = call(lambda: chart_plan(session, models, settings, viewer.staff, query))
     today = datetime.datetime.now(datetime.UTC).date()
     response = Response(
         report_html(session, models, plan, today), media_type="text/html; charset=utf-8"
