@@ -6,6 +6,7 @@ the module-level ``app`` is what ``uvicorn app.main:app`` serves, configured fro
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,7 @@ from app.routers import (
 from app.routers import matching as matching_routes
 from app.settings import Settings
 from assessment import ChartCache, ModelCatalog
+from assessment.chart_render import warm_up
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -83,6 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.chart_warmup:
+            # Off the event loop and not awaited: the worker answers at once, and a chart
+            # asked for meanwhile waits only for what is left of the warm-up.
+            threading.Thread(target=warm_up, name="chart-warm-up", daemon=True).start()
         yield
         database.dispose()
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     chart_cache_size: int = Field(
         default=64, ge=0, description="rendered charts kept per worker (0: no cache)"
     )
+    chart_warmup: bool = Field(
+        default=True,
+        description="draw a chart in the background as a worker starts, so that the first "
+        "chart request does not wait for matplotlib to load",
+    )
     chart_max_overlays: int = Field(
         default=6, ge=0, description="profiles a radar chart may overlay on the first"
     )

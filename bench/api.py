@@ -15,7 +15,7 @@ The load generator speaks just enough HTTP/1.1 over asyncio streams: a general-p
 client spends more CPU per request than the trivial endpoint does, and on a small machine it
 would share the cores with the server and cap the baseline instead of measuring it.
 
-Knobs (environment variables; the defaults finish in about a minute on 2 cores):
+Knobs (environment variables; the defaults finish in about two minutes on 2 cores):
 
 - ``BENCH_API_WORKERS``   uvicorn worker processes (default 2, as ``serve.sh`` runs in
   production: this load generator needs a few percent of one core, printed with the result,
@@ -390,10 +390,24 @@ def _tail(log: Path, lines: int = 30) -> str:
 # --- the run ---------------------------------------------------------------------------------
 
 
-async def measure(
-    port: int, bare: int, settings: Settings
-) -> tuple[list[Case], list[list[Sample]]]:
-    """Warm every endpoint up, then ``passes`` rounds over all of them; samples[case][pass]."""
+@dataclass(frozen=True)
+class Measured:
+    """An endpoint's samples, one per pass, each with the baseline (``/health``) measured
+    just before it: ratios compare neighbours, seconds apart, so that load from other jobs
+    on a shared machine hits both alike."""
+
+    case: Case
+    samples: list[Sample]
+    baselines: list[Sample]
+
+    def ratio(self) -> float:
+        pairs = zip(self.samples, self.baselines, strict=True)
+        return statistics.median(s.rps / b.rps for s, b in pairs)
+
+
+async def measure(port: int, bare: int, settings: Settings) -> list[Measured]:
+    """Warm every endpoint up, then ``passes`` rounds over all of them, each endpoint right
+    after a baseline sample."""
     cases = await build_cases(port, bare, settings)
     # Warm-up, not measured: imports, matplotlib's font cache, the cached charts in every
     # worker (requests at once reach different workers) and the database connections.
@@ -401,51 +415,60 @@ async def measure(
         await load(port, case, settings, requests=settings.clients * settings.workers)
     for case in cases:
         case.etags.clear()
-    samples: list[list[Sample]] = [[] for _ in cases]
+    health = cases[0]
+    measured = [Measured(case, [], []) for case in cases]
     for _ in range(settings.passes):
-        for index, case in enumerate(cases):
-            samples[index].append(await load(port, case, settings, requests=settings.requests))
-    return cases, samples
+        for entry in measured:
+            if entry.case is health:
+                sample = await load(port, health, settings, requests=settings.requests)
+                entry.baselines.append(sample)
+            else:
+                entry.baselines.append(
+                    await load(port, health, settings, requests=settings.requests)
+                )
+                sample = await load(port, entry.case, settings, requests=settings.requests)
+            entry.samples.append(sample)
+    return measured
 
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:,.2f} ms"
 
 
-def report(cases: list[Case], samples: list[list[Sample]], settings: Settings) -> None:
-    names = [case.name for case in cases]
-    health, bare = samples[names.index(HEALTH)], samples[names.index(BARE)]
+def report(measured: list[Measured], settings: Settings) -> None:
     print(
         f"api: uvicorn via scripts/serve.sh, {settings.workers} worker(s), SQLite demo data, "
         f"{settings.clients} keep-alive clients on 127.0.0.1; per endpoint and pass at most "
-        f"{settings.requests} requests or {settings.seconds:g} s; median of {settings.passes} "
-        f"passes (ratios of requests per second within each pass)"
+        f"{settings.requests} requests or {settings.seconds:g} s, each right after a /health "
+        f"sample; medians of {settings.passes} passes"
     )
-    header = ("endpoint", "n", "rps", "p50", "p99", "vs health", "vs bare")
-    widths = (22, 8, 10, 12, 12, 11)
+    header = ("endpoint", "n", "rps", "p50", "p99", "rps / health's")
+    widths = (22, 8, 10, 12, 12)
     print("  " + "".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + header[-1])
-    for case, runs in zip(cases, samples, strict=True):
+    for entry in measured:
+        runs = entry.samples
 
         def median(value: Callable[[Sample], float], runs: list[Sample] = runs) -> float:
             return statistics.median(value(s) for s in runs)
 
-        def ratio(base: list[Sample], runs: list[Sample] = runs) -> str:
-            ratios = (s.rps / b.rps for s, b in zip(runs, base, strict=True))
-            return f"{statistics.median(ratios):.3f}"
-
         row = (
-            case.name,
+            entry.case.name,
             f"{sum(s.requests for s in runs):,}",
             f"{median(lambda s: s.rps):,.0f}",
             _ms(median(lambda s: s.percentile(0.5))),
             _ms(median(lambda s: s.percentile(0.99))),
-            ratio(health),
-            ratio(bare),
+            f"{entry.ratio():.3f}",
         )
         print("  " + "".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[-1])
-    cpu = statistics.median(s.client_cpu for s in health)
+    floor = next(entry for entry in measured if entry.case.name == BARE)
+    print(
+        f"  /health against the bare FastAPI floor: {1 / floor.ratio():.3f} of its requests "
+        "per second"
+    )
+    cpu = statistics.median(s.client_cpu for s in measured[0].samples)
     print(f"  load generator CPU during the baseline: {cpu:.0%} of one core")
-    for case in cases:
+    for entry in measured:
+        case = entry.case
         if case.name.endswith("cold"):
             print(
                 f"  {case.name}: {len(case.etags):,} requests, {len(set(case.etags))} distinct "
@@ -453,7 +476,7 @@ def report(cases: list[Case], samples: list[list[Sample]], settings: Settings) -
             )
 
 
-async def _run(settings: Settings) -> tuple[list[Case], list[list[Sample]], float]:
+async def _run(settings: Settings) -> tuple[list[Measured], float]:
     with tempfile.TemporaryDirectory(prefix="twinning-bench-api-") as workdir:
         server, port, log = start_server(Path(workdir), settings)
         try:
@@ -461,18 +484,18 @@ async def _run(settings: Settings) -> tuple[list[Case], list[list[Sample]], floa
             try:
                 ready = await wait_ready(server, port, log)
                 await wait_ready(bare, bare_port, bare_log, "/ping")
-                cases, samples = await measure(port, bare_port, settings)
+                measured = await measure(port, bare_port, settings)
             finally:
                 stop_server(bare)
         finally:
             stop_server(server)
-    return cases, samples, ready
+    return measured, ready
 
 
 def main() -> None:
     settings = Settings.from_env()
     started = time.perf_counter()
-    cases, samples, ready = asyncio.run(_run(settings))
-    report(cases, samples, settings)
+    measured, ready = asyncio.run(_run(settings))
+    report(measured, settings)
     total = time.perf_counter() - started
     print(f"  service ready in {ready:.1f} s (migrate, demo data, boot); whole run {total:.0f} s")
