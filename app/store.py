@@ -7,6 +7,7 @@ Handlers stay thin: they check rights and round state, then call these.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -290,8 +291,31 @@ def upsert(
 ) -> None:
     """Insert or update one row by its unique ``keys`` in a single statement, so two clients
     writing the same cell at once both succeed (last write wins) instead of one failing."""
+    upsert_rows(session, table, list(keys), [{**keys, **values}])
+
+
+def upsert_rows(
+    session: Session, table: type[Row], keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[Row]:
+    """Insert or update several rows by their unique ``keys`` in one statement (race-free as
+    ``upsert``), and return them as stored: one round trip to the database however many
+    rows, where a statement per row and a query to read them back cost a round trip each."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
+    statement = _upsert_statement(dialect, table, tuple(keys), tuple(rows[0]))
+    # The rows as parameters, not .values(rows): a statement with values in it is compiled
+    # anew each time, one with parameters once (SQLAlchemy sends them as one multi-row
+    # INSERT all the same).
+    found = session.execute(statement, list(rows), execution_options={"populate_existing": True})
+    return list(found.scalars().all())
+
+
+@cache
+def _upsert_statement(
+    dialect: str, table: type[SQLModel], keys: tuple[str, ...], columns: tuple[str, ...]
+) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**keys, **values)
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=dict(values))
-    session.execute(statement)
+    statement = insert(table)
+    changed = {name: statement.excluded[name] for name in columns if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changed).returning(table)

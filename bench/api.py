@@ -117,10 +117,17 @@ class Connection:
         return self._streams
 
     async def get(self, path: str, headers: dict[str, str]) -> Reply:
+        return await self.request("GET", path, headers)
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> Reply:
         reader, writer = await self.open()
-        lines = [f"GET {path} HTTP/1.1", f"Host: {LOOPBACK}:{self.port}"]
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {LOOPBACK}:{self.port}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        if body or method not in ("GET", "HEAD"):
+            lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         status = int(head[0].split(" ", 2)[1])
         fields = dict(line.split(":", 1) for line in head[1:] if ":" in line)

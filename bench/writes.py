@@ -1,0 +1,195 @@
+"""Rating writes under concurrency: 1, 8 and 32 writers on SQLite and PostgreSQL.
+
+The service runs as in production (``scripts/serve.sh``, ``BENCH_WRITES_WORKERS`` uvicorn
+workers, default 2) over a migrated database holding one open round of a region with 64
+stakeholders. Each writer is a keep-alive connection rating as its own stakeholder with the
+region's facilitator key: ``PUT /rounds/{id}/ratings/{stakeholder}/{dimension}``, one cell at a
+time, cycling through the dimensions and the scale, for ``BENCH_WRITES_SECONDS`` (default 3)
+per pass. Printed per database and number of writers: requests per second, p50 and p99
+latency, and the throughput as a multiple of one writer's measured in the same pass; medians
+of ``BENCH_WRITES_PASSES`` (default 3) passes. Every reply must be 200, and afterwards every
+cell must hold the last score its writer was told was stored.
+
+PostgreSQL runs on a private cluster with its default durability (``fsync`` on), started here
+unless ``BENCH_POSTGRES_URL`` names a server (``bench/_databases.py``).
+Run with ``python -m bench writes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.auth import issue_key
+from app.db import Database
+from app.launch import free_port, start_service
+from app.tables import Region, Role, RoundStatus, Stakeholder
+from assessment import MaturityModel, default_model
+from bench._databases import databases
+from bench.api import API, Connection, stop_server, wait_ready
+
+WRITERS = (1, 8, 32)
+PEOPLE = 64
+WORKERS = int(os.environ.get("BENCH_WRITES_WORKERS", "2"))
+SECONDS = float(os.environ.get("BENCH_WRITES_SECONDS", "3"))
+PASSES = int(os.environ.get("BENCH_WRITES_PASSES", "3"))
+
+
+@dataclass(frozen=True)
+class Seeded:
+    round_id: int
+    people: list[int]
+    token: str
+
+
+def seed(url: str, model: MaturityModel) -> Seeded:
+    """A region with ``PEOPLE`` stakeholders and an open round; its facilitator's key."""
+    from app.services.rounds import start_round
+
+    database = Database(url)
+    with database.session(write=True) as session:
+        region = Region(name="Writers", country="SE", kind="region")
+        session.add(region)
+        session.flush()
+        assert region.id is not None
+        people = [
+            Stakeholder(region_id=region.id, name=f"Writer {n}", role="clinician")
+            for n in range(PEOPLE)
+        ]
+        session.add_all(people)
+        round_ = start_round(session, region.id, "2025", model)
+        round_.status = RoundStatus.OPEN.value
+        _, token = issue_key(session, name="facilitator", role=Role.MEMBER, region_id=region.id)
+        session.commit()
+        assert round_.id is not None
+        seeded = Seeded(round_.id, [p.id for p in people if p.id is not None], token)
+    database.dispose()
+    return seeded
+
+
+@dataclass(frozen=True)
+class Run:
+    writers: int
+    requests: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def write(
+    port: int, seeded: Seeded, model: MaturityModel, writers: int, last: dict[tuple[int, str], int]
+) -> Run:
+    """``writers`` connections rate for ``SECONDS``; ``last`` gets each cell's last stored
+    score."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + SECONDS
+    headers = {"X-API-Key": seeded.token, "Content-Type": "application/json"}
+    span = model.scale.max - model.scale.min + 1
+
+    async def writer(person: int) -> None:
+        connection = Connection(port)
+        try:
+            await connection.open()
+            n = 0
+            while time.perf_counter() < deadline:
+                key = model.keys[n % len(model.keys)]
+                score = model.scale.min + (n + person) % span
+                body = json.dumps({"score": score, "justification": f"pass {n}"}).encode()
+                path = f"{API}/rounds/{seeded.round_id}/ratings/{person}/{key}"
+                start = time.perf_counter()
+                reply = await connection.request("PUT", path, headers, body)
+                latencies.append(time.perf_counter() - start)
+                if reply.status != 200:
+                    raise SystemExit(f"{path}: {reply.status} {reply.body[:300]!r}")
+                last[(person, key)] = score
+                n += 1
+        finally:
+            await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(person) for person in seeded.people[:writers]))
+    return Run(writers, len(latencies), time.perf_counter() - started, latencies)
+
+
+async def check_stored(port: int, seeded: Seeded, last: dict[tuple[int, str], int]) -> None:
+    """Every cell holds the last score its writer was told was stored."""
+    connection = Connection(port)
+    stored: dict[tuple[int, str], int] = {}
+    try:
+        for person in {person for person, _ in last}:
+            path = f"{API}/rounds/{seeded.round_id}/ratings?stakeholder_id={person}&limit=200"
+            reply = await connection.get(path, {"X-API-Key": seeded.token})
+            for item in json.loads(reply.body)["items"]:
+                stored[(item["stakeholder_id"], item["dimension"])] = item["score"]
+    finally:
+        await connection.close()
+    wrong = [cell for cell, score in last.items() if stored.get(cell) != score]
+    if wrong:
+        raise SystemExit(f"{len(wrong)} acknowledged ratings were not stored as acknowledged")
+
+
+@contextlib.contextmanager
+def served(url: str) -> Iterator[tuple[int, Path]]:
+    with tempfile.TemporaryDirectory(prefix="twinning-bench-writes-") as workdir:
+        port = free_port()
+        log = Path(workdir) / "server.log"
+        server = start_service(url, log, port=port, workers=WORKERS, demo=False)
+        try:
+            asyncio.run(wait_ready(server, port, log))
+            yield port, log
+        finally:
+            stop_server(server)
+
+
+def measure(label: str, url: str, model: MaturityModel) -> None:
+    seeded = seed(url, model)
+    last: dict[tuple[int, str], int] = {}
+    runs: dict[int, list[Run]] = {n: [] for n in WRITERS}
+    with served(url) as (port, _):
+        asyncio.run(write(port, seeded, model, max(WRITERS), {}))  # warm-up
+        for _ in range(PASSES):
+            for writers in WRITERS:
+                runs[writers].append(asyncio.run(write(port, seeded, model, writers, last)))
+        asyncio.run(check_stored(port, seeded, last))
+    print(f"  {label}:")
+    one = runs[1]
+    for writers, samples in runs.items():
+        rps = statistics.median(run.rps for run in samples)
+        p50 = statistics.median(run.percentile(0.5) for run in samples)
+        p99 = statistics.median(run.percentile(0.99) for run in samples)
+        scale = statistics.median(r.rps / b.rps for r, b in zip(samples, one, strict=True))
+        count = sum(run.requests for run in samples)
+        print(
+            f"    {writers:>2} writer{'s' if writers > 1 else ' '}  {count:>6,} writes  "
+            f"{rps:8,.0f}/s  p50 {p50 * 1e3:7.1f} ms  p99 {p99 * 1e3:8.1f} ms  "
+            f"throughput {scale:4.2f}x one writer's"
+        )
+
+
+def main() -> None:
+    model = default_model()
+    print(
+        f"writes: PUT one rating per request, {WORKERS} uvicorn worker(s) via scripts/serve.sh, "
+        f"{SECONDS:g} s per case and pass, medians of {PASSES} passes; all acknowledged "
+        "writes checked stored"
+    )
+    with databases() as found:
+        for label, url in found:
+            measure(label, url, model)
+        if len(found) == 1:
+            print("  PostgreSQL: skipped (no server: set BENCH_POSTGRES_URL)")
