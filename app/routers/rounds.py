@@ -16,6 +16,7 @@ from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
+from app.services.profiles import stored_group
 from app.services.rounds import move_round, start_round
 from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
 from app.tables import AssessmentRound, Region, Role, RoundStatus
@@ -211,7 +212,12 @@ def get_round_scores(
         rule = AgreementRule(**{name: value for name, value in given.items() if value is not None})
     except ValidationError as exc:
         raise from_validation_error(exc, ParameterError, ("query",)) from None
-    scores = group_scores(session, models, round_, rule)
+    scores = None
+    if round_.status == RoundStatus.PUBLISHED.value and rule == AgreementRule():
+        assert round_.id is not None
+        scores = stored_group(session, round_.id)  # final: scored once, at publishing
+    if scores is None:
+        scores = group_scores(session, models, round_, rule)
     if scores is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
     return scores

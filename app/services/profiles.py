@@ -91,6 +91,17 @@ def _loaded(profile: str, group: str | None, region: str) -> tuple[Profile, Grou
     )
 
 
+def stored_group(session: Session, round_id: int) -> GroupScores | None:
+    """A published round's group statistics as stored at publishing (default rule); None
+    when none are stored (nobody rated, or not published)."""
+    text = session.execute(
+        sa.select(_as_text(col(PublishedProfile.group_scores))).where(
+            col(PublishedProfile.round_id) == round_id
+        )
+    ).scalar_one_or_none()
+    return None if text is None else GroupScores.model_validate_json(text)
+
+
 def region_names(session: Session, region_ids: Collection[int]) -> dict[int, str]:
     if not region_ids:
         return {}

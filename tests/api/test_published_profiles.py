@@ -284,3 +284,31 @@ def test_a_round_published_without_ratings_stores_no_statistics(
     assert body["profile"]["overall"] == model.scale.min
     spec = ok(client.get(f"{API}/regions/{world.north}/radar.json", headers=world.admin))
     assert [series["kind"] for series in spec["series"]] == ["profile"]
+
+
+def test_published_reads_do_not_score_ratings_again(
+    client: TestClient, world: World, api_app: FastAPI
+) -> None:
+    round_id = published_round(client, world.admin, world.north, world.north_people, 2)
+    published_round(client, world.admin, world.south, world.south_people, 3)
+    reader = {"headers": world.coordinator}
+    urls = [
+        f"{API}/rounds/{round_id}/scores",
+        f"{API}/rounds/{round_id}/profile",
+        f"{API}/regions/{world.north}/profile",
+        f"{API}/regions/{world.north}/history",
+        f"{API}/profiles/compare?region_id={world.north}&region_id={world.south}",
+        f"{API}/regions/{world.north}/radar.json?compare={world.south}",
+        f"{API}/regions/{world.north}/profile.csv",
+        f"{API}/matching/suggestions",
+    ]
+    for url in urls:
+        with counted(api_app) as statements:
+            assert client.get(url, **reader).status_code == 200
+        assert not [sql for sql in statements if "FROM ratings" in sql], url
+    # another agreement rule is computed from the ratings, as before
+    stored = ok(client.get(urls[0], **reader))
+    with counted(api_app) as statements:
+        wider = ok(client.get(urls[0], params={"band_width": 5}, **reader))
+    assert [sql for sql in statements if "FROM ratings" in sql]
+    assert wider["rule"]["band_width"] == 5 and stored["rule"]["band_width"] == 3
