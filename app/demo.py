@@ -134,7 +134,9 @@ REGIONS = (
         (
             DemoRound(
                 "2023",
-                (4, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
+                # The same 3 as Norrbotten on readiness to change (Norrbotten's twinning
+                # presentation, SCIROCCO Exchange).
+                (3, 4, 4, 3, 4, 3, 3, 3, 3, 4, 4, 3),
                 improve=("population_approach",),
                 coach=("innovation_management", "structure_governance", "citizen_empowerment"),
             ),
@@ -375,6 +377,10 @@ def load_demo(session: Session) -> bool:
         region_id=helsingborg,
         token=DEMO_KEYS["helsingborg"],
     )
+    # Imported here: app.demo_twinnings builds on this module's rounds and keys.
+    from app.demo_twinnings import load_twinnings
+
+    load_twinnings(session, regions, people_of)
     session.commit()
     load_demo_invitations(session)
     return True
@@ -409,11 +415,16 @@ def load_demo_invitations(session: Session) -> None:
 
 
 def main() -> None:
+    # Imported here: app.demo_twinnings builds on this module's rounds and keys.
+    from app.demo_twinnings import twinning_titles
+
     database = Database.from_settings(Settings())
     try:
         with database.session(write=True) as session:
             loaded = load_demo(session)
             load_demo_invitations(session)
+        with database.session() as session:
+            twinnings = twinning_titles(session)
     finally:
         database.dispose()
     print("demo data loaded" if loaded else "demo data already present")
@@ -426,6 +437,17 @@ def main() -> None:
     for name, token in DEMO_INVITATIONS.items():
         print(f"  {name:<22} {base}/invite/{token}")
     print(f"try: curl -H 'X-API-Key: tw_demo_coordinator' {base}/api/v1/regions/1/profile")
+    print_twinning_reports(base, twinnings)
+
+
+def print_twinning_reports(base: str, titles: list[tuple[int, str]]) -> None:
+    """Where the demo twinnings' reports are (they need a key: send it as a header)."""
+    print("twinning reports (HTML; save with the coordinator's key and open in a browser;")
+    print("add ?lang=sv or ?lang=it for Swedish or Italian):")
+    for twinning_id, title in titles:
+        url = f"{base}/api/v1/twinnings/{twinning_id}/report.html"
+        print(f"  {title}")
+        print(f"    curl -H 'X-API-Key: tw_demo_coordinator' -o twinning-{twinning_id}.html {url}")
 
 
 if __name__ == "__main__":

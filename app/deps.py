@@ -3,7 +3,8 @@
 A handler declares what it needs by type, e.g. ``session: SessionDep, principal:
 PrincipalDep``, and this module is the one place that says how each is obtained: the
 request's database session, the caller behind the ``X-API-Key`` header (optional, required,
-or required with a role), the app's settings, models and chart cache, and page parameters.
+or required with a role), the app's settings, models and chart cache, the model a query
+names, and page parameters.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from app.db import get_session
 from app.pagination import PageParams
 from app.problems import ApiProblem
 from app.settings import Settings
+from app.store import resolve_model
 from app.tables import Role
-from assessment import ChartCache, ModelCatalog
+from assessment import ChartCache, MaturityModel, ModelCatalog
 
 api_key_header = APIKeyHeader(
     name=API_KEY_HEADER_NAME,
@@ -69,6 +71,18 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
 ChartCacheDep = Annotated[ChartCache, Depends(_chart_cache)]
+
+
+def query_model(
+    models: ModelsDep,
+    model_id: str | None = Query(None, description="default: the deployment's default model"),
+    model_version: str | None = Query(None, description="default: the model's first version"),
+) -> MaturityModel:
+    return resolve_model(models, model_id, model_version, "query.model_id")
+
+
+QueryModelDep = Annotated[MaturityModel, Depends(query_model)]
+"""The model a request names with ``?model_id=`` (and ``?model_version=``), else the default."""
 
 
 def optional_principal(

@@ -32,6 +32,9 @@ from app.routers import (
     ratings,
     regions,
     rounds,
+    twinning_actions,
+    twinning_activities,
+    twinnings,
 )
 from app.routers import matching as matching_routes
 from app.settings import Settings
@@ -123,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(matching_routes.router, prefix=API_PREFIX)
     app.include_router(practices.router, prefix=API_PREFIX)
+    for twinning_module in (twinnings, twinning_activities, twinning_actions):
+        app.include_router(twinning_module.router, prefix=API_PREFIX)
     app.include_router(health, prefix=API_PREFIX)
     web.install(app)
     return app

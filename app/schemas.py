@@ -19,6 +19,8 @@ Name = Field(min_length=1, max_length=200)
 # Ids are PostgreSQL integers: larger numbers cannot name a row (and would not bind).
 ID_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+DimensionKey = Annotated[str, Field(min_length=1, max_length=100)]
+"""A dimension's key as an item of a bulk request names it (checked against the model later)."""
 
 
 def _example(**example: Any) -> ConfigDict:
@@ -139,6 +141,12 @@ class StakeholderOut(_Out):
 
 # Rounds
 
+REVEAL_WHILE_OPEN = (
+    "let region readers see the ratings, statistics and proposed scores while the round is "
+    "open (an open workshop where the panel rates together); by default they stay hidden "
+    "until rating closes, each rater reading only their own (independent Delphi rating)"
+)
+
 
 class RoundCreate(BaseModel):
     model_config = ConfigDict(
@@ -147,6 +155,7 @@ class RoundCreate(BaseModel):
             "examples": [
                 {"label": "2025 self-assessment"},
                 {"label": "2018", "model_id": "scirocco", "model_version": "2016-19"},
+                {"label": "Workshop day, 12 March", "reveal_while_open": True},
             ]
         },
     )
@@ -154,12 +163,21 @@ class RoundCreate(BaseModel):
     label: str = Field(min_length=1, max_length=100)
     model_id: str | None = Field(default=None, description="default: the shipped default model")
     model_version: str | None = Field(default=None, description="default: the model's first")
+    reveal_while_open: bool = Field(default=False, description=REVEAL_WHILE_OPEN)
 
 
 class RoundUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", **_example(label="Spring 2025"))
+    """Only the fields given change; ``reveal_while_open`` only while draft or open."""
 
-    label: str = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"label": "Spring 2025"}, {"reveal_while_open": True}],
+        },
+    )
+
+    label: str | None = Field(default=None, min_length=1, max_length=100)
+    reveal_while_open: bool | None = Field(default=None, description=REVEAL_WHILE_OPEN)
 
 
 class RoundOut(_Out):
@@ -168,6 +186,7 @@ class RoundOut(_Out):
     label: str
     model: ModelRef
     status: RoundStatus
+    reveal_while_open: bool
     created_at: UtcDatetime
     published_at: UtcDatetime | None
 
@@ -202,7 +221,7 @@ class BulkRatingItem(RatingIn):
         **_example(dimension="funding", score=1, justification="pilot money only"),
     )
 
-    dimension: str = Field(min_length=1, max_length=100)
+    dimension: DimensionKey
 
 
 class BulkRatings(BaseModel):
@@ -266,11 +285,98 @@ class FlagsIn(BaseModel):
     for_coaching: bool = Field(default=False, description="a strength the region offers to others")
 
 
+class BulkConsensusItem(ConsensusIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        **_example(dimension="funding", score=1, justification="pilot money only"),
+    )
+
+    dimension: DimensionKey
+
+
+class BulkConsensus(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"dimension": "funding", "score": 1, "justification": "pilots only"},
+                        {
+                            "dimension": "removal_of_inhibitors",
+                            "score": None,
+                            "justification": "nobody could judge it; revisit next round",
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[BulkConsensusItem] = Field(min_length=1, max_length=200)
+
+
+class AcceptProposed(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {},
+                {"justification": "accepted in the workshop of 12 March", "include_split": False},
+            ]
+        },
+    )
+
+    justification: str = Field(
+        default="",
+        max_length=5000,
+        description="recorded on every accepted dimension; default: the median it came from",
+    )
+    include_split: bool = Field(
+        default=False,
+        description="accept the proposal where the panel was split too (by default those are "
+        "left for the workshop to discuss)",
+    )
+
+
+class AcceptedProposals(BaseModel):
+    accepted: list[str] = Field(description="dimensions decided now with their proposed score")
+    split: list[str] = Field(description="left undecided: the panel was split, to discuss")
+    unrated: list[str] = Field(description="left undecided: nobody rated them, no proposal")
+    consensus: list[ConsensusOut] = Field(description="every decision of the round now")
+
+
 class FlagsOut(_Out):
     round_id: Id
     dimension: str
     for_improvement: bool
     for_coaching: bool
+
+
+class BulkFlagsItem(FlagsIn):
+    model_config = ConfigDict(
+        extra="forbid", **_example(dimension="funding", for_improvement=True, for_coaching=False)
+    )
+
+    dimension: DimensionKey
+
+
+class BulkFlags(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"dimension": "funding", "for_improvement": True},
+                        {"dimension": "readiness_to_change", "for_coaching": True},
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[BulkFlagsItem] = Field(min_length=1, max_length=200)
 
 
 # Profiles

@@ -6,7 +6,7 @@ Handlers stay thin: they check rights and round state, then call these.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -257,6 +257,17 @@ def published_rounds(session: Session, region_id: int) -> Sequence[AssessmentRou
         )
         .order_by(col(AssessmentRound.published_at), col(AssessmentRound.id))
     ).all()
+
+
+def current_rounds(
+    rounds: Iterable[AssessmentRound], model: MaturityModel
+) -> dict[int, AssessmentRound]:
+    """Per region, the published round that stands for it on ``model``: its latest round of
+    the model's id (``rounds`` published, oldest first), kept only when it is of ``model``'s
+    version. A round on another model (procurement readiness beside SCIROCCO) never hides
+    it; a re-assessment on a newer version of the model supersedes the older version."""
+    latest = {round_.region_id: round_ for round_ in rounds if round_.model_id == model.id}
+    return {rid: r for rid, r in latest.items() if r.model_version == model.version}
 
 
 def latest_published_round(session: Session, region_id: int, field: str) -> AssessmentRound:

@@ -61,6 +61,11 @@ class AssessmentRound(SQLModel, table=True):
     model_id: str = Field(max_length=100)
     model_version: str = Field(max_length=50)
     status: str = Field(default=RoundStatus.DRAFT.value, max_length=16, index=True)
+    reveal_while_open: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa.false()},
+        description="ratings readable while the round is open (an open workshop)",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     published_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 

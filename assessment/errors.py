@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
 class AssessmentError(ValueError):
@@ -65,3 +65,15 @@ def from_validation_error(
         return kind(cause.message, (*prefix, *cause.location))
     message = str(first["msg"]).removeprefix("Value error, ")
     return kind(message, (*prefix, *first["loc"]))
+
+
+class ParameterModel(BaseModel):
+    """Parameters whose invalid values raise :class:`ParameterError` located at the field
+    (``("min_gap",)``), like every other library error, instead of pydantic's error (through
+    :func:`from_validation_error`, the one conversion)."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise from_validation_error(exc, ParameterError) from None

@@ -54,6 +54,22 @@ def check_status(
         )
 
 
+RATINGS_HIDDEN = "ratings stay hidden while the round is open; they open at consensus"
+"""Why a read of an open round's ratings (or of anything computed from them) is refused."""
+
+
+def ratings_hidden(status: RoundStatus, reveal_while_open: bool = False) -> bool:
+    """Whether the panel's ratings, and everything computed from them (statistics, proposed
+    scores, spread), are hidden now.
+
+    Delphi rating is independent: while a round is ``open`` a rater who saw the others'
+    ratings (or the medians) would anchor on them, so nobody reads them until rating closes
+    at ``consensus``; each rater still reads their own. A round may opt out
+    (``reveal_while_open``) for an open workshop where the panel rates together.
+    """
+    return status is RoundStatus.OPEN and not reveal_while_open
+
+
 def missing_decisions(model: MaturityModel, decided: Collection[str]) -> list[str]:
     """Dimensions of the model the workshop has not decided yet, in model order."""
     return [key for key in model.keys if key not in decided]

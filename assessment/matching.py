@@ -10,11 +10,9 @@ it a parameter of :class:`MatchingParams` (the README's "Twinning" section says 
 * ``t`` offers ``d``: its score is known, at least ``min_transfer_level`` (when set), its
   coaching flag fits ``coaching_flags`` and its capacity is not 0;
 * the gap ``g = x[t, d] - x[r, d]`` is at least ``min_gap`` (so a region never pairs with
-  itself).
-
-A flagged need the rule cannot consider is reported by ``assign_partners`` as unmet, never
-dropped: ``missing_score`` (not scored) or ``no_room`` (scored within ``min_gap`` of the
-scale's top, so nobody can be that far ahead).
+  itself);
+* with ``uncertain_scores="exclude"``, neither score stands on a split panel
+  (``ConsensusScore.uncertain``).
 
 Flag policies: ``"when_flagged"`` (default) counts only the flagged dimensions of a region that
 flagged at least one, and every dimension of a region that flagged none; ``"required"`` counts
@@ -27,473 +25,178 @@ both regions scored::
     similarity = 1 - sum(|x[r, c] - x[t, c]|) / (k * R)       (neutral_similarity when k = 0)
     score      = (gap_weight * g / R + similarity_weight * similarity)
                  / (gap_weight + similarity_weight)
+               * uncertain_weight ** u     (u: uncertain scores of the pair, down_weight only)
 
 Both terms lie in [0, 1], so does the score. Scores are rounded half up to 12 decimals
 (``floor(score * 1e12 + 0.5) / 1e12``) so that mathematically equal scores tie exactly, and
 never below ``1e-12``, so that every allowed pair scores above 0 whatever the weights.
 
+**Uncertain scores** (``uncertain_scores``): a score whose panel was split
+(``agreement="split"``) is ``include``-d like any other (default), ``exclude``-d (it is
+neither a need nor an offer; a flagged need so excluded is reported unmet as ``uncertain``),
+or ``down_weight``-ed: the pair's score is multiplied by ``uncertain_weight`` (0.5) once per
+uncertain side, the need's and the offer's, so such pairs rank below firm ones of the same
+gap and context. Every pair's ``reasons.confidence`` says which applied.
+
 **Order.** Pairs rank by score (high first), then gap (high first), then the dimension's order
 in the model, then the transferring region's name: deterministic and independent of the
 order in which profiles are given.
 
+**Explanations.** Every pair carries :class:`PairReasons`: the flag or policy that made the
+dimension a need (``flagged``, ``region_flagged_none`` under ``when_flagged``,
+``flags_ignored``) and an offer, the gap against ``min_gap``, the transferring level against
+``min_transfer_level``, the receiving level against ``max_receiving_level``, the confidence
+of both scores, and the three closest and three furthest context dimensions with both scores.
+``explanation``, ``similarity_rounded`` and ``score_rounded`` present them for people.
+
+**Unmet needs.** A need without a partner names the first condition that failed
+(:class:`UnmetNeed`): ``no_offer`` (no other region offers the dimension under
+``coaching_flags``), ``transfer_level`` (offers exist, none reaches ``min_transfer_level``:
+the best level and the shortfall), ``uncertain_offers`` (only uncertain ones, excluded),
+``gap`` (none is ``min_gap`` ahead: the largest gap and the shortfall), ``capacity`` (the
+assignment only: every allowed partner is full, named). A flagged need the rule cannot
+consider is reported, never dropped: ``missing_score`` (not scored), ``no_room`` (scored
+within ``min_gap`` of the top), ``uncertain_need`` (split panel, excluded).
+
 **Assignment.** Every need (receiving region, dimension) gets at most one transferring region;
 each transferring region coaches at most ``capacity`` needs (``capacity_overrides`` per
-region). The total score is maximised exactly with ``scipy.optimize.linear_sum_assignment``
-over a needs x slots matrix (a transferring region's column repeated once per unit of
-capacity); pairs outside the rule are excluded, never merely scored low. Every feasible pair
-scores above 0, so an optimal assignment never leaves a need unmet while one of its
-candidates still has a free slot: an unmet need's reason is exact.
+region). The total score is maximised exactly by a sparse minimum-weight matching over the
+allowed pairs only (``assessment.matching_assign``); pairs outside the rule are excluded,
+never merely scored low. Every feasible pair scores above 0, so an optimal assignment never
+leaves a need unmet while one of its candidates still has a free slot: an unmet need's
+reason is exact.
+
+**Bounded work.** Each function counts its work first (:func:`estimate_work`, linear in
+regions x dimensions) and raises :class:`BudgetError` naming the parameter to change when it
+would exceed its ``budget`` (:class:`MatchingBudget`; README, "Bounded work").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from scipy.optimize import linear_sum_assignment
 
-from assessment.errors import ParameterError, RatingError, from_validation_error
-from assessment.model import MaturityModel, ModelRef
+from assessment.matching_assign import assign, need_index
+from assessment.matching_budget import (
+    BudgetError,
+    MatchingBudget,
+    MatchingWork,
+    Operation,
+    allowed_per_need,
+    check,
+    measure,
+)
+from assessment.matching_explain import proposals, sorted_needs, unconsidered_needs, unmet_needs
+from assessment.matching_kernel import Pairs, ScoreTable, all_pairs, one_blas_thread, top_k
+from assessment.matching_params import (
+    TOP_K_LIMIT,
+    FlagPolicy,
+    MatchingParams,
+    UncertainPolicy,
+)
+from assessment.matching_regions import Regions, dimension_filter, prepare
+from assessment.matching_results import (
+    Assignment,
+    ContextDimension,
+    FlagReason,
+    LevelCheck,
+    MatchingResult,
+    PairProposal,
+    PairReasons,
+    ScoreConfidence,
+    TransferLoad,
+    UnmetCondition,
+    UnmetNeed,
+    UnmetReason,
+)
+from assessment.model import MaturityModel
 from assessment.profile import Profile
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
-
-FlagPolicy = Literal["when_flagged", "required", "ignored"]
-UnmetReason = Literal["no_candidate", "capacity", "missing_score", "no_room"]
-
-SCORE_DECIMALS = 1e12
-# Elements per (receiving rows x transferring columns) block: each live float64 block array is
-# 16 MiB at most, whatever the number of regions.
-BLOCK_ELEMENTS = 1 << 21
-
-
-class MatchingParams(BaseModel):
-    """Every knob of the matching rule (see the module docstring for the formula).
-
-    Invalid values raise :class:`ParameterError` whose location names the parameter; values
-    that depend on the model or on the regions (levels, dimension keys, region names) are
-    checked when matching runs.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    min_gap: float = Field(default=1.0, gt=0, description="smallest useful gap, scale points")
-    min_transfer_level: float | None = Field(
-        default=3.0, description="lowest score a transferring region needs; None: no floor"
-    )
-    max_receiving_level: float | None = Field(
-        default=None, description="highest score a receiving region may have; None: no cap"
-    )
-    improvement_flags: FlagPolicy = "when_flagged"
-    coaching_flags: FlagPolicy = "when_flagged"
-    gap_weight: float = Field(default=0.6, gt=0)
-    similarity_weight: float = Field(default=0.4, ge=0)
-    similarity_dimensions: tuple[str, ...] | None = Field(
-        default=None, description="context dimensions; None: all (minus the one transferred)"
-    )
-    neutral_similarity: float = Field(
-        default=0.5, ge=0, le=1, description="similarity of regions with no shared context"
-    )
-    capacity: int = Field(default=2, ge=1, description="needs one transferring region coaches")
-    capacity_overrides: dict[str, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=dict, description="capacity per region name; 0 stops it coaching"
-    )
-    top_k: int = Field(default=3, ge=1, le=1000, description="suggestions per receiving region")
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise from_validation_error(exc, ParameterError) from None
+__all__ = [
+    "TOP_K_LIMIT",
+    "Assignment",
+    "BudgetError",
+    "ContextDimension",
+    "FlagPolicy",
+    "FlagReason",
+    "LevelCheck",
+    "MatchingBudget",
+    "MatchingParams",
+    "MatchingResult",
+    "MatchingWork",
+    "PairProposal",
+    "PairReasons",
+    "ScoreConfidence",
+    "TransferLoad",
+    "UncertainPolicy",
+    "UnmetCondition",
+    "UnmetNeed",
+    "UnmetReason",
+    "assign_partners",
+    "candidate_pairs",
+    "estimate_work",
+    "suggest_partners",
+]
 
 
-class PairProposal(BaseModel):
-    """One proposed twinning pair, with what it takes to judge it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    receiving: str
-    transferring: str
-    dimension: str
-    receiving_score: int
-    transferring_score: int
-    gap: int
-    similarity: float
-    shared_context: int = Field(description="context dimensions both regions scored")
-    score: float
-    rank: int = Field(description="1 = best; see the result kind for what is ranked")
-    explanation: str
+def _start(
+    model: MaturityModel,
+    profiles: Sequence[Profile],
+    params: MatchingParams | None,
+    operation: Operation,
+    budget: MatchingBudget | None,
+    dimension: str | None = None,
+) -> tuple[Regions, range]:
+    """Checked inputs, the columns to match on, and the budget checked."""
+    params = MatchingParams() if params is None else params
+    reg = prepare(model, profiles, params)
+    dims = dimension_filter(model, dimension)
+    check(measure(reg, dims), operation, budget or MatchingBudget(), params)
+    return reg, dims
 
 
-class MatchingResult(BaseModel):
-    """Candidate pairs or top-k suggestions.
-
-    ``kind="candidates"``: every pair the rule allows, ranked within (receiving, dimension).
-    ``kind="suggestions"``: the best ``top_k`` pairs per receiving region over all its needs.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    model: ModelRef
-    kind: Literal["candidates", "suggestions"]
-    params: MatchingParams
-    pairs: tuple[PairProposal, ...]
-    without_candidates: tuple[str, ...] = Field(
-        description="receiving regions with at least one need and no allowed partner"
-    )
-
-    def for_region(self, region: str) -> tuple[PairProposal, ...]:
-        return tuple(pair for pair in self.pairs if pair.receiving == region)
-
-
-class UnmetNeed(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    receiving: str
-    dimension: str
-    reason: UnmetReason
-    candidates: int = Field(description="transferring regions the rule allows for this need")
-    message: str
-
-
-class TransferLoad(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    region: str
-    capacity: int
-    assigned: int
-
-
-class Assignment(BaseModel):
-    """Whole-programme assignment; a pair's ``rank`` is its place among its need's candidates."""
-
-    model_config = ConfigDict(frozen=True)
-
-    model: ModelRef
-    params: MatchingParams
-    pairs: tuple[PairProposal, ...]
-    unmet: tuple[UnmetNeed, ...]
-    load: tuple[TransferLoad, ...]
-    total_score: float
-    needs: int
-
-
-# --- preparation -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Regions:
-    """Profiles as matrices, rows sorted by region name (the tie-break order)."""
-
-    model: MaturityModel
-    params: MatchingParams
-    names: tuple[str, ...]
-    values: FloatArray  # (n, m), NaN = no score
-    improvement: BoolArray  # (n, m) flagged for improvement
-    receive: BoolArray  # (n, m) counted as a need
-    give: BoolArray  # (n, m) offered for coaching
-    capacity: IntArray  # (n,)
-    context: BoolArray  # (m,) similarity dimensions
-    distance_code: FloatArray  # (n, m * levels): |x - level| on context dimensions, else 0
-    level_code: FloatArray  # (n, m * levels): one-hot of the score
-    context_present: FloatArray  # (n, m): 1 where scored and a context dimension
-
-    @property
-    def span(self) -> float:
-        return float(self.model.scale.max - self.model.scale.min)
-
-
-def _prepare(model: MaturityModel, profiles: Sequence[Profile], params: MatchingParams) -> _Regions:
-    if not isinstance(params, MatchingParams):
-        raise ParameterError("params must be a MatchingParams", ("params",))
-    ordered = _check_profiles(model, profiles)
-    names = tuple(profile.region for profile in ordered)
-    _check_params(model, params, names)
-    n, m = len(ordered), len(model.keys)
-    values = np.array([p.vector() for p in ordered], dtype=np.float64).reshape(n, m)
-    improvement = np.array(
-        [[s.for_improvement for s in p.scores] for p in ordered], dtype=bool
-    ).reshape(n, m)
-    coaching = np.array([[s.for_coaching for s in p.scores] for p in ordered], dtype=bool).reshape(
-        n, m
-    )
-    present = ~np.isnan(values)
-    capacity = np.array(
-        [params.capacity_overrides.get(name, params.capacity) for name in names], dtype=np.intp
-    )
-    with np.errstate(invalid="ignore"):
-        receive = _counted(improvement, params.improvement_flags) & present
-        receive &= values <= model.scale.max - params.min_gap
-        if params.max_receiving_level is not None:
-            receive &= values <= params.max_receiving_level
-        give = _counted(coaching, params.coaching_flags) & present & (capacity > 0)[:, None]
-        if params.min_transfer_level is not None:
-            give &= values >= params.min_transfer_level
-    context = np.ones(m, dtype=bool)
-    if params.similarity_dimensions is not None:
-        context = np.isin(np.array(model.keys), np.array(params.similarity_dimensions))
-    levels = np.arange(model.scale.min, model.scale.max + 1, dtype=np.float64)
-    filled = np.where(present, values, np.nan)[:, :, None]
-    with np.errstate(invalid="ignore"):
-        distance = np.where(
-            present[:, :, None] & context[None, :, None], np.abs(filled - levels), 0
-        )
-        onehot = (filled == levels).astype(np.float64)
-    return _Regions(
-        model=model,
-        params=params,
-        names=names,
-        values=values,
-        improvement=improvement,
-        receive=receive,
-        give=give,
-        capacity=capacity,
-        context=context,
-        distance_code=distance.reshape(n, m * levels.size),
-        level_code=onehot.reshape(n, m * levels.size),
-        context_present=(present & context[None, :]).astype(np.float64),
+def _result(
+    reg: Regions,
+    table: ScoreTable,
+    pairs: Pairs,
+    kind: Literal["candidates", "suggestions"],
+    dims: range,
+) -> MatchingResult:
+    counts = allowed_per_need(reg)
+    lonely_cells = np.zeros_like(reg.receive)
+    lonely_cells[:, dims.start : dims.stop] = reg.receive[:, dims.start : dims.stop]
+    lonely_cells &= counts == 0
+    rows, cols = np.nonzero(lonely_cells)
+    needing = reg.receive[:, dims.start : dims.stop].any(axis=1)
+    paired = np.zeros(len(reg.names), dtype=bool)
+    paired[pairs.row] = True
+    return MatchingResult(
+        model=reg.model.ref,
+        kind=kind,
+        params=reg.params,
+        pairs=proposals(reg, table, pairs),
+        without_candidates=tuple(reg.names[i] for i in np.flatnonzero(needing & ~paired)),
+        unmet=sorted_needs(
+            reg,
+            unmet_needs(reg, rows, cols, counts[rows, cols]) + unconsidered_needs(reg, dims),
+        ),
     )
 
 
-def _counted(flags: BoolArray, policy: FlagPolicy) -> BoolArray:
-    if policy == "ignored":
-        return np.ones_like(flags)
-    if policy == "required":
-        return flags.copy()
-    return flags | ~flags.any(axis=1, keepdims=True)
-
-
-def _check_profiles(model: MaturityModel, profiles: Sequence[Profile]) -> list[Profile]:
-    if isinstance(profiles, Profile) or not isinstance(profiles, Sequence):
-        raise RatingError("profiles must be a list of Profile objects", ("profiles",))
-    seen: dict[str, int] = {}
-    for index, profile in enumerate(profiles):
-        here: tuple[str | int, ...] = ("profiles", index)
-        if not isinstance(profile, Profile):
-            raise RatingError("expected a Profile", here)
-        if profile.model != model.ref:
-            raise RatingError(
-                f"profile of {profile.model.id} {profile.model.version}, matching runs on "
-                f"{model.id} {model.version}: all profiles must share one model",
-                (*here, "model"),
-            )
-        if tuple(s.dimension for s in profile.scores) != model.keys:
-            raise RatingError("profile dimensions do not follow the model", (*here, "scores"))
-        name = profile.region.strip()
-        if not name or name != profile.region:
-            raise RatingError("region name is empty or padded with spaces", (*here, "region"))
-        if name in seen:
-            raise RatingError(
-                f"region {name!r} appears twice (first at profiles.{seen[name]})",
-                (*here, "region"),
-            )
-        seen[name] = index
-    return sorted(profiles, key=lambda profile: profile.region)
-
-
-def _check_params(model: MaturityModel, params: MatchingParams, names: Sequence[str]) -> None:
-    lo, hi = model.scale.min, model.scale.max
-    for field in ("min_transfer_level", "max_receiving_level"):
-        level = getattr(params, field)
-        if level is not None and not lo <= level <= hi:
-            raise ParameterError(f"{level} is outside the scale {lo}-{hi}", (field,))
-    if params.min_gap > hi - lo:
-        raise ParameterError(f"no gap can reach {params.min_gap} on {lo}-{hi}", ("min_gap",))
-    if params.similarity_dimensions is not None:
-        if not params.similarity_dimensions:
-            raise ParameterError(
-                "give at least one dimension, or null for all", ("similarity_dimensions",)
-            )
-        for index, key in enumerate(params.similarity_dimensions):
-            model.index(key, ("similarity_dimensions", index))
-    known = set(names)
-    for name in params.capacity_overrides:
-        if name not in known:
-            raise ParameterError(f"no profile for region {name!r}", ("capacity_overrides", name))
-
-
-# --- scoring kernel ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Block:
-    """Scores of receiving rows x transferring columns on one dimension."""
-
-    rows: IntArray
-    cols: IntArray
-    dim: int
-    gap: FloatArray
-    similarity: FloatArray
-    shared: FloatArray
-    score: FloatArray
-    feasible: BoolArray
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """Transferring regions of one dimension with their codes transposed once, so that each
-    block is a plain matrix product (no per-block gather of n x codes)."""
-
-    cols: IntArray
-    values: FloatArray  # (cols,) scores on the dimension
-    level_code: FloatArray  # (m * levels, cols)
-    context_present: FloatArray  # (m, cols)
-
-    @classmethod
-    def of(cls, reg: _Regions, cols: IntArray, dim: int) -> _Columns:
-        return cls(
-            cols=cols,
-            values=reg.values[cols, dim],
-            level_code=np.ascontiguousarray(reg.level_code[cols].T),
-            context_present=np.ascontiguousarray(reg.context_present[cols].T),
-        )
-
-
-def _score_block(reg: _Regions, rows: IntArray, columns: _Columns, dim: int) -> _Block:
-    """The rule of the module docstring for every (row, column) pair at once.
-
-    Context distances come from one matrix product of the rows' distance codes with the
-    columns' one-hot codes (exact: sums of small integers), which avoids an
-    (n, n, dimensions) tensor; the transferred dimension is taken out afterwards.
-    """
-    params = reg.params
-    gap = columns.values[None, :] - reg.values[rows, dim][:, None]
-    feasible = gap >= params.min_gap
-    distance = reg.distance_code[rows] @ columns.level_code
-    shared = reg.context_present[rows] @ columns.context_present
-    if reg.context[dim]:
-        distance -= np.abs(gap)
-        shared -= 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        similarity = np.where(
-            shared > 0, 1.0 - distance / (shared * reg.span), params.neutral_similarity
-        )
-    combined = (params.gap_weight * gap / reg.span + params.similarity_weight * similarity) / (
-        params.gap_weight + params.similarity_weight
-    )
-    # Never below one step: an allowed pair must outscore the excluded ones (0) in the solver.
-    score = np.maximum(np.floor(combined * SCORE_DECIMALS + 0.5), 1.0) / SCORE_DECIMALS
-    return _Block(rows, columns.cols, dim, gap, similarity, shared, score, feasible)
-
-
-def _row_chunks(rows: IntArray, work: IntArray | int) -> Iterator[IntArray]:
-    """Consecutive slices of ``rows`` whose summed ``work`` (pairs to score per row) stays
-    near ``BLOCK_ELEMENTS``: about one block's worth, and a single row when one row has more."""
-    per_row = np.broadcast_to(np.asarray(work, dtype=np.int64), rows.shape)
-    bucket = np.cumsum(per_row) // max(BLOCK_ELEMENTS, 1)
-    cuts = np.flatnonzero(np.diff(bucket)) + 1
-    start = 0
-    for stop in [*cuts.tolist(), rows.size]:
-        if stop > start:
-            yield rows[start:stop]
-        start = stop
-
-
-@dataclass(frozen=True)
-class _Pairs:
-    """Flat arrays of pairs (indices into ``_Regions``)."""
-
-    row: IntArray
-    col: IntArray
-    dim: IntArray
-    gap: FloatArray
-    similarity: FloatArray
-    shared: FloatArray
-    score: FloatArray
-
-    @classmethod
-    def from_block(cls, block: _Block, keep: BoolArray) -> _Pairs:
-        ri, ci = np.nonzero(keep)
-        return cls(
-            row=block.rows[ri],
-            col=block.cols[ci],
-            dim=np.full(ri.size, block.dim, dtype=np.intp),
-            gap=block.gap[ri, ci],
-            similarity=block.similarity[ri, ci],
-            shared=block.shared[ri, ci],
-            score=block.score[ri, ci],
-        )
-
-    @classmethod
-    def concat(cls, parts: Sequence[_Pairs]) -> _Pairs:
-        if not parts:
-            empty_i, empty_f = np.zeros(0, dtype=np.intp), np.zeros(0)
-            return cls(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, empty_f)
-        return cls(
-            *(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__)
-        )
-
-    def take(self, index: IntArray) -> _Pairs:
-        return _Pairs(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
-
-    def ranked(self, by_dimension: bool, limit: int | None) -> tuple[_Pairs, IntArray]:
-        """Sorted in the documented order within each group, with 1-based ranks, cut at limit."""
-        group_keys = (self.dim, self.row) if by_dimension else (self.row,)
-        order = np.lexsort((self.col, self.dim, -self.gap, -self.score, *group_keys))
-        pairs = self.take(order)
-        group = pairs.row
-        if by_dimension:
-            group = pairs.row * (int(pairs.dim.max(initial=0)) + 1) + pairs.dim
-        starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-        sizes = np.diff(np.r_[starts, group.size])
-        rank = np.arange(group.size) - np.repeat(starts, sizes) + 1
-        if limit is not None:
-            keep = np.flatnonzero(rank <= limit)
-            return pairs.take(keep), rank[keep]
-        return pairs, rank
-
-
-def _proposals(reg: _Regions, pairs: _Pairs, rank: IntArray) -> tuple[PairProposal, ...]:
-    names, keys, dims = reg.names, reg.model.keys, reg.model.dimensions
-    values = reg.values
-    out = []
-    for r, t, d, gap, sim, shared, score, k in zip(
-        pairs.row.tolist(),
-        pairs.col.tolist(),
-        pairs.dim.tolist(),
-        pairs.gap.tolist(),
-        pairs.similarity.tolist(),
-        pairs.shared.tolist(),
-        pairs.score.tolist(),
-        rank.tolist(),
-        strict=True,
-    ):
-        low, high = int(values[r, d]), int(values[t, d])
-        context = f"over {int(shared)} shared dimensions" if shared > 0 else "(no shared context)"
-        out.append(
-            PairProposal.model_construct(
-                receiving=names[r],
-                transferring=names[t],
-                dimension=keys[d],
-                receiving_score=low,
-                transferring_score=high,
-                gap=int(gap),
-                similarity=sim,
-                shared_context=int(shared),
-                score=score,
-                rank=k,
-                explanation=(
-                    f"#{k}: {names[r]} ({low}) learns {dims[d].name} from {names[t]} ({high}): "
-                    f"gap {int(gap)}, similarity {sim:.2f} {context}, score {score:.3f}"
-                ),
-            )
-        )
-    return tuple(out)
-
-
-def _without_candidates(reg: _Regions, pairs: _Pairs) -> tuple[str, ...]:
-    needing = np.flatnonzero(reg.receive.any(axis=1))
-    lonely = np.setdiff1d(needing, pairs.row)
-    return tuple(reg.names[i] for i in lonely.tolist())
-
-
-# --- public functions --------------------------------------------------------------------
+def estimate_work(
+    model: MaturityModel,
+    profiles: Sequence[Profile],
+    params: MatchingParams | None = None,
+    *,
+    dimension: str | None = None,
+) -> MatchingWork:
+    """What matching ``profiles`` with ``params`` would cost (pairs to score, suggestions to
+    return, assignment graph size), counted without scoring anything. A service compares it
+    with its :class:`MatchingBudget` before it commits to the work."""
+    reg = prepare(model, profiles, MatchingParams() if params is None else params)
+    return measure(reg, dimension_filter(model, dimension))
 
 
 def candidate_pairs(
@@ -502,224 +205,85 @@ def candidate_pairs(
     params: MatchingParams | None = None,
     *,
     dimension: str | None = None,
+    budget: MatchingBudget | None = None,
 ) -> MatchingResult:
     """Every pair the rule allows (on one dimension, or all), ranked per receiving region and
-    dimension. Output grows with the square of the number of regions: use
-    :func:`suggest_partners` for large sets."""
-    params = MatchingParams() if params is None else params
-    reg = _prepare(model, profiles, params)
-    dims = range(len(model.keys))
-    if dimension is not None:
-        column = model.index(dimension, ("dimension",))
-        dims = range(column, column + 1)
-    parts = []
-    for d in dims:
-        columns = _Columns.of(reg, np.flatnonzero(reg.give[:, d]), d)
-        if not columns.cols.size:
-            continue
-        for rows in _row_chunks(np.flatnonzero(reg.receive[:, d]), columns.cols.size):
-            block = _score_block(reg, rows, columns, d)
-            parts.append(_Pairs.from_block(block, block.feasible))
-    pairs, rank = _Pairs.concat(parts).ranked(by_dimension=True, limit=None)
-    return MatchingResult(
-        model=model.ref,
-        kind="candidates",
-        params=params,
-        pairs=_proposals(reg, pairs, rank),
-        without_candidates=_without_candidates(reg, pairs),
-    )
+    dimension. Output grows with the square of the number of regions (``max_candidates`` of
+    the budget): use :func:`suggest_partners` for large sets."""
+    reg, dims = _start(model, profiles, params, "candidates", budget, dimension)
+    table = ScoreTable.build(reg)
+    with one_blas_thread():
+        pairs = all_pairs(reg, table, dims)
+    return _result(reg, table, pairs, "candidates", dims)
 
 
 def suggest_partners(
-    model: MaturityModel, profiles: Sequence[Profile], params: MatchingParams | None = None
+    model: MaturityModel,
+    profiles: Sequence[Profile],
+    params: MatchingParams | None = None,
+    *,
+    budget: MatchingBudget | None = None,
 ) -> MatchingResult:
     """The ``top_k`` best pairs per receiving region, over all its needs.
 
-    Receiving regions are processed in chunks holding about ``BLOCK_ELEMENTS`` pairs to
-    score; within a chunk each dimension keeps the pairs that reach its k-th best score (ties
-    included, found with ``np.partition``), then the chunk is sorted and cut. Memory stays at
-    a few such blocks of float64 (16 MiB each) plus the regions' codes (n x dimensions x
-    levels, and once more transposed per dimension for the transferring side), for any n.
+    Scores only allowed pairs, bucket by bucket, and stops looking at a region's lower gaps
+    once its k-th best cannot be beaten (``assessment.matching_kernel``). Memory: a few
+    blocks of 8 MiB plus (regions x dimensions) arrays, for any number of regions.
     """
-    params = MatchingParams() if params is None else params
-    reg = _prepare(model, profiles, params)
-    k = params.top_k
-    m = reg.values.shape[1]
-    columns = [_Columns.of(reg, np.flatnonzero(reg.give[:, d]), d) for d in range(m)]
-    widths = np.array([c.cols.size for c in columns], dtype=np.int64)
-    receivers = np.flatnonzero(reg.receive.any(axis=1))
-    results = []
-    for chunk in _row_chunks(receivers, reg.receive[receivers].astype(np.int64) @ widths):
-        parts = []
-        for d in range(m):
-            rows = chunk[reg.receive[chunk, d]]
-            if not rows.size or not widths[d]:
-                continue
-            block = _score_block(reg, rows, columns[d], d)
-            keep = block.feasible
-            if widths[d] > k:
-                masked = np.where(keep, block.score, -np.inf)
-                kth = -np.partition(-masked, k - 1, axis=1)[:, k - 1]
-                keep = keep & (masked >= kth[:, None])
-            parts.append(_Pairs.from_block(block, keep))
-        results.append(_Pairs.concat(parts).ranked(by_dimension=False, limit=k))
-    pairs = _Pairs.concat([p for p, _ in results])
-    rank = np.concatenate([r for _, r in results]) if results else np.zeros(0, dtype=np.intp)
-    return MatchingResult(
-        model=model.ref,
-        kind="suggestions",
-        params=params,
-        pairs=_proposals(reg, pairs, rank),
-        without_candidates=_without_candidates(reg, pairs),
-    )
+    reg, dims = _start(model, profiles, params, "suggestions", budget)
+    table = ScoreTable.build(reg)
+    with one_blas_thread():
+        pairs = top_k(reg, table, reg.params.top_k)
+    return _result(reg, table, pairs, "suggestions", dims)
 
 
 def assign_partners(
-    model: MaturityModel, profiles: Sequence[Profile], params: MatchingParams | None = None
+    model: MaturityModel,
+    profiles: Sequence[Profile],
+    params: MatchingParams | None = None,
+    *,
+    budget: MatchingBudget | None = None,
 ) -> Assignment:
     """Programme-wide assignment maximising the total score under capacities (exact).
 
     The unit is a need (receiving region, dimension); a transferring region may coach the
     same receiving region on several dimensions, each using one unit of its capacity.
-    Memory: a dense needs x transferring-regions score matrix, then needs x slots costs, where
-    slots = sum of capacities (each capped at the number of needs it could serve).
+    Memory: the allowed pairs as arrays and a sparse graph of the allowed pairs times the
+    slots they may use (``max_assignment_edges`` of the budget), never needs x slots.
     """
-    params = MatchingParams() if params is None else params
-    reg = _prepare(model, profiles, params)
-    need_row, need_dim = np.nonzero(reg.receive)
-    offering = np.flatnonzero(reg.give.any(axis=1))
-    n_needs, n_offer = need_row.size, offering.size
-    score = np.full((n_needs, n_offer), -np.inf)
-    similarity = np.zeros((n_needs, n_offer))
-    shared = np.zeros((n_needs, n_offer))
-    for d in range(len(model.keys)):
-        needs_d = np.flatnonzero(need_dim == d)
-        slot_cols = np.flatnonzero(reg.give[offering, d])
-        if not slot_cols.size:
-            continue
-        columns = _Columns.of(reg, offering[slot_cols], d)
-        for part in _row_chunks(needs_d, slot_cols.size):
-            block = _score_block(reg, need_row[part], columns, d)
-            where = np.ix_(part, slot_cols)
-            score[where] = np.where(block.feasible, block.score, -np.inf)
-            similarity[where] = block.similarity
-            shared[where] = block.shared
-    feasible = np.isfinite(score)
-    candidates = feasible.sum(axis=1)
-    capacity = np.minimum(reg.capacity[offering], feasible.sum(axis=0))
-    owner = np.repeat(np.arange(n_offer), capacity)
-    chosen_need = np.zeros(0, dtype=np.intp)
-    chosen_col = np.zeros(0, dtype=np.intp)
-    if n_needs and owner.size:
-        gain = np.where(feasible, score, 0.0)[:, owner]
-        need_idx, slot_idx = linear_sum_assignment(gain, maximize=True)
-        chosen_col = owner[slot_idx]
-        ok = feasible[need_idx, chosen_col]
-        chosen_need, chosen_col = need_idx[ok], chosen_col[ok]
-    pairs = _Pairs(
-        row=need_row[chosen_need],
-        col=offering[chosen_col],
-        dim=need_dim[chosen_need],
-        gap=reg.values[offering[chosen_col], need_dim[chosen_need]]
-        - reg.values[need_row[chosen_need], need_dim[chosen_need]],
-        similarity=similarity[chosen_need, chosen_col],
-        shared=shared[chosen_need, chosen_col],
-        score=score[chosen_need, chosen_col],
+    budget = budget or MatchingBudget()
+    reg, dims = _start(model, profiles, params, "assignment", budget)
+    table = ScoreTable.build(reg)
+    with one_blas_thread():
+        pairs = all_pairs(reg, table, dims)
+    chosen = assign(reg, table, pairs, budget)
+    need_of_pair, need_row, need_dim = need_index(pairs)
+    full = np.ones(need_row.size, dtype=bool)
+    full[need_of_pair[chosen]] = False
+    counts = allowed_per_need(reg)
+    lonely_rows, lonely_dims = np.nonzero(reg.receive & (counts == 0))
+    starts = np.r_[0, np.flatnonzero(np.diff(need_of_pair)) + 1, need_of_pair.size]
+    partners = [
+        tuple(reg.names[c] for c in np.sort(pairs.col[starts[i] : starts[i + 1]]).tolist())
+        for i in np.flatnonzero(full).tolist()
+    ]
+    unmet = unmet_needs(reg, lonely_rows, lonely_dims, counts[lonely_rows, lonely_dims])
+    unmet += unmet_needs(
+        reg, need_row[full], need_dim[full], counts[need_row[full], need_dim[full]], partners
     )
-    rank = _rank_in_row(reg, score, need_row, need_dim, offering, chosen_need, chosen_col)
-    proposals = _proposals(reg, pairs, rank)
-    assigned = np.zeros(n_offer, dtype=np.intp)
-    np.add.at(assigned, chosen_col, 1)
-    unmet_rows = np.setdiff1d(np.arange(n_needs), chosen_need)
+    taken = pairs.take(chosen)
+    assigned = np.bincount(taken.col, minlength=len(reg.names))
     return Assignment(
         model=model.ref,
-        params=params,
-        pairs=tuple(sorted(proposals, key=lambda p: (p.receiving, model.index(p.dimension)))),
-        unmet=_unmet(reg, need_row, need_dim, unmet_rows, candidates),
+        params=reg.params,
+        pairs=proposals(reg, table, taken),
+        unmet=sorted_needs(reg, unmet + unconsidered_needs(reg, dims)),
         load=tuple(
             TransferLoad(
-                region=reg.names[t], capacity=int(reg.capacity[t]), assigned=int(assigned[j])
+                region=reg.names[t], capacity=int(reg.capacity[t]), assigned=int(assigned[t])
             )
-            for j, t in enumerate(offering.tolist())
+            for t in np.flatnonzero(reg.give.any(axis=1)).tolist()
         ),
-        total_score=float(pairs.score.sum()),
-        needs=n_needs,
+        total_score=float(taken.score(table).sum()),
+        needs=int(reg.receive.sum()),
     )
-
-
-def _rank_in_row(
-    reg: _Regions,
-    score: FloatArray,
-    need_row: IntArray,
-    need_dim: IntArray,
-    offering: IntArray,
-    chosen_need: IntArray,
-    chosen_col: IntArray,
-) -> IntArray:
-    """1-based place of each chosen column among its need's candidates, in the pair order."""
-    if not chosen_need.size:
-        return np.zeros(0, dtype=np.intp)
-    rows = score[chosen_need]
-    mine = score[chosen_need, chosen_col][:, None]
-    gaps = (
-        reg.values[offering[None, :], need_dim[chosen_need][:, None]]
-        - reg.values[need_row[chosen_need], need_dim[chosen_need]][:, None]
-    )
-    my_gap = gaps[np.arange(chosen_col.size), chosen_col][:, None]
-    # Columns are in region-name order, the last tie-break.
-    before = np.arange(offering.size)[None, :] < chosen_col[:, None]
-    better = (rows > mine) | ((rows == mine) & ((gaps > my_gap) | ((gaps == my_gap) & before)))
-    return np.asarray(better.sum(axis=1) + 1, dtype=np.intp)
-
-
-def _unmet(
-    reg: _Regions,
-    need_row: IntArray,
-    need_dim: IntArray,
-    unmet_rows: IntArray,
-    candidates: npt.NDArray[np.int_],
-) -> tuple[UnmetNeed, ...]:
-    keys = reg.model.keys
-    out = []
-    for i in unmet_rows.tolist():
-        name, key, count = reg.names[need_row[i]], keys[need_dim[i]], int(candidates[i])
-        if count:
-            reason: UnmetReason = "capacity"
-            message = f"all {count} allowed transferring regions are at capacity"
-        else:
-            reason, message = "no_candidate", "no transferring region fits the rule"
-        out.append(
-            UnmetNeed(
-                receiving=name, dimension=key, reason=reason, candidates=count, message=message
-            )
-        )
-    if reg.params.improvement_flags != "ignored":
-        # Flagged needs the rule cannot even consider are reported, never dropped silently.
-        scored = ~np.isnan(reg.values)
-        with np.errstate(invalid="ignore"):
-            no_room = scored & (reg.values > reg.model.scale.max - reg.params.min_gap)
-        flagged: tuple[tuple[UnmetReason, BoolArray, str], ...] = (
-            (
-                "missing_score",
-                reg.improvement & ~scored,
-                "flagged for improvement but not scored: no gap can be measured",
-            ),
-            (
-                "no_room",
-                reg.improvement & no_room,
-                f"flagged for improvement but scored within min_gap ({reg.params.min_gap:g}) "
-                "of the scale's top: no region can be that far ahead",
-            ),
-        )
-        for reason, mask, message in flagged:
-            for r, d in zip(*np.nonzero(mask), strict=True):
-                out.append(
-                    UnmetNeed(
-                        receiving=reg.names[r],
-                        dimension=keys[d],
-                        reason=reason,
-                        candidates=0,
-                        message=message,
-                    )
-                )
-    return tuple(sorted(out, key=lambda u: (u.receiving, keys.index(u.dimension))))

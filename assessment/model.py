@@ -403,9 +403,15 @@ def default_model() -> MaturityModel:
 
 @cache
 def _shipped_models() -> tuple[MaturityModel, ...]:
+    """The default model, its other shipped versions, then the other shipped models by id
+    (each model's versions in file-name order)."""
+    default = default_model()
     more = SHIPPED_MODELS / MORE_MODELS_DIR
     files_ = sorted(more.iterdir(), key=lambda f: f.name) if more.is_dir() else []
-    return (default_model(), *(load_model(f) for f in files_ if f.name.endswith(".yaml")))
+    others = [load_model(f) for f in files_ if f.name.endswith(".yaml")]
+    # A stable sort keeps file-name order within one id.
+    others.sort(key=lambda model: (model.id != default.id, model.id))
+    return (default, *others)
 
 
 class ModelCatalog:

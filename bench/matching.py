@@ -1,59 +1,68 @@
-"""Matching: vectorised top-k and exact assignment against naive pure-Python versions.
+"""Matching: the bucketed kernel against today's algorithm, side by side in one run.
 
-The naive versions implement the same rule (assessment/matching.py's docstring) with plain
-loops, so the ratio measures what the matrix formulation buys. Both run side by side in one
-process on the same synthetic regions; where the naive version would take minutes it is timed
-on a sample and extrapolated, and the output says so. Before timing, both must give the same
-answers (same pairs, same ranks, same scores) on a small case.
-Run with ``python -m bench matching``.
+``assessment.matching`` (new) and ``assessment.matching_reference`` (the code it replaced)
+run on the same synthetic regions in the same process, alternately, and must give the same
+answers (same pairs, ranks, scores, similarities; the same optimal assignment total) before
+their times count. Rows: top-k suggestions at 300, 3,000 and 30,000 regions; 300,000
+regions (new only: the reference would take minutes and gigabytes) with the call's peak
+memory; every candidate pair of one dimension; the assignment at capacity 1 (1,000 receiving
+x 1,000 transferring regions) and at capacity 1,000 with every dimension a need (the case
+that took 73-90 s and 22.5 GB with the dense needs x slots matrix; new only).
+
+Run with ``python -m bench matching``; ``BENCH_MATCHING_HUGE=0`` skips the 300,000 row (its
+profiles alone take a few GB and a minute or two to build).
 """
 
 from __future__ import annotations
 
+import gc
 import math
+import os
+import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from assessment import (
     ConsensusScore,
+    MatchingBudget,
     MatchingParams,
     MaturityModel,
     Profile,
     assign_partners,
+    candidate_pairs,
     default_model,
+    estimate_work,
     suggest_partners,
 )
+from assessment import matching_reference as reference
 
-REPEATS = 3
 TOP_K_SIZES = (300, 3_000, 30_000)
-NAIVE_SAMPLE = {300: 300, 3_000: 150, 30_000: 20}  # receiving regions the naive version times
+REPEATS = {300: 5, 3_000: 3, 30_000: 3}
+HUGE = 300_000
+CANDIDATES_SIZE = 3_000
+CANDIDATES_DIMENSION = "readiness_to_change"
 ASSIGN_SIZE = 1_000
-HUNGARIAN_SAMPLE = 120
-
-Row = tuple[str, list[int | None], list[bool], list[bool]]
-Ranked = dict[str, list[tuple[str, str, int, float]]]
+WIDE_SIZE, WIDE_CAPACITY = 300, 1_000
 
 
 # --- synthetic regions --------------------------------------------------------------------
 
 
 def synthetic_profiles(
-    model: MaturityModel,
-    n: int,
-    seed: int,
-    roles: str = "both",
+    model: MaturityModel, n: int, seed: int, roles: str = "both", flags: bool = True
 ) -> list[Profile]:
     """Regions with correlated scores, 5% unscored, 1-3 needs and 1-3 strengths flagged.
 
     ``roles``: "both" flags needs and strengths on every region, "receive" only needs,
-    "transfer" only strengths (for the receiving x transferring assignment case).
-    Built with ``model_construct``: the library's validation is not what is measured.
+    "transfer" only strengths (for the receiving x transferring assignment case);
+    ``flags=False`` flags nothing. Built with ``model_construct`` and the garbage collector
+    paused: the library's validation is not what is measured.
     """
     rng = np.random.default_rng(seed)
     m = len(model.keys)
@@ -63,173 +72,64 @@ def synthetic_profiles(
         level = rng.uniform(hi - 2.0, hi - 0.3, size=(n, 1))
     scores = np.clip(np.rint(level + rng.normal(0, 1.0, size=(n, m))), lo, hi)
     scores[rng.random((n, m)) < 0.05] = np.nan
+    need_counts = rng.integers(1, 4, size=n)
+    offer_counts = rng.integers(1, 4, size=n)
     profiles = []
-    for i in range(n):
-        row = scores[i]
-        order = np.argsort(np.where(np.isnan(row), np.inf, row), kind="stable")
-        needs = set(order[: rng.integers(1, 4)].tolist()) if roles != "transfer" else set()
-        ranked = np.argsort(np.where(np.isnan(row), -np.inf, -row), kind="stable")
-        offers = set(ranked[: rng.integers(1, 4)].tolist()) if roles != "receive" else set()
-        if roles == "receive":
-            needs = {int(order[0])}
-        entries = tuple(
-            ConsensusScore.model_construct(
-                dimension=key,
-                score=None if np.isnan(row[c]) else int(row[c]),
-                source="workshop",
-                band=None,
-                justification="",
-                for_improvement=c in needs,
-                for_coaching=c in offers,
+    gc.disable()
+    try:
+        for i in range(n):
+            row = scores[i]
+            needs: set[int] = set()
+            offers: set[int] = set()
+            if flags and roles != "transfer":
+                order = np.argsort(np.where(np.isnan(row), np.inf, row), kind="stable")
+                needs = {int(order[0])} if roles == "receive" else set(order[: need_counts[i]])
+            if flags and roles != "receive":
+                ranked = np.argsort(np.where(np.isnan(row), -np.inf, -row), kind="stable")
+                offers = set(ranked[: offer_counts[i]].tolist())
+            entries = tuple(
+                ConsensusScore.model_construct(
+                    dimension=key,
+                    score=None if np.isnan(row[c]) else int(row[c]),
+                    source="workshop",
+                    band=None,
+                    justification="",
+                    for_improvement=c in needs,
+                    for_coaching=c in offers,
+                    agreement=None,
+                )
+                for c, key in enumerate(model.keys)
             )
-            for c, key in enumerate(model.keys)
-        )
-        profiles.append(
-            Profile.model_construct(
-                model=model.ref,
-                region=f"{roles[0]}{seed}-{i:06d}",
-                label="",
-                scores=entries,
-                overall=None,
-                completeness=1.0,
+            profiles.append(
+                Profile.model_construct(
+                    model=model.ref,
+                    region=f"{roles[0]}{seed}-{i:06d}",
+                    label="",
+                    scores=entries,
+                    overall=None,
+                    completeness=1.0,
+                )
             )
-        )
+    finally:
+        gc.enable()
     return profiles
 
 
-# --- naive pure-Python rule -----------------------------------------------------------------
-
-
-def _counted(flags: list[bool], policy: str) -> list[bool]:
-    if policy == "ignored":
-        return [True] * len(flags)
-    if policy == "required" or any(flags):
-        return list(flags)
-    return [True] * len(flags)
-
-
-class NaiveMatcher:
-    """The matching rule with loops over regions and dimensions, nothing precomputed but the
-    per-region flags (O(n x dimensions), counted in the setup time)."""
-
-    def __init__(self, model: MaturityModel, profiles: Sequence[Profile], p: MatchingParams):
-        self.p = p
-        self.lo, self.hi = model.scale.min, model.scale.max
-        self.span = float(self.hi - self.lo)
-        keys = model.keys
-        wanted = p.similarity_dimensions
-        self.context = [wanted is None or key in wanted for key in keys]
-        self.rows: list[Row] = []
-        for profile in sorted(profiles, key=lambda q: q.region):
-            x = [s.score for s in profile.scores]
-            capacity = p.capacity_overrides.get(profile.region, p.capacity)
-            need = _counted([s.for_improvement for s in profile.scores], p.improvement_flags)
-            give = _counted([s.for_coaching for s in profile.scores], p.coaching_flags)
-            need = [
-                ok
-                and v is not None
-                and v <= self.hi - p.min_gap
-                and (p.max_receiving_level is None or v <= p.max_receiving_level)
-                for ok, v in zip(need, x, strict=True)
-            ]
-            give = [
-                ok
-                and v is not None
-                and capacity > 0
-                and (p.min_transfer_level is None or v >= p.min_transfer_level)
-                for ok, v in zip(give, x, strict=True)
-            ]
-            self.rows.append((profile.region, x, need, give))
-        self.index = {row[0]: i for i, row in enumerate(self.rows)}
-
-    def pair(self, r: int, t: int, d: int) -> tuple[float, int] | None:
-        """(score, gap) of r receiving d from t, or None when the rule excludes the pair."""
-        _, xr, need, _ = self.rows[r]
-        _, xt, _, give = self.rows[t]
-        if not need[d] or not give[d]:
-            return None
-        low, high = xr[d], xt[d]
-        assert low is not None and high is not None
-        gap = high - low
-        if gap < self.p.min_gap:
-            return None
-        distance, shared = 0, 0
-        for c in range(len(xr)):
-            a, b = xr[c], xt[c]
-            if c != d and self.context[c] and a is not None and b is not None:
-                distance += abs(a - b)
-                shared += 1
-        p = self.p
-        similarity = 1.0 - distance / (shared * self.span) if shared else p.neutral_similarity
-        score = (p.gap_weight * gap / self.span + p.similarity_weight * similarity) / (
-            p.gap_weight + p.similarity_weight
-        )
-        return math.floor(score * 1e12 + 0.5) / 1e12, gap
-
-    def top_k(self, receivers: Sequence[str]) -> Ranked:
-        out: Ranked = {}
-        for name in receivers:
-            r = self.index[name]
-            found = []
-            for d in range(len(self.context)):
-                for t in range(len(self.rows)):
-                    result = self.pair(r, t, d)
-                    if result is not None:
-                        found.append((-result[0], -result[1], d, self.rows[t][0]))
-            found.sort()
-            out[name] = [(t, str(d), rank, -s) for rank, (s, _, d, t) in enumerate(found, 1)][
-                : self.p.top_k
-            ]
-        return out
-
-
-def vectorised_top_k(model: MaturityModel, profiles: list[Profile], p: MatchingParams) -> Ranked:
-    out: Ranked = {}
-    for pair in suggest_partners(model, profiles, p).pairs:
-        d = str(model.keys.index(pair.dimension))
-        out.setdefault(pair.receiving, []).append((pair.transferring, d, pair.rank, pair.score))
-    return out
-
-
-def hungarian_max(score: list[list[float]]) -> list[tuple[int, int]]:
-    """Maximum-weight assignment of rows to columns (rows <= columns), pure Python.
-
-    Shortest augmenting paths with row/column potentials: O(rows^2 x columns).
-    """
-    n, m = len(score), len(score[0])
-    inf = math.inf
-    u, v = [0.0] * (n + 1), [0.0] * (m + 1)
-    owner, via = [0] * (m + 1), [0] * (m + 1)
-    for i in range(1, n + 1):
-        owner[0], col = i, 0
-        slack, done = [inf] * (m + 1), [False] * (m + 1)
-        while True:
-            done[col] = True
-            row, delta, nxt = owner[col], inf, 0
-            for j in range(1, m + 1):
-                if not done[j]:
-                    reduced = -score[row - 1][j - 1] - u[row] - v[j]
-                    if reduced < slack[j]:
-                        slack[j], via[j] = reduced, col
-                    if slack[j] < delta:
-                        delta, nxt = slack[j], j
-            for j in range(m + 1):
-                if done[j]:
-                    u[owner[j]] += delta
-                    v[j] -= delta
-                else:
-                    slack[j] -= delta
-            col = nxt
-            if owner[col] == 0:
-                break
-        while col:
-            prev = via[col]
-            owner[col] = owner[prev]
-            col = prev
-    return [(owner[j] - 1, j - 1) for j in range(1, m + 1) if owner[j]]
-
-
 # --- measuring ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    n: str
+    new: float
+    old: float | None
+    note: str
+
+    def cells(self) -> tuple[str, ...]:
+        ratio = "" if self.old is None else f"{self.old / self.new:,.1f}x"
+        old = "not run" if self.old is None else _ms(self.old)
+        return (self.case, self.n, _ms(self.new), old, ratio, self.note)
 
 
 def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
@@ -238,105 +138,158 @@ def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def _top_k_case(model: MaturityModel, n: int, p: MatchingParams) -> tuple[str, ...]:
+def _side_by_side(
+    new: Callable[[], Any], old: Callable[[], Any], repeats: int, same: Callable[[Any, Any], bool]
+) -> tuple[float, float, Any]:
+    """Median seconds of new and old, run alternately; their answers must agree."""
+    new_times, old_times = [], []
+    answer: Any = None
+    for _ in range(repeats):
+        seconds, answer = _timed(new)
+        new_times.append(seconds)
+        seconds, expected = _timed(old)
+        old_times.append(seconds)
+        if not same(answer, expected):
+            raise SystemExit("new and reference matching disagree")
+    return statistics.median(new_times), statistics.median(old_times), answer
+
+
+def _pairs(result: Any) -> list[tuple[Any, ...]]:
+    return reference.comparable(result.pairs)
+
+
+def _same_pairs(a: Any, b: Any) -> bool:
+    return _pairs(a) == _pairs(b) and a.without_candidates == b.without_candidates
+
+
+def _same_optimum(a: Any, b: Any) -> bool:
+    return math.isclose(a.total_score, b.total_score, rel_tol=0, abs_tol=1e-9)
+
+
+def _top_k_row(model: MaturityModel, n: int, params: MatchingParams) -> Row:
     profiles = synthetic_profiles(model, n, seed=n)
-    receivers = sorted(
-        q.region
-        for q in profiles
-        if any(s.for_improvement and s.score is not None for s in q.scores)
+    new, old, result = _side_by_side(
+        lambda: suggest_partners(model, profiles, params),
+        lambda: reference.suggest_partners(model, profiles, params),
+        REPEATS[n],
+        _same_pairs,
     )
-    sample_size = NAIVE_SAMPLE[n]
-    step = max(1, len(receivers) // sample_size)
-    sample = receivers[::step][:sample_size]
-    fast, slow, fast_answer, slow_answer = [], [], None, None
-    for _ in range(REPEATS if n < 30_000 else 1):
-        seconds, fast_answer = _timed(lambda: vectorised_top_k(model, profiles, p))
-        fast.append(seconds)
-        setup, naive = _timed(lambda: NaiveMatcher(model, profiles, p))
-        seconds, slow_answer = _timed(partial(naive.top_k, sample))
-        slow.append(setup + seconds * len(receivers) / len(sample))
-    assert fast_answer is not None and slow_answer is not None
-    agree = all(fast_answer.get(name, []) == slow_answer[name] for name in sample)
-    if not agree:
-        raise SystemExit(f"naive and vectorised top-k differ on {n} regions")
-    vec, nav = statistics.median(fast), statistics.median(slow)
-    how = (
-        f"naive: all {len(receivers):,} receiving regions"
-        if len(sample) == len(receivers)
-        else f"naive: {len(sample)} of {len(receivers):,} receiving regions, extrapolated"
-    )
-    return ("top-k", f"{n:,}", _ms(vec), _ms(nav), f"{nav / vec:,.0f}x", how + "; same answers")
+    note = f"median of {REPEATS[n]}; {len(result.pairs):,} pairs, identical"
+    return Row("suggestions", f"{n:,}", new, old, note)
 
 
-def _assignment_case(model: MaturityModel) -> list[tuple[str, ...]]:
+def _peak_rss_reset() -> bool:
+    """Reset the process's peak resident size (Linux), so VmHWM measures one call."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _rss(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _huge_row(model: MaturityModel, params: MatchingParams) -> Row:
+    profiles = synthetic_profiles(model, HUGE, seed=HUGE)
+    budget = MatchingBudget(max_scored_pairs=10**12, max_suggestions=10**7)
+    work = estimate_work(model, profiles, params)
+    gc.collect()
+    measured = _peak_rss_reset()
+    before = _rss("VmRSS")
+    seconds, result = _timed(lambda: suggest_partners(model, profiles, params, budget=budget))
+    if measured:
+        peak = f"peak +{(_rss('VmHWM') - before) / 2**30:.2f} GiB over the profiles' "
+        peak += f"{before / 2**30:.1f} GiB"
+    else:
+        peak = f"process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.1f} GiB"
+    note = f"one run; {len(result.pairs):,} pairs of {work.pairs:.1e} allowed; {peak}"
+    return Row("suggestions", f"{HUGE:,}", seconds, None, note)
+
+
+def _candidates_row(model: MaturityModel, params: MatchingParams) -> Row:
+    profiles = synthetic_profiles(model, CANDIDATES_SIZE, seed=CANDIDATES_SIZE)
+    new, old, result = _side_by_side(
+        lambda: candidate_pairs(model, profiles, params, dimension=CANDIDATES_DIMENSION),
+        lambda: reference.candidate_pairs(model, profiles, params, dimension=CANDIDATES_DIMENSION),
+        3,
+        lambda a, b: _pairs(a) == _pairs(b),
+    )
+    note = f"median of 3; {CANDIDATES_DIMENSION}: {len(result.pairs):,} pairs, identical"
+    return Row("candidates (1 dim)", f"{CANDIDATES_SIZE:,}", new, old, note)
+
+
+def _assignment_rows(model: MaturityModel) -> list[Row]:
     receiving = synthetic_profiles(model, ASSIGN_SIZE, seed=1, roles="receive")
     transferring = synthetic_profiles(model, ASSIGN_SIZE, seed=2, roles="transfer")
     profiles = receiving + transferring
     p = MatchingParams(capacity=1, improvement_flags="required", coaching_flags="required")
-    full = [_timed(lambda: assign_partners(model, profiles, p)) for _ in range(REPEATS)]
-    result = full[-1][1]
-    full_time = statistics.median(seconds for seconds, _ in full)
-    # Same-size comparison of the solvers alone, on a sample the pure-Python one can finish.
-    naive = NaiveMatcher(model, profiles, p)
-    needs = [
-        (naive.index[q.region], naive.rows[naive.index[q.region]][2].index(True))
-        for q in receiving
-        if any(naive.rows[naive.index[q.region]][2])
-    ][:HUNGARIAN_SAMPLE]
-    cols = [naive.index[q.region] for q in transferring[:HUNGARIAN_SAMPLE]]
-    scores = [[(naive.pair(r, t, d) or (0.0, 0))[0] for t in cols] for r, d in needs]
-    matrix = np.array(scores)
-    lsa, hun = [], []
-    totals = set()
-    for _ in range(REPEATS):
-        seconds, (ri, ci) = _timed(lambda: linear_sum_assignment(matrix, maximize=True))
-        lsa.append(seconds)
-        totals.add(round(float(matrix[ri, ci].sum()), 9))
-        seconds, pairs = _timed(lambda: hungarian_max(scores))
-        hun.append(seconds)
-        totals.add(round(sum(scores[i][j] for i, j in pairs), 9))
-    if len(totals) != 1:
-        raise SystemExit(f"scipy and pure-Python Hungarian disagree: totals {sorted(totals)}")
-    s = HUNGARIAN_SAMPLE
-    lsa_t, hun_t = statistics.median(lsa), statistics.median(hun)
-    hun_full = hun_t * (ASSIGN_SIZE / s) ** 3
-    return [
-        (
-            "assign solver",
-            f"{s}x{s}",
-            _ms(lsa_t),
-            _ms(hun_t),
-            f"{hun_t / lsa_t:,.0f}x",
-            "linear_sum_assignment vs pure-Python Hungarian, same matrix, same optimum",
-        ),
-        (
-            "assign e2e",
+    new, old, result = _side_by_side(
+        lambda: assign_partners(model, profiles, p),
+        lambda: reference.assign_partners(model, profiles, p),
+        3,
+        _same_optimum,
+    )
+    rows = [
+        Row(
+            "assignment cap 1",
             f"{ASSIGN_SIZE:,}x{ASSIGN_SIZE:,}",
-            _ms(full_time),
-            _ms(hun_full),
-            f"{hun_full / full_time:,.0f}x",
-            f"naive: Hungarian time above x ({ASSIGN_SIZE}/{s})^3, extrapolated, scoring "
-            f"not included; {len(result.pairs)} of {result.needs} needs met, "
-            f"total {result.total_score:.2f}",
-        ),
+            new,
+            old,
+            f"median of 3; {len(result.pairs)} of {result.needs} needs met, same optimum "
+            f"{result.total_score:.2f}",
+        )
     ]
+    wide = synthetic_profiles(model, WIDE_SIZE, seed=WIDE_SIZE, flags=False)
+    loose = MatchingParams(
+        capacity=WIDE_CAPACITY, improvement_flags="ignored", coaching_flags="ignored"
+    )
+    work = estimate_work(model, wide, loose)
+    times = []
+    for _ in range(3):
+        seconds, answer = _timed(lambda: assign_partners(model, wide, loose))
+        times.append(seconds)
+    dense = work.needs * work.assignment_slots
+    rows.append(
+        Row(
+            f"assignment cap {WIDE_CAPACITY:,}",
+            f"{WIDE_SIZE}",
+            statistics.median(times),
+            None,
+            f"median of 3; {answer.needs:,} needs (every dimension), {work.pairs:,} allowed "
+            f"pairs; reference not run: its needs x slots matrices would hold {dense:.1e} "
+            f"cells ({dense * 8 / 2**30:,.0f} GiB each)",
+        )
+    )
+    return rows
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:,.1f} ms" if seconds < 60 else f"{seconds:,.0f} s"
+    return f"{seconds * 1e3:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _print(rows: Sequence[Row]) -> None:
+    header = ("case", "n", "new", "reference", "ratio", "note")
+    widths = (22, 14, 12, 12, 9)
+    for cells in (header, *(row.cells() for row in rows)):
+        print("  " + "".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + cells[-1])
 
 
 def main() -> None:
     model = default_model()
-    p = MatchingParams(top_k=3)
-    rows = [_top_k_case(model, n, p) for n in TOP_K_SIZES]
-    rows += _assignment_case(model)
+    params = MatchingParams(top_k=3)
     print(
-        f"matching: top-{p.top_k} suggestions and capacity-1 assignment, {len(model.keys)} "
-        f"dimensions; median of {REPEATS} side-by-side runs (30,000: one run)"
+        f"matching: new (assessment.matching) vs reference (assessment.matching_reference), "
+        f"same inputs, one process; top-{params.top_k}, {len(model.keys)} dimensions, "
+        f"{os.cpu_count()} CPUs"
     )
-    header = ("case", "n", "vectorised", "naive Python", "ratio", "note")
-    widths = (14, 12, 12, 14, 8)
-    print("  " + "".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + header[-1])
-    for row in rows:
-        print("  " + "".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[-1])
+    rows = [_top_k_row(model, n, params) for n in TOP_K_SIZES]
+    rows.append(_candidates_row(model, params))
+    rows += _assignment_rows(model)
+    if os.environ.get("BENCH_MATCHING_HUGE", "1") != "0":
+        rows.append(_huge_row(model, params))
+    _print(rows)

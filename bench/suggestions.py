@@ -38,6 +38,7 @@ from app.db import Database
 from app.main import create_app
 from app.services.rounds import move_round, start_round
 from app.settings import Settings
+from app.store import current_rounds
 from app.tables import (
     AssessmentRound,
     ConsensusRow,
@@ -186,7 +187,8 @@ def _rebuilt_profile(session: Session, model: MaturityModel, round_: AssessmentR
 def rebuilt_latest_profiles(
     session: Session, models: ModelCatalog, model: MaturityModel
 ) -> tuple[list[Profile], list[int]]:
-    """Every region's latest published round, re-scored (the loader before stored results)."""
+    """Every region's current round on ``model`` (``current_rounds``), re-scored: the loader
+    before stored results."""
     rounds = session.exec(
         select(AssessmentRound)
         .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
@@ -196,12 +198,8 @@ def rebuilt_latest_profiles(
             col(AssessmentRound.id),
         )
     ).all()
-    latest = {round_.region_id: round_ for round_ in rounds}
-    chosen = [
-        latest[rid]
-        for rid in sorted(latest)
-        if (latest[rid].model_id, latest[rid].model_version) == (model.id, model.version)
-    ]
+    current = current_rounds(rounds, model)
+    chosen = [current[rid] for rid in sorted(current)]
     return [_rebuilt_profile(session, model, r) for r in chosen], [r.region_id for r in chosen]
 
 

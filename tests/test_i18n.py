@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from assessment.errors import ParameterError
@@ -137,15 +138,19 @@ def test_every_supported_language_has_a_catalogue_that_translates() -> None:
 
 
 def test_every_marked_string_of_the_library_is_translated_in_every_language() -> None:
-    """`make messages` then translating is the workflow: a string marked in the code but
-    missing (or left empty or fuzzy) in a catalogue fails here."""
+    """`make messages` then translating is the workflow: a string marked in the code (or in
+    a template babel.cfg names) but missing (or left empty or fuzzy) in a catalogue fails
+    here."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     extracted = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT / "assessment"), [("**.py", "python")], keywords=KEYWORDS
+            str(ROOT), method_map, options_map, keywords=KEYWORDS
         )
     }
     assert extracted, "no marked strings found: the extraction is misconfigured"
+    assert {"Dimension", "Twinning report"} <= extracted  # Python and the report template
     for language in TRANSLATED:
         path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         with path.open("rb") as handle:

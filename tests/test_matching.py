@@ -6,6 +6,8 @@ from collections.abc import Mapping
 import pytest
 
 from assessment import (
+    BudgetError,
+    MatchingBudget,
     MatchingParams,
     MaturityModel,
     ParameterError,
@@ -15,10 +17,12 @@ from assessment import (
     build_profile,
     candidate_pairs,
     default_model,
+    estimate_work,
+    matching_kernel,
     parse_model,
     suggest_partners,
 )
-from assessment import matching as matching_module
+from assessment.matching_reference import COMPARED
 from tests.conftest import make_model_data
 
 ONLY_FLAGS = {"improvement_flags": "required", "coaching_flags": "required"}
@@ -184,7 +188,8 @@ def test_top_k_is_the_head_of_the_full_ranking_and_chunking_does_not_matter(
         )
         assert triples(top.for_region(name)) == triples(tuple(mine[:4]))
         assert [p.rank for p in top.for_region(name)] == list(range(1, min(4, len(mine)) + 1))
-    monkeypatch.setattr(matching_module, "BLOCK_ELEMENTS", 5)
+    monkeypatch.setattr(matching_kernel, "BLOCK_ELEMENTS", 5)
+    monkeypatch.setattr(matching_kernel, "DENSE_PAIRS", 0)
     assert suggest_partners(small_model, profiles, params) == top
     assert candidate_pairs(small_model, profiles, params).pairs == everything
 
@@ -419,14 +424,333 @@ def test_results_are_json_ready(small_model: MaturityModel) -> None:
     assert data["model"] == {"id": "test-model", "version": "1"}
     assert data["params"]["capacity"] == 2
     assert set(data["pairs"][0]) >= {
-        "receiving",
-        "transferring",
-        "dimension",
-        "receiving_score",
-        "transferring_score",
-        "gap",
-        "similarity",
-        "score",
-        "rank",
+        *COMPARED,
+        "dimension_name",
+        "similarity_rounded",
+        "score_rounded",
+        "reasons",
+        "alike",
+        "different",
         "explanation",
     }
+    assert set(data["unmet"][0]) >= {"reason", "condition", "parameter", "message"}
+
+
+# --- explanations -------------------------------------------------------------------------
+
+
+def test_a_pair_says_why_it_is_allowed_and_what_makes_the_regions_alike() -> None:
+    model = default_model()
+    base = dict.fromkeys(model.keys, 2)
+    norrbotten = region(
+        model,
+        "Norrbotten",
+        {**base, "innovation_management": 1, "funding": 3},
+        improve=("innovation_management",),
+        coach=("digital_infrastructure",),
+    )
+    scotland = region(
+        model,
+        "Scotland",
+        {**base, "innovation_management": 4, "structure_governance": 4, "readiness_to_change": 3},
+        improve=("population_approach",),
+        coach=("innovation_management",),
+    )
+    params = MatchingParams(max_receiving_level=2)
+    (pair,) = suggest_partners(model, [scotland, norrbotten], params).pairs
+    why = pair.reasons
+    assert (why.need.basis, why.need.text) == ("flagged", "flagged for improvement")
+    assert (why.offer.basis, why.offer.text) == ("flagged", "flagged for coaching")
+    assert (why.gap.value, why.gap.limit, why.gap.margin) == (3, 1.0, 2.0)
+    assert why.gap.text == "gap 3 >= min_gap 1"
+    assert why.transfer_level.text == "transferring level 4 >= min_transfer_level 3"
+    assert why.receiving_level.text == "receiving level 1 <= max_receiving_level 2"
+    assert why.receiving_level.margin == 1.0
+    assert why.confidence.weight == 1.0 and why.confidence.text == "no uncertain score"
+    # Ten context dimensions agree (model order breaks ties); three differ, the largest first.
+    assert [d.dimension for d in pair.alike] == [
+        "digital_infrastructure",
+        "process_coordination",
+        "removal_of_inhibitors",
+    ]
+    assert [(d.dimension, d.receiving_score, d.transferring_score) for d in pair.different] == [
+        ("structure_governance", 2, 4),
+        ("readiness_to_change", 2, 3),
+        ("funding", 3, 2),
+    ]
+    assert pair.similarity == pytest.approx(1 - 4 / 55)
+    assert (pair.similarity_rounded, pair.score_rounded) == (0.93, 0.73)
+    assert pair.explanation == (
+        "#1: Norrbotten (1) learns Innovation management from Scotland (4): gap 3, "
+        "similarity 0.93 over 11 shared dimensions, score 0.73. Allowed: Norrbotten flagged "
+        "for improvement, Scotland flagged for coaching; gap 3 >= min_gap 1; transferring "
+        "level 4 >= min_transfer_level 3; receiving level 1 <= max_receiving_level 2. Alike on "
+        "Digital infrastructure (2 vs 2), Process coordination (2 vs 2), Removal of inhibitors "
+        "(2 vs 2). Different on Structure & governance (2 vs 4), Readiness to change (2 vs 3), "
+        "Funding (3 vs 2)."
+    )
+    data = pair.model_dump(mode="json")
+    assert data["reasons"]["need"]["text"] == "flagged for improvement"
+    assert data["score_rounded"] == 0.73 and data["explanation"] == pair.explanation
+    assert type(pair).model_validate(data) == pair
+
+
+def test_flag_reasons_name_the_policy_that_counted_the_dimension(
+    small_model: MaturityModel,
+) -> None:
+    quiet = region(small_model, "Quiet", {"alpha": 0, "beta": 0, "gamma": 0})
+    strong = region(small_model, "Strong", {"alpha": 5, "beta": 5, "gamma": 5}, improve=("beta",))
+    pairs = candidate_pairs(
+        small_model, [quiet, strong], MatchingParams(coaching_flags="ignored")
+    ).pairs
+    assert {p.receiving for p in pairs} == {"Quiet"}
+    for pair in pairs:
+        assert pair.reasons.need.basis == "region_flagged_none"
+        assert (
+            pair.reasons.need.text
+            == "counted: region flagged nothing (improvement_flags=when_flagged)"
+        )
+        assert pair.reasons.offer.basis == "flags_ignored"
+        assert pair.reasons.offer.text == "counted: policy ignored (coaching_flags=ignored)"
+        assert pair.reasons.transfer_level.limit == 3.0
+
+
+# --- unmet needs --------------------------------------------------------------------------
+
+
+def unmet_of(
+    model: MaturityModel, profiles: list[Profile], params: MatchingParams
+) -> dict[str, object]:
+    (need,) = assign_partners(model, profiles, params).unmet
+    (same,) = suggest_partners(model, profiles, params).unmet
+    if need.reason != "capacity":
+        assert same == need  # suggestions name the same condition
+    return need.model_dump()
+
+
+def test_unmet_needs_name_the_condition_that_failed(small_model: MaturityModel) -> None:
+    flat = {"beta": 1, "gamma": 1}
+    need = region(small_model, "Need", {"alpha": 1, **flat}, improve=("alpha",))
+    low = region(small_model, "Low", {"alpha": 2, **flat}, coach=("alpha",))
+    close = region(small_model, "Close", {"alpha": 3, **flat}, coach=("alpha",))
+    only = MatchingParams(**ONLY_FLAGS)
+
+    nobody = unmet_of(small_model, [need], only)
+    assert (nobody["reason"], nobody["condition"], nobody["parameter"]) == (
+        "no_candidate",
+        "no_offer",
+        "coaching_flags",
+    )
+    assert nobody["message"] == (
+        "no other region offers Alpha under coaching_flags=required (with capacity above 0)"
+    )
+
+    too_low = unmet_of(small_model, [need, low], only)
+    assert too_low["condition"] == "transfer_level"
+    assert (too_low["best"], too_low["limit"], too_low["shortfall"]) == (2.0, 3.0, 1.0)
+    assert too_low["message"] == (
+        "offers exist but none reaches min_transfer_level 3: the best is at level 2, 1 short"
+    )
+
+    too_close = unmet_of(small_model, [need, low, close], MatchingParams(min_gap=3, **ONLY_FLAGS))
+    assert too_close["condition"] == "gap" and too_close["parameter"] == "min_gap"
+    assert (too_close["best"], too_close["limit"], too_close["shortfall"]) == (2.0, 3.0, 1.0)
+
+    rival = region(small_model, "Rival", {"alpha": 0, **flat}, improve=("alpha",))
+    full = assign_partners(
+        small_model, [need, close, rival], MatchingParams(capacity=1, **ONLY_FLAGS)
+    ).unmet
+    (waiting,) = full
+    assert (waiting.reason, waiting.condition, waiting.full_partners) == (
+        "capacity",
+        "capacity",
+        ("Close",),
+    )
+    assert waiting.message == "all 1 allowed transferring regions are at capacity: Close"
+
+
+# --- uncertain scores ---------------------------------------------------------------------
+
+
+def split(profile: Profile, *keys: str) -> Profile:
+    """The profile with a split panel (an uncertain score) on ``keys``."""
+    scores = tuple(
+        s.model_copy(update={"agreement": "split" if s.dimension in keys else "agreed"})
+        for s in profile.scores
+    )
+    return profile.model_copy(update={"scores": scores})
+
+
+def test_uncertain_scores_can_be_included_excluded_or_down_weighted(
+    small_model: MaturityModel,
+) -> None:
+    flat = {"beta": 0, "gamma": 0}
+    need = region(small_model, "Need", {"alpha": 0, **flat}, improve=("alpha",))
+    firm = region(small_model, "Firm", {"alpha": 4, **flat}, coach=("alpha",))
+    shaky = split(region(small_model, "Shaky", {"alpha": 5, **flat}, coach=("alpha",)), "alpha")
+    profiles = [need, firm, shaky]
+
+    included = suggest_partners(small_model, profiles, MatchingParams(**ONLY_FLAGS)).pairs
+    assert [p.transferring for p in included] == ["Shaky", "Firm"]
+    assert included[0].reasons.confidence.transferring == "split"
+    assert included[0].reasons.confidence.text == (
+        "transferring score uncertain (split panel), included (uncertain_scores=include)"
+    )
+    assert "Confidence:" in included[0].explanation
+
+    excluded = suggest_partners(
+        small_model, profiles, MatchingParams(uncertain_scores="exclude", **ONLY_FLAGS)
+    ).pairs
+    assert [p.transferring for p in excluded] == ["Firm"]
+
+    weighted = suggest_partners(
+        small_model,
+        profiles,
+        MatchingParams(uncertain_scores="down_weight", uncertain_weight=0.5, **ONLY_FLAGS),
+    ).pairs
+    assert [p.transferring for p in weighted] == ["Firm", "Shaky"]
+    shaky_pair = weighted[1]
+    assert shaky_pair.score == pytest.approx(included[0].score * 0.5, abs=1e-12)
+    assert shaky_pair.reasons.confidence.weight == 0.5
+    assert shaky_pair.reasons.confidence.text == (
+        "transferring score uncertain (split panel): score x0.5 (uncertain_scores=down_weight)"
+    )
+    both = suggest_partners(
+        small_model,
+        [split(need, "alpha"), shaky],
+        MatchingParams(uncertain_scores="down_weight", uncertain_weight=0.5, **ONLY_FLAGS),
+    ).pairs
+    assert both[0].score == pytest.approx(included[0].score * 0.25, abs=1e-12)
+
+
+def test_an_excluded_uncertain_need_is_reported_and_uncertain_offers_are_named(
+    small_model: MaturityModel,
+) -> None:
+    flat = {"beta": 0, "gamma": 0}
+    need = region(small_model, "Need", {"alpha": 0, **flat}, improve=("alpha",))
+    shaky = split(region(small_model, "Shaky", {"alpha": 5, **flat}, coach=("alpha",)), "alpha")
+    params = MatchingParams(uncertain_scores="exclude", **ONLY_FLAGS)
+    (offers,) = assign_partners(small_model, [need, shaky], params).unmet
+    assert (offers.condition, offers.parameter, offers.policy) == (
+        "uncertain_offers",
+        "uncertain_scores",
+        "exclude",
+    )
+    (own,) = assign_partners(small_model, [split(need, "alpha"), shaky], params).unmet
+    assert (own.reason, own.condition) == ("uncertain", "uncertain_need")
+    assert own.message.endswith("(uncertain_scores=exclude)")
+
+
+def test_uncertain_weight_must_be_a_share() -> None:
+    for bad in (0, 1.5, -0.1):
+        with pytest.raises(ParameterError) as caught:
+            MatchingParams(uncertain_weight=bad)
+        assert caught.value.location == ("uncertain_weight",)
+    with pytest.raises(ParameterError) as caught:
+        MatchingParams(uncertain_scores="maybe")
+    assert caught.value.location == ("uncertain_scores",)
+
+
+# --- bounded work -------------------------------------------------------------------------
+
+
+def test_the_work_estimate_counts_what_matching_does(small_model: MaturityModel) -> None:
+    rng = random.Random(3)
+    profiles = [
+        region(
+            small_model,
+            f"r{i:02d}",
+            {k: rng.choice([None, 0, 1, 2, 3, 4, 5]) for k in small_model.keys},
+            improve=tuple(k for k in small_model.keys if rng.random() < 0.4),
+            coach=tuple(k for k in small_model.keys if rng.random() < 0.4),
+        )
+        for i in range(30)
+    ]
+    params = MatchingParams(min_transfer_level=2, top_k=2)
+    work = estimate_work(small_model, profiles, params)
+    candidates = candidate_pairs(small_model, profiles, params)
+    assert work.pairs == len(candidates.pairs) > 0
+    assert work.suggestions == len(suggest_partners(small_model, profiles, params).pairs)
+    assert work.needs == assign_partners(small_model, profiles, params).needs
+    assert work.regions == 30
+    assert work.receiving_regions == len(
+        {p.receiving for p in candidates.pairs} | set(candidates.without_candidates)
+    )
+    assert work.assignment_edges_min <= work.assignment_edges_max
+    degree: dict[str, int] = {}
+    for pair in candidates.pairs:
+        degree[pair.transferring] = degree.get(pair.transferring, 0) + 1
+    assert work.assignment_slots == sum(min(params.capacity, d) for d in degree.values())
+    assert work.assignment_edges_max == sum(d * min(params.capacity, d) for d in degree.values())
+    alpha = estimate_work(small_model, profiles, params, dimension="alpha")
+    assert alpha.pairs == len(
+        candidate_pairs(small_model, profiles, params, dimension="alpha").pairs
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "budget", "call", "location"),
+    [
+        (MatchingParams(top_k=5), MatchingBudget(max_suggestions=3), "suggest", ("top_k",)),
+        (
+            MatchingParams(improvement_flags="ignored"),
+            MatchingBudget(max_scored_pairs=1),
+            "suggest",
+            ("improvement_flags",),
+        ),
+        (MatchingParams(), MatchingBudget(max_candidates=1), "candidates", ("improvement_flags",)),
+        (
+            MatchingParams(min_transfer_level=None),
+            MatchingBudget(max_pairs=1),
+            "assign",
+            ("min_transfer_level",),
+        ),
+        (
+            MatchingParams(capacity=3),
+            MatchingBudget(max_assignment_edges=2),
+            "assign",
+            ("capacity",),
+        ),
+    ],
+)
+def test_work_over_budget_is_refused_naming_the_parameter(
+    small_model: MaturityModel,
+    params: MatchingParams,
+    budget: MatchingBudget,
+    call: str,
+    location: tuple[str, ...],
+) -> None:
+    flat = {"beta": 1, "gamma": 1}
+    profiles = [
+        region(small_model, f"N{i}", {"alpha": 0, **flat}, improve=("alpha",)) for i in range(3)
+    ] + [region(small_model, f"T{i}", {"alpha": 5, **flat}, coach=("alpha",)) for i in range(3)]
+    run = {
+        "suggest": suggest_partners,
+        "candidates": candidate_pairs,
+        "assign": assign_partners,
+    }[call]
+    with pytest.raises(BudgetError) as caught:
+        run(small_model, profiles, params, budget=budget)
+    assert caught.value.location == location
+    assert "budget" in caught.value.message
+    run(small_model, profiles, params)  # the default budget admits it
+
+
+def test_assignment_at_a_huge_capacity_stays_sparse_and_optimal() -> None:
+    """The case that took 73-90 s and 22.5 GB with a dense needs x slots matrix (every
+    dimension a need, capacity 1000): the same optimum as capacity = number of needs."""
+    model = default_model()
+    rng = random.Random(11)
+    profiles = [
+        region(model, f"r{i:03d}", {k: rng.randint(0, 5) for k in model.keys}) for i in range(150)
+    ]
+    loose = {"improvement_flags": "ignored", "coaching_flags": "ignored"}
+    work = estimate_work(model, profiles, MatchingParams(capacity=1000, **loose))
+    assert work.assignment_edges_max > MatchingBudget().max_assignment_edges  # dense-ish
+    result = assign_partners(model, profiles, MatchingParams(capacity=1000, **loose))
+    assert result.needs == work.needs and result.unmet == ()
+    # Capacity never binds here, so every need takes its best candidate.
+    candidates = candidate_pairs(model, profiles, MatchingParams(**loose)).pairs
+    best = sum(p.score for p in candidates if p.rank == 1)
+    assert result.total_score == pytest.approx(best, abs=1e-9)
+    assert all(p.rank == 1 for p in result.pairs)

@@ -55,7 +55,12 @@ def test_a_wheel_installs_and_scores_ratings_in_a_clean_environment(tmp_path: Pa
     )  # fmt: skip
     (wheel,) = (tmp_path / "dist").glob("twinning-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"assessment/data/dimensions.yaml", "assessment/data/models/scirocco-2016.yaml"} <= names
+    assert {
+        "assessment/data/dimensions.yaml",
+        "assessment/data/models/scirocco-2016.yaml",
+        "assessment/data/models/procurement-readiness.yaml",
+        "assessment/twinning/templates/twinning_report.html",  # read at run time by Jinja
+    } <= names
     for language in SUPPORTED_LANGUAGES:  # gettext catalogues, compiled when loaded
         if language != SOURCE_LANGUAGE:
             assert f"assessment/locale/{language}/LC_MESSAGES/{DOMAIN}.po" in names
@@ -103,7 +108,14 @@ def test_a_wheel_installs_and_scores_ratings_in_a_clean_environment(tmp_path: Pa
     )  # fmt: skip
     assessment_file, app_file, count = located.split()
     assert Path(assessment_file).is_relative_to(site) and Path(app_file).is_relative_to(site)
-    assert int(count) >= 2
+    assert int(count) >= 3  # SCIROCCO 2019-22 and 2016-19, procurement readiness
+    template = _run(
+        str(python), "-c",
+        "from importlib.resources import files; "
+        "print((files('assessment.twinning') / 'templates' / 'twinning_report.html').is_file())",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert template.strip() == "True"
 
     ratings = tmp_path / "ratings.csv"
     ratings.write_text(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -28,9 +29,11 @@ from assessment import (
     PracticeFeasibility,
     PracticeReport,
     Profile,
+    UnmetNeed,
     assign_partners,
     build_profile,
     candidate_pairs,
+    matching_assign,
     parse_model,
     practice_gaps,
     suggest_partners,
@@ -44,13 +47,24 @@ POLICIES: tuple[Literal["when_flagged", "required", "ignored"], ...] = (
     "required",
     "ignored",
 )
+UNCERTAIN: tuple[Literal["include", "exclude", "down_weight"], ...] = (
+    "include",
+    "exclude",
+    "down_weight",
+)
+AGREEMENTS: tuple[Literal["agreed", "split", "no_data"] | None, ...] = (
+    None,
+    "agreed",
+    "split",
+    "no_data",
+)
 Triple = tuple[str, str, str]
 
 
 def profile_line(profile: Profile) -> str:
-    """``Lund: d0=1^ d1=4*`` (^ flagged for improvement, * for coaching)."""
+    """``Lund: d0=1^ d1=4*?`` (^ flagged for improvement, * for coaching, ? split panel)."""
     cells = " ".join(
-        f"{s.dimension}={s.score}{'^' * s.for_improvement}{'*' * s.for_coaching}"
+        f"{s.dimension}={s.score}{'^' * s.for_improvement}{'*' * s.for_coaching}{'?' * s.uncertain}"
         for s in profile.scores
     )
     return f"{profile.region}: {cells}"
@@ -95,13 +109,17 @@ def profiles_of(draw: st.DrawFn, model: MaturityModel, name: str) -> Profile:
     workshop: dict[str, int | tuple[int | None, str] | None] = {
         key: draw(cell) for key in model.keys
     }
-    return build_profile(
+    profile = build_profile(
         model,
         workshop=workshop,
         improvement=draw(st.sets(keys)),
         coaching=draw(st.sets(keys)),
         region=name,
     )
+    # The stakeholders' agreement per dimension (split = an uncertain score).
+    agreement = st.sampled_from(AGREEMENTS)
+    scores = tuple(s.model_copy(update={"agreement": draw(agreement)}) for s in profile.scores)
+    return profile.model_copy(update={"scores": scores})
 
 
 # Bounded away from 0: a gap weight near 1e-13 rounds allowed pairs' scores to 0, which the
@@ -120,6 +138,7 @@ def worlds(
     similarity_weights: st.SearchStrategy[float] = st.just(0.0) | float_weights,
     neutral: st.SearchStrategy[float] = st.floats(0, 1),
     loose: bool = False,
+    uncertain: st.SearchStrategy[str] = st.sampled_from(UNCERTAIN),
 ) -> World:
     """Random regions and parameters; ``loose`` lifts the level limits and flag policies so
     that each need has many candidates to rank."""
@@ -151,6 +170,8 @@ def worlds(
             st.dictionaries(st.sampled_from(names), st.integers(0, 3)) if names else st.just({})
         ),
         top_k=draw(st.integers(1, 4)),
+        uncertain_scores=draw(uncertain),
+        uncertain_weight=draw(st.sampled_from([0.5, 0.25, 1.0]) | st.floats(0.05, 1)),
     )
     return World(model, profiles, params)
 
@@ -186,12 +207,25 @@ def capacity_of(params: MatchingParams, name: str) -> int:
     return params.capacity_overrides.get(name, params.capacity)
 
 
+def excluded(world: World, region: Profile, key: str) -> bool:
+    """A split panel's score under ``uncertain_scores="exclude"``."""
+    return world.params.uncertain_scores == "exclude" and region.by_key()[key].uncertain
+
+
+def weighted_sides(world: World, receiving: Profile, transferring: Profile, key: str) -> int:
+    """Uncertain scores of a pair that lower its score (``down_weight`` only)."""
+    if world.params.uncertain_scores != "down_weight":
+        return 0
+    return receiving.by_key()[key].uncertain + transferring.by_key()[key].uncertain
+
+
 def is_need(world: World, region: Profile, key: str) -> bool:
     score, cap = score_of(region, key), world.params.max_receiving_level
     return (
         score is not None
         and (cap is None or score <= cap)
         and counts(region.improvement, key, world.params.improvement_flags)
+        and not excluded(world, region, key)
     )
 
 
@@ -214,6 +248,7 @@ def offers(world: World, region: Profile, key: str) -> bool:
         and (floor is None or score >= floor)
         and counts(region.coaching, key, world.params.coaching_flags)
         and capacity_of(world.params, region.region) > 0
+        and not excluded(world, region, key)
     )
 
 
@@ -268,6 +303,7 @@ def expected_pair(world: World, receiving: str, transferring: str, key: str) -> 
     gap = high - low
     gw, sw = Fraction(params.gap_weight), Fraction(params.similarity_weight)
     score = (gw * Fraction(gap, span) + sw * similarity) / (gw + sw)
+    score *= Fraction(params.uncertain_weight) ** weighted_sides(world, r, t, key)
     return Expected(gap, len(distances), similarity, score)
 
 
@@ -335,6 +371,81 @@ def test_candidates_are_exactly_the_allowed_pairs_scored_by_the_formula(world: W
     check_without_candidates(world, result)
 
 
+def flag_basis(flags: frozenset[str], key: str, policy: str) -> str:
+    if key in flags:
+        return "flagged"
+    return "region_flagged_none" if policy == "when_flagged" else "flags_ignored"
+
+
+def context_dimensions(world: World, pair: PairProposal) -> list[tuple[int, int, str, int, int]]:
+    """(difference, model position, key, receiving score, transferring score) of the pair's
+    context dimensions, in the README's order for "alike"."""
+    r, t = world.profile(pair.receiving), world.profile(pair.transferring)
+    wanted = world.params.similarity_dimensions or world.model.keys
+    out = []
+    for position, key in enumerate(world.model.keys):
+        a, b = score_of(r, key), score_of(t, key)
+        if key != pair.dimension and key in wanted and a is not None and b is not None:
+            out.append((abs(a - b), position, key, a, b))
+    return sorted(out)
+
+
+@settings(max_examples=120, deadline=None)
+@given(any_worlds)
+def test_every_pair_explains_why_it_is_allowed_and_what_makes_the_regions_alike(
+    world: World,
+) -> None:
+    params = world.params
+    for pair in candidate_pairs(world.model, world.profiles, params).pairs:
+        r, t = world.profile(pair.receiving), world.profile(pair.transferring)
+        why = pair.reasons
+        assert why.need.basis == flag_basis(r.improvement, pair.dimension, params.improvement_flags)
+        assert why.offer.basis == flag_basis(t.coaching, pair.dimension, params.coaching_flags)
+        assert (why.need.policy, why.offer.policy) == (
+            params.improvement_flags,
+            params.coaching_flags,
+        )
+        assert (why.gap.value, why.gap.limit) == (pair.gap, params.min_gap)
+        assert why.gap.margin is not None and why.gap.margin >= 0
+        assert why.gap.margin == pytest.approx(pair.gap - params.min_gap)
+        floor, cap = params.min_transfer_level, params.max_receiving_level
+        assert (why.transfer_level.value, why.transfer_level.limit) == (
+            pair.transferring_score,
+            floor,
+        )
+        if floor is not None:
+            assert why.transfer_level.margin == pytest.approx(pair.transferring_score - floor)
+        assert (why.receiving_level.value, why.receiving_level.limit) == (
+            pair.receiving_score,
+            cap,
+        )
+        if cap is not None:
+            assert why.receiving_level.margin == pytest.approx(cap - pair.receiving_score)
+        sides = weighted_sides(world, r, t, pair.dimension)
+        assert why.confidence.weight == pytest.approx(params.uncertain_weight**sides)
+        assert (why.confidence.receiving, why.confidence.transferring) == (
+            r.by_key()[pair.dimension].agreement,
+            t.by_key()[pair.dimension].agreement,
+        )
+        context = context_dimensions(world, pair)
+        assert len(context) == pair.shared_context
+        alike = [(d.difference, world.model.index(d.dimension), d.dimension) for d in pair.alike]
+        assert alike == [c[:3] for c in context[:3]]
+        rest = [c for c in context[3:] if c[0] > 0]
+        furthest = sorted(rest, key=lambda c: (-c[0], c[1]))[:3]
+        assert [(d.dimension, d.receiving_score, d.transferring_score) for d in pair.different] == [
+            (c[2], c[3], c[4]) for c in furthest
+        ]
+        for d in (*pair.alike, *pair.different):
+            assert d.receiving_score == score_of(r, d.dimension)
+            assert d.transferring_score == score_of(t, d.dimension)
+            assert d.name == world.model.dimension(d.dimension).name
+        assert pair.similarity_rounded == round(pair.similarity, 2)
+        assert pair.score_rounded == round(pair.score, 2)
+        assert f"similarity {pair.similarity:.2f}" in pair.explanation
+        assert pair.model_validate(pair.model_dump()) == pair
+
+
 @settings(max_examples=60, deadline=None)
 @given(any_worlds)
 def test_one_dimension_is_a_slice_of_all_candidates(world: World) -> None:
@@ -354,6 +465,7 @@ def test_one_dimension_is_a_slice_of_all_candidates(world: World) -> None:
         neutral=quarters,
         loose=True,
         max_regions=6,
+        uncertain=st.just("include"),
     )
 )
 def test_scores_are_exact_scores_rounded_so_equal_scores_tie(world: World) -> None:
@@ -432,10 +544,25 @@ def best_total(world: World) -> float:
     return best(0, tuple(capacity_of(world.params, name) for name in names))
 
 
+@contextmanager
+def assignment_solver(dense: bool) -> Iterator[None]:
+    """Force the dense or the sparse assignment solver (the library picks by size, and
+    these worlds are small)."""
+    saved = matching_assign.DENSE_CELLS
+    matching_assign.DENSE_CELLS = saved if dense else 0
+    try:
+        yield
+    finally:
+        matching_assign.DENSE_CELLS = saved
+
+
 @settings(max_examples=150, deadline=None)
-@given(any_worlds)
-def test_assignment_respects_the_rule_and_capacities_and_is_optimal(world: World) -> None:
-    result = assign_partners(world.model, world.profiles, world.params)
+@given(any_worlds, st.booleans())
+def test_assignment_respects_the_rule_and_capacities_and_is_optimal(
+    world: World, dense: bool
+) -> None:
+    with assignment_solver(dense):
+        result = assign_partners(world.model, world.profiles, world.params)
     candidates = {
         triple(p): p for p in candidate_pairs(world.model, world.profiles, world.params).pairs
     }
@@ -466,10 +593,69 @@ def test_an_assigned_pair_keeps_its_rank_among_the_needs_candidates(world: World
     assert [p.rank for p in result.pairs] == [rank[triple(p)] for p in result.pairs]
 
 
-@settings(max_examples=100, deadline=None)
-@given(any_worlds)
-def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: World) -> None:
-    result = assign_partners(world.model, world.profiles, world.params)
+def failed_condition(world: World, receiving: Profile, key: str) -> tuple[str, float | None]:
+    """The README's first failing condition for a need without an allowed partner, with the
+    closest value any offer reaches (a level or a gap)."""
+    params, low = world.params, score_of(receiving, key)
+    assert low is not None
+    others = [t for t in world.profiles if t.region != receiving.region]
+    offered = [
+        score
+        for t in others
+        if counts(t.coaching, key, params.coaching_flags)
+        and capacity_of(params, t.region) > 0
+        and (score := score_of(t, key)) is not None
+    ]
+    if not offered:
+        return "no_offer", None
+    floor = params.min_transfer_level
+    level_ok = [score for score in offered if floor is None or score >= floor]
+    if not level_ok:
+        return "transfer_level", max(offered)
+    if max(level_ok) - low < params.min_gap:
+        return "gap", max(level_ok) - low
+    return "uncertain_offers", None
+
+
+def check_unmet_entry(world: World, entry: UnmetNeed, allowed: Counter[tuple[str, str]]) -> None:
+    """One unmet need's reason, condition and numbers against the restated rule."""
+    region, key, params = world.profile(entry.receiving), entry.dimension, world.params
+    assert entry.dimension_name == world.model.dimension(key).name
+    assert entry.message
+    if entry.reason in ("missing_score", "no_room", "uncertain"):
+        assert key in region.improvement and entry.candidates == 0
+        assert entry.condition == {"uncertain": "uncertain_need"}.get(entry.reason, entry.reason)
+        if entry.reason == "uncertain":
+            assert params.uncertain_scores == "exclude" and region.by_key()[key].uncertain
+        return
+    assert is_need(world, region, key)
+    assert entry.candidates == allowed[(entry.receiving, key)]
+    if entry.reason == "capacity":
+        assert entry.condition == "capacity" and entry.candidates > 0
+        return
+    assert entry.reason == "no_candidate" and entry.candidates == 0
+    condition, best = failed_condition(world, region, key)
+    assert entry.condition == condition
+    if condition == "transfer_level":
+        assert params.min_transfer_level is not None and best is not None
+        assert (entry.best, entry.limit) == (best, params.min_transfer_level)
+        assert entry.shortfall == pytest.approx(params.min_transfer_level - best)
+    if condition == "gap":
+        assert best is not None
+        assert (entry.best, entry.limit) == (best, params.min_gap)
+        assert entry.shortfall is not None and entry.shortfall > 0
+        assert entry.shortfall == pytest.approx(params.min_gap - best)
+    if condition == "uncertain_offers":
+        assert params.uncertain_scores == "exclude"
+
+
+@settings(max_examples=250, deadline=None)
+@given(any_worlds, st.booleans())
+def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(
+    world: World, dense: bool
+) -> None:
+    with assignment_solver(dense):
+        result = assign_partners(world.model, world.profiles, world.params)
     allowed_pairs = candidate_pairs(world.model, world.profiles, world.params).pairs
     candidates = Counter((p.receiving, p.dimension) for p in allowed_pairs)
     assigned = {(p.receiving, p.dimension) for p in result.pairs}
@@ -478,21 +664,13 @@ def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: W
     assert not assigned & set(unmet)
     full = {e.region for e in result.load if e.assigned == e.capacity}
     for need, entry in unmet.items():
-        name, key = need
-        region = world.profile(name)
-        if entry.reason == "missing_score":
-            assert score_of(region, key) is None and key in region.improvement
-            assert entry.candidates == 0
-            continue
-        if entry.reason == "no_room":
-            assert key in region.improvement and entry.candidates == 0
-            continue
-        assert is_need(world, region, key)
-        assert entry.candidates == candidates[need]
-        assert (entry.reason == "capacity") == (entry.candidates > 0)
-        # Every allowed pair scores above 0, so a need waits only when its partners are full.
-        partners = {p.transferring for p in allowed_pairs if (p.receiving, p.dimension) == need}
-        assert partners <= full
+        check_unmet_entry(world, entry, candidates)
+        if entry.reason == "capacity":
+            # Every allowed pair scores above 0, so a need waits only when its partners are
+            # full: all of them, named.
+            partners = {p.transferring for p in allowed_pairs if (p.receiving, p.dimension) == need}
+            assert partners <= full
+            assert entry.full_partners == tuple(sorted(partners))
     for profile in world.profiles:
         for key in world.model.keys:
             if reachable_need(world, profile, key) or (profile.region, key) in candidates:
@@ -511,8 +689,43 @@ def test_every_need_is_assigned_or_reported_unmet_with_its_exact_reason(world: W
             for key in p.improvement
             if (score := score_of(p, key)) is not None and score > top
         }
-    measured = [u for u in result.unmet if u.reason not in ("missing_score", "no_room")]
+        cap = world.params.max_receiving_level
+        assert {n for n, u in unmet.items() if u.reason == "uncertain"} == {
+            (p.region, key)
+            for p in world.profiles
+            for key in p.improvement
+            if excluded(world, p, key)
+            and (score := score_of(p, key)) is not None
+            and score <= top
+            and (cap is None or score <= cap)
+        }
+    measured = [u for u in result.unmet if u.reason in ("no_candidate", "capacity")]
     assert result.needs == len(result.pairs) + len(measured)
+
+
+@settings(max_examples=150, deadline=None)
+@given(any_worlds)
+def test_suggestions_report_each_need_without_a_partner(world: World) -> None:
+    """Suggestions and candidates list, per need with no allowed partner, the condition that
+    failed (the same vocabulary as the assignment, capacity aside)."""
+    allowed = Counter(
+        (p.receiving, p.dimension)
+        for p in candidate_pairs(world.model, world.profiles, world.params).pairs
+    )
+    for result in (
+        suggest_partners(world.model, world.profiles, world.params),
+        candidate_pairs(world.model, world.profiles, world.params),
+    ):
+        lonely = {(u.receiving, u.dimension) for u in result.unmet if u.reason == "no_candidate"}
+        assert lonely == {
+            (p.region, key)
+            for p in world.profiles
+            for key in world.model.keys
+            if reachable_need(world, p, key) and not allowed[(p.region, key)]
+        }
+        for entry in result.unmet:
+            assert entry.reason != "capacity"
+            check_unmet_entry(world, entry, allowed)
 
 
 # --- good practices -----------------------------------------------------------------------

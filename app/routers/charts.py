@@ -8,6 +8,9 @@ model's versions (``app.etags``). A client revalidating with ``If-None-Match`` t
 ``ChartCache`` (``app.state.chart_cache``, sized by the settings), keyed by that ETag; only
 otherwise are the profiles loaded (stored ones for published rounds) and the chart drawn.
 
+A round whose ratings are hidden (open, see ``may_see_ratings``) is not charted at all: its
+profile proposes scores from the ratings (403).
+
 Access follows the profile reads: a region's published profile is readable without a key when
 the region is public, anything else needs a key that can read the region. The spread band is
 made of the stakeholders' ratings, so it is drawn only for keys that can read the round's
@@ -43,6 +46,7 @@ from app.services.profiles import (
     round_results,
     round_stamps,
 )
+from app.services.rounds import ensure_may_see_ratings
 from app.settings import Settings
 from app.store import check_published_readable, get_or_404, round_model
 from app.tables import AssessmentRound, Region, RoundStatus
@@ -123,6 +127,8 @@ def _readable_round(
         raise ApiProblem(404, f"round {round_id} is not a round of region {region.id}", field=field)
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(require_key(principal), region.id)
+        # Its profile proposes scores from the ratings, and the spread is made of them.
+        ensure_may_see_ratings(principal, round_, field=field)
         return ShownRound(region, round_, False)
     check_published_readable(region, principal)
     return ShownRound(region, round_, region.public_profile)
@@ -191,7 +197,7 @@ async def chart_query(
     rounds: list[str] = Query(
         [],
         description="more rounds of the same region to overlay, e.g. an earlier one: "
-        "`?rounds=3,7` (comma-separated or repeated)",
+        "`?rounds=3,7` (comma-separated or repeated); not the chart's own round (422)",
     ),
     compare: list[str] = Query(
         [],
@@ -275,6 +281,13 @@ def chart_plan(
         main = _latest_of(found.get(region_id), region_id, principal, "path.region_id")
     else:
         main = shown_round(session, region_id, query.round_id, principal)
+    if main.round.id in query.rounds:
+        raise ApiProblem(
+            422,
+            f"round {main.round.id} is the chart's own round (round_id, or the latest "
+            "published one by default); overlay other rounds",
+            field="query.rounds",
+        )
     overlays = _overlaid_rounds(session, main.region, query.rounds, principal)
     overlays += [_latest_of(found.get(i), i, principal, "query.compare") for i in query.compare]
     may_read_ratings = principal is not None and principal.can_read_region(region_id)

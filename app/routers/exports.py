@@ -32,6 +32,7 @@ from app.routers.charts import (
 from app.routers.rounds import readable_round
 from app.schemas import Id
 from app.services.profiles import people_digest, round_results, round_stamps
+from app.services.rounds import ensure_may_see_ratings
 from app.store import rating_matrix, round_model
 from assessment import (
     ModelCatalog,
@@ -87,8 +88,10 @@ def export_ratings(
     models: ModelsDep,
 ) -> Response:
     """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
-    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them."""
+    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them.
+    Hidden while the round is open (403), unless the round reveals its ratings."""
     round_ = readable_round(session, round_id, principal)
+    ensure_may_see_ratings(principal, round_)
     matrix = rating_matrix(session, models, round_)
     if matrix is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from app.deps import CoordinatorDep, ModelsDep, PageDep, SessionDep
+from app.deps import CoordinatorDep, ModelsDep, PageDep, QueryModelDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, UtcDatetime, _Out
-from app.services.profiles import latest_profiles
+from app.services.profiles import current_profiles
 from app.store import get_or_404, resolve_model
 from app.tables import Region, utcnow
 from app.tables_matching import MatchingPairRow, MatchingRun, PairStatus
@@ -167,20 +167,12 @@ def query_params(
     return _params({k: v for k, v in given.items() if v is not None}, "query")
 
 
-def model_query(
-    models: ModelsDep,
-    model_id: str | None = Query(None, description="default: the deployment's default model"),
-    model_version: str | None = Query(None),
-) -> MaturityModel:
-    return resolve_model(models, model_id, model_version, "query.model_id")
-
-
 def _latest_profiles(
     session: Session, models: ModelCatalog, model: MaturityModel
 ) -> tuple[list[Profile], list[int]]:
-    """Each region's latest published profile of ``model``, with the region ids: the
-    profiles stored at publishing, all loaded in one query."""
-    found = latest_profiles(session, models, model)
+    """Each region's profile of its current round on ``model`` (``current_rounds``), with the
+    region ids: the profiles stored at publishing, all loaded in one query."""
+    found = current_profiles(session, models, model)
     return [profile for _, profile in found], [region_id for region_id, _ in found]
 
 
@@ -216,7 +208,7 @@ def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
 def get_suggestions(
     _: CoordinatorDep,
     params: Annotated[MatchingParams, Depends(query_params)],
-    model: Annotated[MaturityModel, Depends(model_query)],
+    model: QueryModelDep,
     session: SessionDep,
     models: ModelsDep,
     region_id: Id | None = Query(None, description="only this receiving region"),

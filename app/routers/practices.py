@@ -1,6 +1,6 @@
 """Good practices over HTTP: a practice is rated with the model's dimensions as the minimum
-maturity it needs, and a region sees which practices its latest published profile can take
-up (``assessment.practices``; README, "Good practices").
+maturity it needs, and a region sees which practices of a model its current profile on that
+model can take up (``assessment.practices``; README, "Good practices").
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth import ensure_can_read
-from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, QueryModelDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, UtcDatetime, _Out
 from app.services.profiles import round_results
-from app.store import get_or_404, latest_published_round, resolve_model
+from app.store import current_rounds, get_or_404, published_rounds, resolve_model
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
 from assessment import (
@@ -224,21 +224,40 @@ def delete_practice(
 @router.get(
     "/regions/{region_id}/practices",
     response_model=RegionPractices,
-    summary="Which good practices the region's latest published profile can take up",
+    summary="Which good practices of a model the region's current profile can take up",
 )
 def get_region_practices(
     region_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    model: QueryModelDep,
 ) -> RegionPractices:
-    """Practices of the profile's model, feasible first; readable by whoever reads the region.
-    An unscored dimension counts as a gap from the scale minimum and is listed as unknown."""
+    """Practices of one model (``?model_id=``, ``?model_version=``; default the deployment's
+    default model), feasible first, against the region's latest published round on that
+    model, as matching reads it: a round on another model does not hide it, and a
+    re-assessment on a newer version of the model supersedes the older version (404 naming
+    ``query.model_version``, with the version to ask for). Readable by whoever reads the
+    region. An unscored dimension counts as a gap from the scale minimum and is listed as
+    unknown."""
     get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
-    latest = latest_published_round(session, region_id, "path.region_id")
+    on_model = [r for r in published_rounds(session, region_id) if r.model_id == model.id]
+    latest = current_rounds(on_model, model).get(region_id)
+    if latest is None:
+        if on_model:
+            raise ApiProblem(
+                404,
+                f"region {region_id}'s latest published round on {model.id} is of version "
+                f"{on_model[-1].model_version}, not {model.version}: ask for that version",
+                field="query.model_version",
+            )
+        raise ApiProblem(
+            404,
+            f"region {region_id} has no published round on {model.id} {model.version} yet",
+            field="path.region_id",
+        )
     assert latest.id is not None
-    model = models.find(latest.model_id, latest.model_version)
     rows = session.exec(
         select(GoodPracticeRow)
         .where(
@@ -259,6 +278,5 @@ def get_region_practices(
         }
         for row in rows
     ]
-    profile = round_results(session, models, [latest])[0].profile
-    report = practice_gaps(model, profile, practices)
+    report = practice_gaps(model, round_results(session, models, [latest])[0].profile, practices)
     return RegionPractices(region_id=region_id, round_id=latest.id, report=report)

@@ -28,6 +28,7 @@ from app.services.profiles import (
     round_results,
     round_stamps,
 )
+from app.services.rounds import ensure_may_see_ratings
 from app.store import (
     ensure_published_readable,
     get_or_404,
@@ -87,10 +88,12 @@ def get_round_profile(
     session: SessionDep,
     models: ModelsDep,
 ) -> RoundProfile | Response:
-    """Readable without a key once published, when the region's profile is public."""
+    """Readable without a key once published, when the region's profile is public. While
+    the round is open its proposed scores (medians) are hidden like its ratings (403)."""
     round_ = get_or_404(session, AssessmentRound, round_id, "path.round_id")
     if round_.status != RoundStatus.PUBLISHED.value:
         ensure_can_read(require_key(principal), round_.region_id)
+        ensure_may_see_ratings(principal, round_)
         region = get_or_404(session, Region, round_.region_id, "path.round_id")
         public = False
     else:

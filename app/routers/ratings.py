@@ -16,6 +16,7 @@ from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
 from app.services.ratings import store_ratings
+from app.services.rounds import ensure_may_see_ratings, may_see_ratings
 from app.store import ensure_status, lock_round, round_model, round_stakeholder
 from app.tables import AssessmentRound, RatingRow, RoundStatus
 from assessment import RatingError, parse_score
@@ -32,7 +33,13 @@ def list_ratings(
     stakeholder_id: Id | None = None,
     dimension: str | None = Query(None, max_length=100),
 ) -> Page[RatingRow]:
-    readable_round(session, round_id, principal)
+    """While the round is open a rater's key lists only its own ratings (another
+    ``stakeholder_id`` is 403), and other keys get 403 until rating closes, unless the round
+    reveals its ratings while open."""
+    round_ = readable_round(session, round_id, principal)
+    if not may_see_ratings(principal, round_):
+        stakeholder_id = stakeholder_id or principal.stakeholder_id
+        ensure_may_see_ratings(principal, round_, stakeholder_id)
     query = select(RatingRow).where(RatingRow.round_id == round_id)
     if stakeholder_id is not None:
         query = query.where(RatingRow.stakeholder_id == stakeholder_id)
@@ -105,7 +112,8 @@ def put_ratings(
 ) -> list[RatingRow]:
     """Upserts every item; dimensions not listed keep their ratings. Any invalid item
     rejects the whole request and nothing is stored. Returns all of the stakeholder's
-    ratings in the round."""
+    ratings in the round (only the items sent, to a facilitator entering ratings on a
+    stakeholder's behalf while the round's ratings are hidden)."""
     round_ = _writable(session, round_id, stakeholder_id, principal)
     model = round_model(models, round_)
     cells: list[tuple[str, int | None, str]] = []
@@ -119,7 +127,10 @@ def put_ratings(
         score = parse_score(item.score, model, (*here, "score"))
         cells.append((item.dimension, score, item.justification))
     store_ratings(session, round_id, stakeholder_id, cells)
-    return _ratings_of(session, round_id, stakeholder_id)
+    stored = _ratings_of(session, round_id, stakeholder_id)
+    if may_see_ratings(principal, round_, stakeholder_id):
+        return stored
+    return [row for row in stored if row.dimension in seen]
 
 
 @router.delete(

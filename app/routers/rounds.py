@@ -17,11 +17,18 @@ from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
 from app.services.profiles import stored_group
-from app.services.rounds import move_round, start_round
+from app.services.progress import RoundProgress, round_progress
+from app.services.rounds import (
+    change_round,
+    ensure_may_see_ratings,
+    move_round,
+    start_round,
+)
 from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
 from app.tables import AssessmentRound, Region, Role, RoundStatus
 from assessment import AgreementRule, GroupScores, ParameterError
 from assessment.errors import from_validation_error
+from assessment.scoring import Rounding
 
 router = APIRouter(tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422))
 
@@ -36,6 +43,7 @@ def round_out(round_: AssessmentRound) -> RoundOut:
         label=round_.label,
         model=round_ref(round_),
         status=RoundStatus(round_.status),
+        reveal_while_open=round_.reveal_while_open,
         created_at=round_.created_at,
         published_at=round_.published_at,
     )
@@ -110,7 +118,9 @@ def create_round(
     ensure_can_manage(principal, region_id)
     field = "body.model_version" if body.model_id is None else "body.model_id"
     model = resolve_model(models, body.model_id, body.model_version, field)
-    round_ = start_round(session, region_id, body.label, model)
+    round_ = start_round(
+        session, region_id, body.label, model, reveal_while_open=body.reveal_while_open
+    )
     session.commit()
     return round_out(round_)
 
@@ -127,7 +137,7 @@ def get_round(
 @router.patch(
     "/rounds/{round_id}",
     response_model=RoundOut,
-    summary="Relabel a round that is not published",
+    summary="Relabel a round, or reveal its ratings while open (admin or facilitator)",
     responses=problem_responses(409),
 )
 def update_round(
@@ -136,11 +146,11 @@ def update_round(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> RoundOut:
+    """Only the fields given change. The label can change until the round is published;
+    ``reveal_while_open`` while it is draft or open (409 afterwards)."""
     round_ = lock_round(session, round_id)
     ensure_can_manage(principal, round_.region_id)
-    ensure_status(round_, S.DRAFT, S.OPEN, S.CONSENSUS)
-    round_.label = body.label
-    session.add(round_)
+    change_round(session, round_, label=body.label, reveal_while_open=body.reveal_while_open)
     session.commit()
     return round_out(round_)
 
@@ -187,6 +197,14 @@ def transition_round(
     return round_out(round_)
 
 
+def _rule_help(name: str, lead: str | None = None) -> str:
+    """A knob's help as the library states it (or ``lead``), with its default."""
+    field = AgreementRule.model_fields[name]
+    value = field.default
+    default = f"{value:.4g}" if isinstance(value, float) else "none" if value is None else value
+    return f"{lead or field.description} (default {default})"
+
+
 @router.get(
     "/rounds/{round_id}/scores",
     response_model=GroupScores,
@@ -198,16 +216,30 @@ def get_round_scores(
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
-    band_width: float | None = Query(
-        None, description="agreement band width in scale points (default 3)"
+    band_width: float | None = Query(None, description=_rule_help("band_width")),
+    split_share: float | None = Query(None, description=_rule_help("split_share")),
+    split_minimum: int | None = Query(
+        None,
+        description=_rule_help(
+            "split_minimum", "never split for fewer ratings outside the region than this"
+        ),
     ),
-    split_threshold: int | None = Query(
-        None, description="a dimension is split from this many ratings outside the band (4)"
-    ),
+    split_threshold: int | None = Query(None, description=_rule_help("split_threshold")),
+    half_median_level: Rounding | None = Query(None, description=_rule_help("half_median_level")),
 ) -> GroupScores:
-    """n, don't know, mean, median, min, max, std, IQR, agreement and band per dimension."""
+    """Per dimension: n, don't know, mean, median, min, max, std, IQR, the shares of ratings
+    at the median and in the agreement region, agreed or split, band and Delphi level (see
+    the README's "Scoring rules"). Hidden while the round is open (403), unless the round
+    reveals its ratings."""
     round_ = readable_round(session, round_id, principal)
-    given = {"band_width": band_width, "split_threshold": split_threshold}
+    ensure_may_see_ratings(principal, round_)
+    given = {
+        "band_width": band_width,
+        "split_share": split_share,
+        "split_minimum": split_minimum,
+        "split_threshold": split_threshold,
+        "half_median_level": half_median_level,
+    }
     try:
         rule = AgreementRule(**{name: value for name, value in given.items() if value is not None})
     except ValidationError as exc:
@@ -221,3 +253,22 @@ def get_round_scores(
     if scores is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
     return scores
+
+
+@router.get(
+    "/rounds/{round_id}/progress",
+    response_model=RoundProgress,
+    summary="Who has rated how many dimensions (no scores)",
+)
+def get_round_progress(
+    round_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
+) -> RoundProgress:
+    """Per stakeholder of the region: dimensions answered, "don't know" answers, rated
+    (answered minus don't know), last change; per dimension: answers and don't knows. No
+    score is shown, so facilitators, coordinators and admins can follow a round while its
+    ratings are hidden. A stakeholder's own key sees the progress of its own answers."""
+    round_ = readable_round(session, round_id, principal)
+    return round_progress(session, models, round_, principal.stakeholder_id)

@@ -77,6 +77,11 @@ def stored_row(round_id: int, profile: Profile, group: GroupScores | None) -> Pu
     )
 
 
+def round_profile(session: Session, models: ModelCatalog, round_: AssessmentRound) -> Profile:
+    """One round's profile (see ``round_results``)."""
+    return round_results(session, models, [round_])[0].profile
+
+
 def _as_text(column: Any) -> Any:
     """A JSON column read as its text: pydantic parses and validates text in one pass, about
     twice as fast as the driver's ``json.loads`` followed by validation of the objects."""
@@ -157,10 +162,11 @@ def round_results(
 # sit on the path of every conditional request.
 
 
-def _latest_ranked(some_regions: bool) -> Any:
+def _latest_ranked(some_regions: bool, one_model: bool = False) -> Any:
     """Published rounds numbered 1, 2, ... per region from the latest (by publishing time,
     then id), as a subquery with the columns ``id``, ``region_id`` and ``rank``; with
-    ``some_regions``, only those of the regions bound to ``region_ids``."""
+    ``some_regions``, only those of the regions bound to ``region_ids``, with ``one_model``
+    only those of the model id bound to ``model_id``."""
     rank = (
         sa.func.row_number()
         .over(
@@ -174,6 +180,8 @@ def _latest_ranked(some_regions: bool) -> Any:
     )
     if some_regions:
         query = query.where(col(AssessmentRound.region_id).in_(_REGION_IDS))
+    if one_model:
+        query = query.where(col(AssessmentRound.model_id) == sa.bindparam("model_id"))
     return query.subquery("ranked")
 
 
@@ -203,8 +211,8 @@ def _regions_with_latest_statement() -> Any:
 
 
 @cache
-def _latest_profiles_statement() -> Any:
-    ranked = _latest_ranked(some_regions=False)
+def _current_profiles_statement() -> Any:
+    ranked = _latest_ranked(some_regions=False, one_model=True)
     return (
         sa.select(
             col(AssessmentRound.id),
@@ -218,7 +226,6 @@ def _latest_profiles_statement() -> Any:
         .outerjoin(PublishedProfile, col(PublishedProfile.round_id) == AssessmentRound.id)
         .where(
             ranked.c.rank == 1,
-            col(AssessmentRound.model_id) == sa.bindparam("model_id"),
             col(AssessmentRound.model_version) == sa.bindparam("model_version"),
         )
         .order_by(col(AssessmentRound.region_id))
@@ -265,13 +272,14 @@ def readable_latest(
     return region, latest
 
 
-def latest_profiles(
+def current_profiles(
     session: Session, models: ModelCatalog, model: MaturityModel
 ) -> list[tuple[int, Profile]]:
-    """Every region whose latest published round was assessed with ``model``, with that
-    round's stored profile, by region id: one query, whatever the number of regions."""
+    """Every region's profile on ``model`` as matching reads it (``app.store.current_rounds``:
+    its latest published round of the model's id, kept when it is of the model's version),
+    stored at publishing, by region id: one query, whatever the number of regions."""
     rows = session.execute(
-        _latest_profiles_statement(),
+        _current_profiles_statement(),
         {"model_id": model.id, "model_version": model.version},
     ).all()
     out = []

@@ -1,19 +1,19 @@
 """How far a round's rating has come, without revealing any score.
 
-The facilitator's progress board (and the API's ``GET /rounds/{id}/progress``) show who has
-answered how many dimensions, how many of those were "don't know", when they last changed
-something and whether they submitted; per dimension, how many answers it has. Scores stay out
-of it, so the board can be shown while the round is still open without anchoring anyone.
+The facilitator's progress board and the API's ``GET /rounds/{id}/progress`` both read
+``round_progress``: who has answered how many dimensions, how many of those were "don't
+know", when they last changed something and whether they submitted; per dimension, how many
+answers it has. Scores stay out of it, so progress can be followed while the round is open
+without anchoring anyone (see ``app.services.rounds.may_see_ratings``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import case, func
+from pydantic import BaseModel, Field, computed_field
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
+from app.schemas import UtcDatetime
 from app.store import round_model
 from app.tables import AssessmentRound, RatingRow, Stakeholder
 from app.tables_web import Submission
@@ -26,18 +26,14 @@ class StakeholderProgress(BaseModel):
     role: str
     answered: int = Field(description="dimensions with an answer (a score or don't know)")
     dont_know: int = Field(description="answers that are don't know")
-    last_change: datetime | None = Field(description="when an answer last changed")
-    submitted_at: datetime | None = Field(description="when the stakeholder submitted")
+    last_change: UtcDatetime | None = Field(description="when an answer last changed")
+    submitted_at: UtcDatetime | None = Field(
+        description="when the stakeholder submitted (declared their answers complete)"
+    )
 
-    @field_validator("last_change", "submitted_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        # SQLite hands timestamps back without a zone; they were written in UTC.
-        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
-
+    @computed_field(description="dimensions given a score")  # type: ignore[prop-decorator]
     @property
     def rated(self) -> int:
-        """Dimensions given a score."""
         return self.answered - self.dont_know
 
 
@@ -49,9 +45,12 @@ class DimensionProgress(BaseModel):
 
 class RoundProgress(BaseModel):
     round_id: int
-    dimensions_total: int
-    stakeholders: list[StakeholderProgress]
-    dimensions: list[DimensionProgress]
+    dimensions_total: int = Field(description="dimensions of the round's model")
+    stakeholders: list[StakeholderProgress] = Field(
+        description="every stakeholder of the region (those yet to start too), in the order "
+        "they were added; a stakeholder's own key sees its own line only"
+    )
+    dimensions: list[DimensionProgress] = Field(description="in model order")
 
     @property
     def submitted(self) -> int:
@@ -62,23 +61,39 @@ class RoundProgress(BaseModel):
 
 
 def round_progress(
-    session: Session, models: ModelCatalog, round_: AssessmentRound
+    session: Session,
+    models: ModelCatalog,
+    round_: AssessmentRound,
+    stakeholder_id: int | None = None,
 ) -> RoundProgress:
     """Progress of every stakeholder of the round's region (those who have not started too),
-    in the order they were added, and of every dimension of the round's model."""
+    in the order they were added, and of every dimension of the round's model; with
+    ``stakeholder_id``, of that stakeholder's own answers only (what a rater may see)."""
     assert round_.id is not None
     keys = round_model(models, round_).keys
     dont_know = func.sum(case((col(RatingRow.score).is_(None), 1), else_=0))
+    ratings: list[ColumnElement[bool]] = [
+        col(RatingRow.round_id) == round_.id,
+        col(RatingRow.dimension).in_(keys),
+    ]
+    people = select(Stakeholder).where(Stakeholder.region_id == round_.region_id)
+    submissions = select(Submission.stakeholder_id, Submission.submitted_at).where(
+        Submission.round_id == round_.id
+    )
+    if stakeholder_id is not None:
+        ratings.append(col(RatingRow.stakeholder_id) == stakeholder_id)
+        people = people.where(col(Stakeholder.id) == stakeholder_id)
+        submissions = submissions.where(Submission.stakeholder_id == stakeholder_id)
     per_person = {
-        stakeholder_id: (int(answered), int(unknown or 0), changed)
-        for stakeholder_id, answered, unknown, changed in session.exec(
+        person: (int(answered), int(unknown or 0), changed)
+        for person, answered, unknown, changed in session.exec(
             select(
                 RatingRow.stakeholder_id,
                 func.count(col(RatingRow.id)),
                 dont_know,
                 func.max(RatingRow.updated_at),
             )
-            .where(RatingRow.round_id == round_.id, col(RatingRow.dimension).in_(keys))
+            .where(*ratings)
             .group_by(col(RatingRow.stakeholder_id))
         ).all()
     }
@@ -86,24 +101,13 @@ def round_progress(
         dimension: (int(answered), int(unknown or 0))
         for dimension, answered, unknown in session.exec(
             select(RatingRow.dimension, func.count(col(RatingRow.id)), dont_know)
-            .where(RatingRow.round_id == round_.id)
+            .where(*ratings)
             .group_by(col(RatingRow.dimension))
         ).all()
     }
-    submitted = dict(
-        session.exec(
-            select(Submission.stakeholder_id, Submission.submitted_at).where(
-                Submission.round_id == round_.id
-            )
-        ).all()
-    )
-    people = session.exec(
-        select(Stakeholder)
-        .where(Stakeholder.region_id == round_.region_id)
-        .order_by(col(Stakeholder.id))
-    ).all()
+    submitted = dict(session.exec(submissions).all())
     stakeholders = []
-    for person in people:
+    for person in session.exec(people.order_by(col(Stakeholder.id))).all():
         assert person.id is not None
         answered, unknown, changed = per_person.get(person.id, (0, 0, None))
         stakeholders.append(

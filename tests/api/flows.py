@@ -7,10 +7,12 @@ are given per dimension in model order, or as one score for every dimension.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi.testclient import TestClient
+
+from assessment import MaturityModel
 
 API = "/api/v1"
 Scores = Sequence[int | None] | int | None
@@ -33,10 +35,21 @@ def problem(response: Any, status: int, field: str | None = None) -> dict[str, A
     return body
 
 
-def new_round(client: TestClient, who: dict[str, str], region: int, label: str = "2025") -> int:
-    body = ok(
-        client.post(f"{API}/regions/{region}/rounds", json={"label": label}, headers=who), 201
-    )
+def new_round(
+    client: TestClient,
+    who: dict[str, str],
+    region: int,
+    label: str = "2025",
+    model: MaturityModel | None = None,
+    *,
+    reveal_while_open: bool = False,
+) -> int:
+    """A draft round of ``region`` on ``model`` (default: the deployment's default model);
+    ``reveal_while_open`` lets region readers see its ratings while it is open."""
+    payload: dict[str, Any] = {"label": label, "reveal_while_open": reveal_while_open}
+    if model is not None:
+        payload |= {"model_id": model.id, "model_version": model.version}
+    body = ok(client.post(f"{API}/regions/{region}/rounds", json=payload, headers=who), 201)
     return int(body["id"])
 
 
@@ -112,5 +125,33 @@ def published_round(
         rate(client, who, round_id, person, scores)
     move(client, who, round_id, "consensus")
     decide_all(client, who, round_id, scores)
+    move(client, who, round_id, "published")
+    return round_id
+
+
+def publish(
+    client: TestClient,
+    who: dict[str, str],
+    region: int,
+    people: Sequence[int],
+    scores: Mapping[str, int],
+    improve: Sequence[str] = (),
+    coach: Sequence[str] = (),
+    *,
+    model: MaturityModel | None = None,
+    label: str = "2025",
+) -> int:
+    """A published round on ``model`` (default: the deployment's default model) rated by
+    ``people[0]`` and agreed on ``scores`` by dimension key (2 where not given), with
+    improvement and coaching flags."""
+    round_id = new_round(client, who, region, label, model)
+    values = [scores.get(key, 2) for key in round_keys(client, who, round_id)]
+    move(client, who, round_id, "open")
+    rate(client, who, round_id, people[0], values)
+    move(client, who, round_id, "consensus")
+    decide_all(client, who, round_id, values)
+    for key in {*improve, *coach}:
+        flags = {"for_improvement": key in improve, "for_coaching": key in coach}
+        ok(client.put(f"{API}/rounds/{round_id}/flags/{key}", json=flags, headers=who))
     move(client, who, round_id, "published")
     return round_id

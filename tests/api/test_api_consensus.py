@@ -204,3 +204,112 @@ def test_flags_mark_needs_and_offers(
     assert flagged[last] == (False, True)
     assert flagged[other] == (False, False)
     assert list(flagged) == list(api_model.keys)
+
+
+def test_the_whole_workshop_in_one_call_is_all_or_nothing(
+    client: TestClient, world: World, workshop: int, api_model: MaturityModel
+) -> None:
+    url = f"{API}/rounds/{workshop}/consensus"
+    keys, hi = api_model.keys, api_model.scale.max
+    items: list[dict[str, object]] = [
+        {"dimension": keys[0], "score": 2, "justification": "agreed"},
+        {"dimension": keys[1], "score": None, "justification": "nobody could judge it"},
+        {"dimension": keys[2], "score": 1},
+    ]
+    for bad, field in (
+        ({"dimension": keys[3], "score": hi + 1}, "body.items.3.score"),
+        ({"dimension": keys[3], "score": "high"}, "body.items.3.score"),
+        ({"dimension": keys[3], "score": None}, "body.items.3.justification"),
+        ({"dimension": "budget", "score": 1}, "body.items.3.dimension"),
+        ({"dimension": keys[0], "score": 1}, "body.items.3.dimension"),
+    ):
+        problem(
+            client.put(url, json={"items": [*items, bad]}, headers=world.north_member), 422, field
+        )
+        assert ok(client.get(url, headers=world.admin))["total"] == 0
+    problem(client.put(url, json={"items": []}, headers=world.north_member), 422, "body.items")
+    problem(client.put(url, json={"items": items}, headers=world.north_rater), 403)
+    rows = ok(client.put(url, json={"items": items}, headers=world.north_member))
+    assert [(r["dimension"], r["score"]) for r in rows] == [
+        (keys[0], 2),
+        (keys[1], None),
+        (keys[2], 1),
+    ]
+    profile = ok(client.get(f"{API}/rounds/{workshop}/profile", headers=world.north_member))
+    by_key = {s["dimension"]: s for s in profile["profile"]["scores"]}
+    assert by_key[keys[1]]["source"] == "workshop" and by_key[keys[1]]["score"] is None
+    move(client, world.north_member, workshop, "open")
+    problem(client.put(url, json={"items": items}, headers=world.north_member), 409)
+
+
+def test_accepting_the_proposed_scores(
+    client: TestClient, world: World, api_model: MaturityModel
+) -> None:
+    """Two dimensions split (ratings at both ends of the scale), the others agreed: the call
+    decides the agreed ones with their proposals and leaves the split ones to discuss."""
+    keys, lo, hi = api_model.keys, api_model.scale.min, api_model.scale.max
+    round_id = new_round(client, world.north_member, world.north)
+    move(client, world.north_member, round_id, "open")
+    for index, person in enumerate(world.north_people):
+        extreme = lo if index % 2 else hi
+        rate(client, world.north_member, round_id, person, [extreme, extreme, *[lo + 1] * 99])
+    move(client, world.north_member, round_id, "consensus")
+    url = f"{API}/rounds/{round_id}/consensus/accept-proposed"
+    problem(client.post(url, json={}, headers=world.north_rater), 403)
+    decided = {"score": lo, "justification": "argued down"}
+    ok(
+        client.put(
+            f"{API}/rounds/{round_id}/consensus/{keys[2]}", json=decided, headers=world.admin
+        )
+    )
+    body = ok(client.post(url, json={}, headers=world.north_member))
+    assert body["split"] == list(keys[:2]) and body["unrated"] == []
+    assert body["accepted"] == list(keys[3:])
+    scores = {row["dimension"]: row["score"] for row in body["consensus"]}
+    assert scores == {keys[2]: lo, **{key: lo + 1 for key in keys[3:]}}
+    problem(
+        client.post(
+            f"{API}/rounds/{round_id}/transitions",
+            json={"status": "published"},
+            headers=world.north_member,
+        ),
+        409,
+    )
+    rest = ok(
+        client.post(
+            url,
+            json={"include_split": True, "justification": "accepted as proposed"},
+            headers=world.north_member,
+        )
+    )
+    assert rest["accepted"] == list(keys[:2])
+    assert {row["justification"] for row in rest["consensus"][-2:]} == {"accepted as proposed"}
+    move(client, world.north_member, round_id, "published")
+    problem(client.post(url, json={}, headers=world.north_member), 409, "path.round_id")
+
+
+def test_flags_of_several_dimensions_in_one_call(
+    client: TestClient, world: World, workshop: int, api_model: MaturityModel
+) -> None:
+    url = f"{API}/rounds/{workshop}/flags"
+    keys = api_model.keys
+    items = [
+        {"dimension": keys[0], "for_improvement": True},
+        {"dimension": keys[1], "for_coaching": True},
+    ]
+    bad = [*items, {"dimension": "budget", "for_coaching": True}]
+    problem(
+        client.put(url, json={"items": bad}, headers=world.north_member),
+        422,
+        "body.items.2.dimension",
+    )
+    assert ok(client.get(url, headers=world.admin))["total"] == 0
+    problem(client.put(url, json={"items": items}, headers=world.south_member), 403)
+    rows = ok(client.put(url, json={"items": items}, headers=world.north_member))
+    assert [(r["dimension"], r["for_improvement"], r["for_coaching"]) for r in rows] == [
+        (keys[0], True, False),
+        (keys[1], False, True),
+    ]
+    profile = ok(client.get(f"{API}/rounds/{workshop}/profile", headers=world.north_member))
+    by_key = {s["dimension"]: s for s in profile["profile"]["scores"]}
+    assert by_key[keys[0]]["for_improvement"] and by_key[keys[1]]["for_coaching"]

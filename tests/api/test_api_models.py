@@ -67,6 +67,7 @@ def test_the_models_directory_adds_a_model_and_names_the_default(client: TestCli
         ("mini", "1"),
         ("scirocco", "2019-22"),
         ("scirocco", "2016-19"),
+        ("procurement-readiness", "2025"),
     ]
     mini = ok(client.get(f"{API}/models/mini"))
     assert (mini["scale"], len(mini["dimensions"])) == ({"min": 1, "max": 4}, 4)

@@ -1,9 +1,15 @@
+from typing import Any
+
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.db import Database
+from app.services.profiles import round_profile
+from app.tables import AssessmentRound
 from assessment import MaturityModel
 from tests.api.conftest import World
-from tests.api.flows import API, move, new_round, ok, problem, published_round
+from tests.api.flows import API, decide_all, move, new_round, ok, problem, published_round, rate
 
 pytestmark = pytest.mark.any_model
 
@@ -115,3 +121,52 @@ def test_comparing_needs_published_profiles(client: TestClient, world: World) ->
         404,
         "query.region_id",
     )
+
+
+def test_published_profiles_say_where_the_panel_was_split(
+    client: TestClient,
+    world: World,
+    api_app: FastAPI,
+    database: Database,
+    api_model: MaturityModel,
+) -> None:
+    """Every profile read (and the profiles matching reads) tells a firm score from one that
+    stands on a split panel: the first dimension was rated at both ends of the scale."""
+    keys, lo, hi = api_model.keys, api_model.scale.min, api_model.scale.max
+    round_id = new_round(client, world.south_member, world.south, "2025")
+    move(client, world.south_member, round_id, "open")
+    for index, person in enumerate(world.south_people):
+        rate(client, world.south_member, round_id, person, [lo if index % 2 else hi, lo + 1])
+    move(client, world.south_member, round_id, "consensus")
+    decide_all(client, world.south_member, round_id, lo + 1)
+    move(client, world.south_member, round_id, "published")
+    published_round(client, world.north_member, world.north, world.north_people[:1], lo)
+
+    def check(profile: dict[str, Any]) -> None:
+        first, second, third = profile["scores"][:3]
+        assert (first["agreement"], first["level"], first["source"]) == (
+            "split",
+            "uncertain",
+            "workshop",
+        )
+        assert (second["agreement"], second["level"]) == ("agreed", second["band"])
+        assert (third["agreement"], third["level"]) == ("no_data", None)  # nobody rated it
+
+    check(ok(client.get(f"{API}/regions/{world.south}/profile"))["profile"])  # public, no key
+    check(ok(client.get(f"{API}/rounds/{round_id}/profile"))["profile"])
+    check(ok(client.get(f"{API}/regions/{world.south}/history"))["rounds"][-1]["profile"])
+    compared = ok(
+        client.get(
+            f"{API}/profiles/compare",
+            params={"region_id": [world.north, world.south]},
+            headers=world.coordinator,
+        )
+    )
+    check(compared["profiles"][1]["profile"])
+    # The profile matching reads for the region (app.services.profiles.round_profile).
+    with database.session() as session:
+        round_ = session.get(AssessmentRound, round_id)
+        assert round_ is not None
+        profile = round_profile(session, api_app.state.models, round_)
+    assert profile.by_key()[keys[0]].uncertain and not profile.by_key()[keys[1]].uncertain
+    check(profile.model_dump(mode="json"))

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.any_model
 
 @pytest.fixture
 def open_round(client: TestClient, world: World) -> int:
-    round_id = new_round(client, world.north_member, world.north)
+    """An open round whose ratings the admin may read back while open (what is stored is
+    the subject here; hiding them is tested in test_api_independent_rating)."""
+    round_id = new_round(client, world.north_member, world.north, reveal_while_open=True)
     move(client, world.north_member, round_id, "open")
     return round_id
 
@@ -266,7 +268,7 @@ def test_concurrent_submissions_lose_nothing(
 
     rounds = {}
     for region, member in ((world.north, world.north_member), (world.south, world.south_member)):
-        rounds[region] = new_round(client, member, region)
+        rounds[region] = new_round(client, member, region, reveal_while_open=True)
         move(client, member, rounds[region], "open")
     jobs: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     for region, people, member in (

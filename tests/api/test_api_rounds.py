@@ -240,6 +240,7 @@ def test_round_scores_are_the_library_statistics(
     lo = api_model.scale.min
     for person, score in zip(world.north_people, [lo, lo + 1, lo + 3, None], strict=True):
         rate(client, world.north_member, round_id, person, score)
+    move(client, world.north_member, round_id, "consensus")
     body = ok(client.get(url, headers=world.coordinator))
     assert body["model"] == {"id": api_model.id, "version": api_model.version}
     assert body["raters"] == 4 and body["rule"] == AgreementRule().model_dump(mode="json")
@@ -254,6 +255,21 @@ def test_round_scores_are_the_library_statistics(
     )
     assert first["outside_band"] == 1 and first["agreement"] == "agreed"
     assert first["band"] == api_model.effective_bands[0].key
+    # The Delphi statistics: 1 of 3 at the median, 2 of 3 within a point of it; one rating
+    # outside does not split 3 raters (a third of them, but never fewer than 2).
+    assert first["share_at_median"] == pytest.approx(1 / 3)
+    assert first["share_in_agreement"] == pytest.approx(2 / 3)
+    assert (first["split_at"], first["level"]) == (2, first["band"])
+    lone = ok(client.get(url, params={"split_minimum": 1}, headers=world.admin))
+    assert lone["rule"]["split_minimum"] == 1
+    assert (lone["dimensions"][0]["agreement"], lone["dimensions"][0]["level"]) == (
+        "split",
+        "uncertain",
+    )
+    shared = ok(client.get(url, params={"split_share": 0.5}, headers=world.admin))
+    assert shared["dimensions"][0]["split_at"] == 2
+    halves = ok(client.get(url, params={"half_median_level": "down"}, headers=world.admin))
+    assert halves["rule"]["half_median_level"] == "down"
     strict = ok(
         client.get(url, params={"band_width": 1, "split_threshold": 1}, headers=world.north_rater)
     )
@@ -268,6 +284,10 @@ def test_round_scores_are_the_library_statistics(
         ({"band_width": "wide"}, "query.band_width"),
         ({"split_threshold": 0}, "query.split_threshold"),
         ({"split_threshold": 1.5}, "query.split_threshold"),
+        ({"split_share": 0}, "query.split_share"),
+        ({"split_share": 1.5}, "query.split_share"),
+        ({"split_minimum": 0}, "query.split_minimum"),
+        ({"half_median_level": "sideways"}, "query.half_median_level"),
     ],
 )
 def test_bad_agreement_parameters_are_named(
@@ -282,7 +302,10 @@ def test_bad_agreement_parameters_are_named(
 
 
 def test_scores_need_ratings_and_rights(client: TestClient, world: World) -> None:
+    problem(
+        client.get(f"{API}/rounds/{round_in(client, world, 'draft')}/scores", headers=world.admin),
+        409,
+    )
     round_id = round_in(client, world, "open")
-    problem(client.get(f"{API}/rounds/{round_id}/scores", headers=world.admin), 409)
     problem(client.get(f"{API}/rounds/{round_id}/scores", headers=world.south_member), 403)
     problem(client.get(f"{API}/rounds/{round_id}/scores"), 401)

@@ -98,7 +98,10 @@ def test_demo_data_loads_once_and_answers_at_once(client: TestClient, database: 
             headers=headers(DEMO_KEYS["helsingborg"]),
         )
     )
-    ok(client.get(f"{API}/rounds/{open_round['id']}/scores", headers=coordinator))
+    # Rating is independent: the coordinator follows the open round's progress, not its scores.
+    problem(client.get(f"{API}/rounds/{open_round['id']}/scores", headers=coordinator), 403)
+    progress = ok(client.get(f"{API}/rounds/{open_round['id']}/progress", headers=coordinator))
+    assert progress["stakeholders"][-1]["answered"] >= 1
     clinician = headers(DEMO_KEYS["norrbotten_clinician"])
     assert ok(client.get(f"{API}/keys/me", headers=clinician))["stakeholder_id"] is not None
     ok(client.get(f"{API}/keys", headers=headers(DEMO_KEYS["admin"])))

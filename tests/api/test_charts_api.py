@@ -147,6 +147,35 @@ def test_overlays_of_another_region_and_an_earlier_round(
     assert older["series"][-1]["round_label"] == "2022"
 
 
+def test_the_charts_own_round_is_not_overlaid_again(
+    client: TestClient, world: World, charted: Charted
+) -> None:
+    """``?rounds=`` naming the chart's own round (the latest published by default) drew it
+    twice ("North 2024 vs North 2022 vs North 2024"): it is refused, naming the parameter."""
+    both = f"{charted.north_old},{charted.north_new}"
+    body = problem(
+        client.get(radar(world.north), params={"rounds": both}, headers=world.coordinator),
+        422,
+        "query.rounds",
+    )
+    assert f"round {charted.north_new} is the chart's own round" in body["detail"]
+    older = {"round_id": charted.north_old, "rounds": str(charted.north_old)}
+    problem(client.get(radar(world.north), params=older, headers=world.coordinator), 422)
+    report = f"{API}/regions/{world.north}/report.html"
+    problem(client.get(report, params={"rounds": both}, headers=world.coordinator), 422)
+    spec = ok(
+        client.get(
+            radar(world.north),
+            params={"rounds": str(charted.north_old)},
+            headers=world.coordinator,
+        )
+    )
+    assert [s["label"] for s in spec["series"] if s["kind"] == "profile"] == [
+        "North 2024",
+        "North 2022",
+    ]
+
+
 def test_content_negotiation_on_radar(client: TestClient, world: World, charted: Charted) -> None:
     url = f"{API}/regions/{world.south}/radar"
     cases = {

@@ -264,6 +264,10 @@ def test_acknowledged_ratings_survive_a_kill_of_the_service(
 
     restarted = serve(empty_database_url)  # migrations and demo load run again
     assert _open_round(restarted) == (round_id, people)
+    # The open round's ratings are hidden (independent rating): reveal them to check them.
+    with _client(restarted.base_url) as client:
+        reveal = {"reveal_while_open": True}
+        _json(client.patch(f"{API}/rounds/{round_id}", json=reveal))
     stored = _stored(restarted, round_id)
     lost = [p for w in writers for p in w.lost(stored.get(w.stakeholder, {}))]
     assert not lost, lost

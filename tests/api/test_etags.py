@@ -58,7 +58,9 @@ def test_every_profile_read_answers_304_while_unchanged(client: TestClient, worl
 def test_rating_an_open_round_changes_its_charts_etag(
     client: TestClient, world: World, api_model: MaturityModel
 ) -> None:
-    round_id = new_round(client, world.admin, world.north)
+    # Ratings of an open round are hidden unless the round reveals them; this one does, so
+    # its chart can be seen while people rate.
+    round_id = new_round(client, world.admin, world.north, reveal_while_open=True)
     move(client, world.admin, round_id, "open")
     lo = api_model.scale.min
     rate(client, world.admin, round_id, world.north_people[0], lo)

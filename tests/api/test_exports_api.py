@@ -40,6 +40,7 @@ def rated_round(client: TestClient, world: World, model: MaturityModel) -> int:
             headers=world.north_member,
         )
     )
+    move(client, world.north_member, round_id, "consensus")  # the ratings open
     return round_id
 
 
@@ -134,7 +135,6 @@ def test_report_shows_ratings_to_keys_and_escapes_user_text(
     client: TestClient, world: World, api_model: MaturityModel
 ) -> None:
     round_id = rated_round(client, world, api_model)
-    move(client, world.north_member, round_id, "consensus")
     decide_all(client, world.north_member, round_id, 2)
     move(client, world.north_member, round_id, "published")
     response = client.get(f"{API}/regions/{world.north}/report.html", headers=world.coordinator)

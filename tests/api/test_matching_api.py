@@ -5,11 +5,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from assessment import default_model
+from assessment import find_model
+from tests.api import flows
 from tests.api.conftest import World
-from tests.api.flows import API, decide_all, move, new_round, ok, problem, rate
-
-KEYS = default_model().keys  # the demo and these rounds use the shipped model
+from tests.api.flows import API, ok, problem
 
 
 def publish(
@@ -22,17 +21,7 @@ def publish(
     coach: Sequence[str] = (),
 ) -> int:
     """A published round agreed on ``scores`` (2 where not given), with flags."""
-    values = [scores.get(key, 2) for key in KEYS]
-    round_id = new_round(client, world.admin, region)
-    move(client, world.admin, round_id, "open")
-    rate(client, world.admin, round_id, people[0], values)
-    move(client, world.admin, round_id, "consensus")
-    decide_all(client, world.admin, round_id, values)
-    for key in {*improve, *coach}:
-        flags = {"for_improvement": key in improve, "for_coaching": key in coach}
-        ok(client.put(f"{API}/rounds/{round_id}/flags/{key}", json=flags, headers=world.admin))
-    move(client, world.admin, round_id, "published")
-    return round_id
+    return flows.publish(client, world.admin, region, people, scores, improve, coach)
 
 
 def seeds(client: TestClient, world: World) -> None:
@@ -256,6 +245,58 @@ def test_region_without_published_round_has_no_practice_report(
 ) -> None:
     problem(
         client.get(f"{API}/regions/{world.north}/practices", headers=world.admin),
+        404,
+        "path.region_id",
+    )
+
+
+def test_region_practices_read_the_current_round_on_the_practices_model(
+    client: TestClient, world: World
+) -> None:
+    """A newer round on another model does not hide a region's practices (Helsingborg's
+    procurement round beside its SCIROCCO one); a newer version of the same model supersedes
+    the older version."""
+    scirocco = publish(client, world, world.north, world.north_people, {"funding": 3})
+    procurement_model = find_model("procurement-readiness")
+    procurement = flows.publish(
+        client,
+        world.admin,
+        world.north,
+        world.north_people,
+        {"market_dialogue": 1},
+        model=procurement_model,
+        label="2025 procurement",
+    )
+    practices = f"{API}/practices"
+    funding = {"name": "Funded scale-up", "requirements": {"funding": 3}}
+    ok(client.post(practices, json=funding, headers=world.admin), 201)
+    dialogue = {
+        "name": "Market dialogue before tenders",
+        "model_id": procurement_model.id,
+        "requirements": {"market_dialogue": 2},
+    }
+    ok(client.post(practices, json=dialogue, headers=world.admin), 201)
+    url = f"{API}/regions/{world.north}/practices"
+
+    default = ok(client.get(url, headers=world.north_member))
+    assert default["round_id"] == scirocco
+    assert [p["name"] for p in default["report"]["practices"]] == ["Funded scale-up"]
+    assert default["report"]["practices"][0]["feasible"]
+    other = ok(client.get(url, params={"model_id": procurement_model.id}, headers=world.admin))
+    assert other["round_id"] == procurement
+    (found,) = other["report"]["practices"]
+    assert (found["name"], found["feasible"], found["total_gap"]) == (dialogue["name"], False, 1)
+
+    older = find_model("scirocco", "2016-19")
+    flows.publish(
+        client, world.admin, world.north, world.north_people, {}, model=older, label="2026"
+    )
+    problem(client.get(url, headers=world.admin), 404, "query.model_version")
+    again = ok(client.get(url, params={"model_version": "2016-19"}, headers=world.admin))
+    assert again["report"]["practices"] == []  # no practice is on 2016-19
+    problem(client.get(url, params={"model_id": "nope"}, headers=world.admin), 422)
+    problem(
+        client.get(f"{API}/regions/{world.south}/practices", headers=world.admin),
         404,
         "path.region_id",
     )

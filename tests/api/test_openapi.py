@@ -117,6 +117,35 @@ def _practice(client: TestClient) -> dict[str, Any]:
     return {"practice_id": ok(client.get(f"{API}/practices", headers=ADMIN))["items"][0]["id"]}
 
 
+def _approved_pair(client: TestClient) -> dict[str, Any]:
+    """The demo has no matching run: the first run's first pair (id 1) is approved."""
+    found = _run_pair(client)
+    review = {"status": "approved"}
+    url = f"{API}/matching/runs/{found['run_id']}/pairs/{found['pair_id']}"
+    assert ok(client.patch(url, json=review, headers=ADMIN))["id"] == 1
+    return {}
+
+
+def _planned_twinning(client: TestClient) -> dict[str, Any]:
+    """A new twinning of Norrbotten and Scotland with a participant from each, ready to run."""
+    body = {"receiving_region_id": 1, "transferring_region_id": 2, "focus": ["funding"]}
+    twinning_id = ok(client.post(f"{API}/twinnings", json=body, headers=ADMIN), 201)["id"]
+    for side in ("receiving", "transferring"):
+        person = {"name": f"{side} lead", "side": side}
+        url = f"{API}/twinnings/{twinning_id}/participants"
+        ok(client.post(url, json=person, headers=ADMIN), 201)
+    return {"twinning_id": twinning_id}
+
+
+def _first_of(collection: str, twinning_id: int, key: str) -> Setup:
+    def setup(client: TestClient) -> dict[str, Any]:
+        url = f"{API}/twinnings/{twinning_id}/{collection}"
+        first = ok(client.get(url, headers=ADMIN))["items"][0]["id"]
+        return {"twinning_id": twinning_id, key: first}
+
+    return setup
+
+
 NO_PATH: Setup = lambda client: {}  # noqa: E731
 # The demo database (`make run`) is where the documentation's examples are meant to be sent:
 # region 1 is Norrbotten, stakeholder 2 one of its people, region 2 Scotland.
@@ -131,12 +160,28 @@ SETUPS: dict[str, Setup] = {
     "putRating": _open_round,
     "putRatings": _open_round,
     "putConsensus": _consensus_round,
+    "putConsensusBulk": _consensus_round,
+    "acceptProposedScores": _consensus_round,
     "putFlags": _consensus_round,
+    "putFlagsBulk": _consensus_round,
     "createKey": NO_PATH,
     "createRun": NO_PATH,
     "reviewPair": _run_pair,
     "createPractice": NO_PATH,
     "updatePractice": _practice,
+    # Twinnings 1 Norrbotten-Scotland (followed up), 2 Lund-Helsingborg (concluded), 3
+    # Höganäs-Lidingö (running).
+    "createTwinning": _approved_pair,
+    "updateTwinning": lambda client: {"twinning_id": 3},
+    "transitionTwinning": _planned_twinning,
+    "createTwinningParticipant": lambda client: {"twinning_id": 1},
+    "updateTwinningParticipant": _first_of("participants", 1, "participant_id"),
+    "putConditionNote": lambda client: {"twinning_id": 1, "dimension": "funding"},
+    "updateTwinningOutcomes": lambda client: {"twinning_id": 3},
+    "createTwinningActivity": lambda client: {"twinning_id": 2},
+    "updateActivity": lambda client: {"activity_id": 1},
+    "createTwinningAction": lambda client: {"twinning_id": 2},
+    "updateTwinningAction": _first_of("actions", 2, "action_id"),
 }
 
 
@@ -190,3 +235,20 @@ def test_every_documented_example_is_accepted_as_shown(
     url = path.format(**SETUPS[operation_id](demo_client))
     response = demo_client.request(method.upper(), url, json=example, headers=ADMIN)
     assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_dont_know_example_is_stored_as_dont_know(demo_client: TestClient) -> None:
+    """Issue 9: the documented "don't know" example once lost its ``"score": null`` and was
+    rejected as sent. It keeps the null, and sent as shown it stores a don't know."""
+    operation = DOCUMENT["paths"][
+        f"{API}/rounds/{{round_id}}/ratings/{{stakeholder_id}}/{{dimension}}"
+    ]
+    ref = operation["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    examples = SCHEMAS[ref.rsplit("/", 1)[-1]]["examples"]
+    (dont_know,) = [e for e in examples if e["justification"].startswith("don't know")]
+    assert "score" in dont_know and dont_know["score"] is None
+    where = _open_round(demo_client)
+    url = f"{API}/rounds/{where['round_id']}/ratings/{where['stakeholder_id']}/funding"
+    stored = ok(demo_client.put(url, json=dont_know, headers=ADMIN))
+    assert (stored["score"], stored["justification"]) == (None, dont_know["justification"])

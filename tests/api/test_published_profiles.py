@@ -273,6 +273,7 @@ def test_a_round_published_without_ratings_stores_no_statistics(
     with database.session(write=True) as session:
         round_ = start_round(session, world.north, "workshop only", model)
         round_.status = RoundStatus.CONSENSUS.value
+        assert round_.id is not None
         for key in model.keys:
             session.add(ConsensusRow(round_id=round_.id, dimension=key, score=model.scale.min))
         session.flush()

@@ -41,7 +41,7 @@ def test_alike_and_blank_names_are_separate_raters_everywhere(
     client: TestClient, database: Database, world: World
 ) -> None:
     people = legacy_stakeholders(database, world.north)
-    round_id = new_round(client, world.admin, world.north)
+    round_id = new_round(client, world.admin, world.north, reveal_while_open=True)
     move(client, world.admin, round_id, "open")
     for offset, person in enumerate(people):
         rate(client, world.admin, round_id, person, [offset % 6] * len(KEYS))

@@ -84,7 +84,8 @@ def test_a_stakeholders_session_reaches_only_their_own_answers(
     assert client.get(f"/api/v1/rounds/{round_id}/ratings").status_code == 401
     saved = post(client, "/questionnaire/funding", {"level": "2", "justification": "mine"})
     assert saved.status_code == 303
-    stored = client.get(f"/api/v1/rounds/{round_id}/ratings", headers=world.north_member).json()
+    # Read back with the stakeholder's own key: while open, nobody else reads the ratings.
+    stored = client.get(f"/api/v1/rounds/{round_id}/ratings", headers=world.north_rater).json()
     assert {(r["stakeholder_id"], r["dimension"]) for r in stored["items"] if r["score"] == 2} == {
         (me, "funding")
     }

@@ -73,9 +73,17 @@ def test_stakeholder_rates_in_swedish_leaves_comes_back_and_submits(
     with server.api(DEMO_KEYS["helsingborg"]) as api:
         people = api.get("/regions/5/stakeholders").json()["items"]
         hanna = next(p["id"] for p in people if p["name"] == "Hanna Falk")
-        stored = api.get(
-            f"/rounds/{helsingborg_round(server)}/ratings", params={"stakeholder_id": hanna}
-        ).json()["items"]
+        round_id = helsingborg_round(server)
+        progress = api.get(f"/rounds/{round_id}/progress").json()
+        line = next(s for s in progress["stakeholders"] if s["stakeholder_id"] == hanna)
+        assert (line["answered"], line["dont_know"]) == (12, 1) and line["submitted_at"]
+        # The scores stay hidden while rating is open: reveal them to check, then hide again.
+        reveal = f"/rounds/{round_id}"
+        assert api.patch(reveal, json={"reveal_while_open": True}).status_code == 200
+        stored = api.get(f"/rounds/{round_id}/ratings", params={"stakeholder_id": hanna}).json()[
+            "items"
+        ]
+        assert api.patch(reveal, json={"reveal_while_open": False}).status_code == 200
     assert len(stored) == 12
     assert [r["score"] for r in stored if r["dimension"] == KEYS[2]] == [None]  # don't know
     assert {r["score"] for r in stored if r["dimension"] == KEYS[1]} == {1}
