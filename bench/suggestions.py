@@ -12,8 +12,10 @@ key) two ways in the same run:
   (kept below as the reference): every region's latest round read and re-scored from its
   ratings, four to five queries per region.
 
-Both must give the same suggestions. The two alternate, ``BENCH_SUGGESTIONS_REPEATS``
-(default 5) times; the figures are medians and the ratio is taken per repetition. SQLite
+Both must give the same suggestions. The loaders alone are timed too (the rest of the
+request, matching and writing the pairs, is the same code both ways). The cases alternate,
+``BENCH_SUGGESTIONS_REPEATS`` (default 5) times; the figures are medians and the ratios are
+taken per repetition. SQLite
 always; PostgreSQL when one is available (``bench/_databases.py``).
 Run with ``python -m bench suggestions``.
 """
@@ -25,6 +27,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 from unittest.mock import patch
 
@@ -226,24 +229,42 @@ def measure(label: str, url: str, model: MaturityModel) -> None:
 
     stored_answer, rebuilt_answer = ask(), rebuilt()  # also the warm-up
     assert stored_answer == rebuilt_answer, "stored and rebuilt profiles give other suggestions"
-    cases: dict[str, Callable[[], Any]] = {"stored": ask, "rebuilt (before)": rebuilt}
+    session = app.state.database.session()
+
+    def load(loader: Callable[[Session, ModelCatalog, MaturityModel], object]) -> object:
+        return loader(session, models, model)
+
+    cases: dict[str, Callable[[], Any]] = {
+        "stored": ask,
+        "rebuilt (before)": rebuilt,
+        "stored profiles": partial(load, matching_routes._latest_profiles),
+        "rebuilt profiles": partial(load, rebuilt_latest_profiles),
+    }
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(REPEATS):
         for name, action in cases.items():
             start = time.perf_counter()
             action()
             times[name].append(time.perf_counter() - start)
+    session.close()
     app.state.database.dispose()
-    speedup = statistics.median(
-        b / a for a, b in zip(times["stored"], times["rebuilt (before)"], strict=True)
-    )
+
+    def speedup(new: str, old: str) -> float:
+        pairs = zip(times[new], times[old], strict=True)
+        return statistics.median(b / a for a, b in pairs)
+
     print(
         f"  {label}: {stored_answer['regions']} regions, {len(stored_answer['pairs']):,} "
         f"suggested pairs (seeded in {seeded:.0f} s)"
     )
-    for name, runs in times.items():
-        print(f"    {name:<20}{statistics.median(runs) * 1e3:10.1f} ms")
-    print(f"    stored is {speedup:.1f}x faster than rebuilt")
+    for title, new, old in (
+        ("GET /matching/suggestions", "stored", "rebuilt (before)"),
+        ("loading the profiles alone", "stored profiles", "rebuilt profiles"),
+    ):
+        print(
+            f"    {title:<28} stored {statistics.median(times[new]) * 1e3:8.1f} ms   rebuilt "
+            f"{statistics.median(times[old]) * 1e3:8.1f} ms   {speedup(new, old):5.1f}x faster"
+        )
 
 
 def main() -> None:
