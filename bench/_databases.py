@@ -1,4 +1,5 @@
-"""Throwaway databases for benchmarks: a migrated SQLite file, or a PostgreSQL database.
+"""Throwaway databases for benchmarks (a migrated SQLite file, or a PostgreSQL database), and
+the rows most benchmarks seed.
 
 PostgreSQL comes from ``BENCH_POSTGRES_URL`` (a server the benchmark may create and drop
 databases on) or, when that is not set, from a private cluster started here with the
@@ -17,15 +18,17 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from alembic import command
+from app.tables import Region, Stakeholder
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ENV = "BENCH_POSTGRES_URL"
@@ -136,3 +139,28 @@ def databases() -> Iterator[list[tuple[str, str]]]:
         if server is not None:
             found.append(("PostgreSQL", stack.enter_context(postgres_database(server))))
         yield found
+
+
+def each_database(measure: Callable[[str, str], None]) -> None:
+    """``measure(label, url)`` on SQLite and, when there is a server, on PostgreSQL; says
+    when PostgreSQL was skipped."""
+    with databases() as found:
+        for label, url in found:
+            measure(label, url)
+        if len(found) == 1:
+            print("  PostgreSQL: skipped (no server: set BENCH_POSTGRES_URL)")
+
+
+def region_with_people(session: Session, name: str, people: int) -> tuple[Region, list[int]]:
+    """A region named ``name`` with ``people`` stakeholders (flushed, so they have ids)."""
+    region = Region(name=name, country="SE", kind="region")
+    session.add(region)
+    session.flush()
+    assert region.id is not None
+    group = [
+        Stakeholder(region_id=region.id, name=f"{name} person {n}", role="clinician")
+        for n in range(people)
+    ]
+    session.add_all(group)
+    session.flush()
+    return region, [person.id for person in group if person.id is not None]

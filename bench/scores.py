@@ -21,9 +21,9 @@ import os
 import random
 import sqlite3
 import statistics
-import time
 from collections.abc import Callable
 from contextlib import closing
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,9 +39,11 @@ from app.main import create_app
 from app.settings import Settings
 from app.tables import AssessmentRound, RatingRow, Region, Role, RoundStatus, Stakeholder, utcnow
 from assessment import GroupScores, MaturityModel, RatingMatrix, default_model, score_group
-from bench._databases import databases
+from bench._databases import each_database
+from bench._timing import interleaved, ratio
 
 RATERS = 5_000
+FLOOR = "floor (driver + numpy)"
 DONT_KNOW = 0.05
 REPEATS = int(os.environ.get("BENCH_SCORES_REPEATS", "7"))
 
@@ -118,9 +120,8 @@ def floor(connection: Any, url: str, model: MaturityModel, round_id: int) -> Gro
     return score_group(RatingMatrix.from_array(model, values))
 
 
-def reference(url: str, model: MaturityModel, round_id: int) -> GroupScores:
+def reference(database: Database, model: MaturityModel, round_id: int) -> GroupScores:
     """The service's path before: ORM rows with names, one validated record per rating."""
-    database = Database(url)
     with Session(database.engine) as session:
         rows = session.exec(
             select(Stakeholder.name, RatingRow.dimension, RatingRow.score, RatingRow.justification)
@@ -135,7 +136,7 @@ def reference(url: str, model: MaturityModel, round_id: int) -> GroupScores:
         return score_group(RatingMatrix.from_ratings(model, records))
 
 
-def measure(label: str, url: str, model: MaturityModel) -> None:
+def measure(label: str, url: str, *, model: MaturityModel) -> None:
     round_id, token = seed(url, model)
     app = create_app(Settings(database_url=url))
     client = TestClient(app)
@@ -152,25 +153,19 @@ def measure(label: str, url: str, model: MaturityModel) -> None:
             assert response.json() == expected, "the API and the floor disagree"
 
         cases: dict[str, Callable[[], object]] = {
-            "floor (driver + numpy)": lambda: floor(connection, url, model, round_id),
+            FLOOR: lambda: floor(connection, url, model, round_id),
             "API /scores": api,
-            "reference (before)": lambda: reference(url, model, round_id),
+            "reference (before)": lambda: reference(reference_db, model, round_id),
         }
         for action in cases.values():  # warm-up: imports, connections, caches
             action()
-        times: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(REPEATS):
-            for name, action in cases.items():
-                start = time.perf_counter()
-                action()
-                times[name].append(time.perf_counter() - start)
+        times = interleaved(cases, REPEATS)
     reference_db.dispose()
     app.state.database.dispose()
-    base = times["floor (driver + numpy)"]
     print(f"  {label}: {RATERS:,} raters x {len(model.keys)} dimensions")
     for name, runs in times.items():
-        ratio = statistics.median(t / b for t, b in zip(runs, base, strict=True))
-        print(f"    {name:<24}{statistics.median(runs) * 1e3:10.1f} ms   {ratio:5.2f}x the floor")
+        against = ratio(times, name, FLOOR)
+        print(f"    {name:<24}{statistics.median(runs) * 1e3:10.1f} ms   {against:5.2f}x the floor")
 
 
 def main() -> None:
@@ -179,8 +174,4 @@ def main() -> None:
         f"scores: one round of {RATERS:,} raters ({DONT_KNOW:.0%} don't know), median of "
         f"{REPEATS} interleaved runs; ratios to the floor of the same run"
     )
-    with databases() as found:
-        for label, url in found:
-            measure(label, url, model)
-        if len(found) == 1:
-            print("  PostgreSQL: skipped (no server: set BENCH_POSTGRES_URL)")
+    each_database(partial(measure, model=model))

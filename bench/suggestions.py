@@ -62,7 +62,8 @@ from assessment import (
     default_model,
     score_group,
 )
-from bench._databases import databases
+from bench._databases import each_database, region_with_people
+from bench._timing import interleaved, ratio
 
 REGIONS = 500
 PEOPLE = 5
@@ -137,17 +138,7 @@ def seed(url: str, models: ModelCatalog, model: MaturityModel) -> str:
     database = Database(url)
     with database.session(write=True) as session:
         for n in range(REGIONS):
-            region = Region(name=f"Region {n:03d}", country="SE", kind="region")
-            session.add(region)
-            session.flush()
-            assert region.id is not None
-            people = [
-                Stakeholder(region_id=region.id, name=f"{n} person {p}", role="clinician")
-                for p in range(PEOPLE)
-            ]
-            session.add_all(people)
-            session.flush()
-            ids = [p.id for p in people if p.id is not None]
+            region, ids = region_with_people(session, f"Region {n:03d}", PEOPLE)
             labels = ["2022", "2024"] if n % 5 == 0 else ["2024"]
             for label in labels:
                 _publish_round(session, models, model, region, ids, label, rng)
@@ -209,7 +200,7 @@ def rebuilt_latest_profiles(
 # --- the run ---------------------------------------------------------------------------------
 
 
-def measure(label: str, url: str, model: MaturityModel) -> None:
+def measure(label: str, url: str, *, model: MaturityModel) -> None:
     app = create_app(Settings(database_url=url))
     models: ModelCatalog = app.state.models
     started = time.perf_counter()
@@ -240,18 +231,9 @@ def measure(label: str, url: str, model: MaturityModel) -> None:
         "stored profiles": partial(load, matching_routes._latest_profiles),
         "rebuilt profiles": partial(load, rebuilt_latest_profiles),
     }
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(REPEATS):
-        for name, action in cases.items():
-            start = time.perf_counter()
-            action()
-            times[name].append(time.perf_counter() - start)
+    times = interleaved(cases, REPEATS)
     session.close()
     app.state.database.dispose()
-
-    def speedup(new: str, old: str) -> float:
-        pairs = zip(times[new], times[old], strict=True)
-        return statistics.median(b / a for a, b in pairs)
 
     print(
         f"  {label}: {stored_answer['regions']} regions, {len(stored_answer['pairs']):,} "
@@ -263,7 +245,7 @@ def measure(label: str, url: str, model: MaturityModel) -> None:
     ):
         print(
             f"    {title:<28} stored {statistics.median(times[new]) * 1e3:8.1f} ms   rebuilt "
-            f"{statistics.median(times[old]) * 1e3:8.1f} ms   {speedup(new, old):5.1f}x faster"
+            f"{statistics.median(times[old]) * 1e3:8.1f} ms   {ratio(times, old, new):5.1f}x faster"
         )
 
 
@@ -273,8 +255,4 @@ def main() -> None:
         f"suggestions: GET /matching/suggestions over {REGIONS} regions ({PEOPLE} raters each), "
         f"median of {REPEATS} alternating runs"
     )
-    with databases() as found:
-        for label, url in found:
-            measure(label, url, model)
-        if len(found) == 1:
-            print("  PostgreSQL: skipped (no server: set BENCH_POSTGRES_URL)")
+    each_database(partial(measure, model=model))

@@ -26,15 +26,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from app.auth import issue_key
 from app.db import Database
 from app.launch import free_port, start_service
-from app.tables import Region, Role, RoundStatus, Stakeholder
+from app.tables import Role, RoundStatus
 from assessment import MaturityModel, default_model
-from bench._databases import databases
-from bench.api import API, Connection, stop_server, wait_ready
+from bench._databases import each_database, region_with_people
+from bench.api import API, Connection, Sample, stop_server, wait_ready
 
 WRITERS = (1, 8, 32)
 PEOPLE = 64
@@ -56,44 +57,21 @@ def seed(url: str, model: MaturityModel) -> Seeded:
 
     database = Database(url)
     with database.session(write=True) as session:
-        region = Region(name="Writers", country="SE", kind="region")
-        session.add(region)
-        session.flush()
+        region, people = region_with_people(session, "Writers", PEOPLE)
         assert region.id is not None
-        people = [
-            Stakeholder(region_id=region.id, name=f"Writer {n}", role="clinician")
-            for n in range(PEOPLE)
-        ]
-        session.add_all(people)
         round_ = start_round(session, region.id, "2025", model)
         round_.status = RoundStatus.OPEN.value
         _, token = issue_key(session, name="facilitator", role=Role.MEMBER, region_id=region.id)
         session.commit()
         assert round_.id is not None
-        seeded = Seeded(round_.id, [p.id for p in people if p.id is not None], token)
+        seeded = Seeded(round_.id, people, token)
     database.dispose()
     return seeded
 
 
-@dataclass(frozen=True)
-class Run:
-    writers: int
-    requests: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def write(
     port: int, seeded: Seeded, model: MaturityModel, writers: int, last: dict[tuple[int, str], int]
-) -> Run:
+) -> Sample:
     """``writers`` connections rate for ``SECONDS``; ``last`` gets each cell's last stored
     score."""
     latencies: list[float] = []
@@ -121,9 +99,10 @@ async def write(
         finally:
             await connection.close()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(writer(person) for person in seeded.people[:writers]))
-    return Run(writers, len(latencies), time.perf_counter() - started, latencies)
+    seconds = time.perf_counter() - started
+    return Sample(len(latencies), seconds, latencies, (time.process_time() - cpu) / seconds)
 
 
 async def check_stored(port: int, seeded: Seeded, last: dict[tuple[int, str], int]) -> None:
@@ -156,10 +135,10 @@ def served(url: str) -> Iterator[tuple[int, Path]]:
             stop_server(server)
 
 
-def measure(label: str, url: str, model: MaturityModel) -> None:
+def measure(label: str, url: str, *, model: MaturityModel) -> None:
     seeded = seed(url, model)
     last: dict[tuple[int, str], int] = {}
-    runs: dict[int, list[Run]] = {n: [] for n in WRITERS}
+    runs: dict[int, list[Sample]] = {n: [] for n in WRITERS}
     with served(url) as (port, _):
         asyncio.run(write(port, seeded, model, max(WRITERS), {}))  # warm-up
         for _ in range(PASSES):
@@ -188,8 +167,4 @@ def main() -> None:
         f"{SECONDS:g} s per case and pass, medians of {PASSES} passes; all acknowledged "
         "writes checked stored"
     )
-    with databases() as found:
-        for label, url in found:
-            measure(label, url, model)
-        if len(found) == 1:
-            print("  PostgreSQL: skipped (no server: set BENCH_POSTGRES_URL)")
+    each_database(partial(measure, model=model))

@@ -260,6 +260,34 @@ class ChartPlan:
         return parts
 
 
+@dataclass(frozen=True)
+class ChartRequest:
+    """Everything a chart handler resolves its plan from, gathered by one dependency."""
+
+    query: ChartQuery
+    principal: Principal | None
+    session: Session
+    models: ModelCatalog
+    settings: Settings
+
+    def plan(self) -> ChartPlan:
+        return chart_plan(self.session, self.models, self.settings, self.principal, self.query)
+
+
+async def chart_request(
+    query: ChartQueryDep,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    models: ModelsDep,
+    settings: SettingsDep,
+) -> ChartRequest:
+    # async: it only gathers what the other dependencies resolved (no thread-pool trip).
+    return ChartRequest(query, principal, session, models, settings)
+
+
+ChartRequestDep = Annotated[ChartRequest, Depends(chart_request)]
+
+
 def chart_plan(
     session: Session,
     models: ModelCatalog,
@@ -334,22 +362,18 @@ def build_spec(plan: ChartPlan, content: ChartContent) -> RadarSpec:
 
 
 def chart_response(
-    request: Request,
-    session: Session,
-    models: ModelCatalog,
-    plan: ChartPlan,
-    fmt: RadarFormat,
-    cache: ChartCache,
+    request: Request, chart: ChartRequest, fmt: RadarFormat, cache: ChartCache
 ) -> Response:
     """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
     names the chart before anything is loaded, and keys the worker's image cache."""
+    plan, session = chart.plan(), chart.session
     etag = make_etag(f"radar.{fmt.value}", plan.identity(session))
     headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
     body = cache.get(etag)
     if body is None:
-        spec = build_spec(plan, chart_content(session, models, plan))
+        spec = build_spec(plan, chart_content(session, chart.models, plan))
         if fmt is RadarFormat.JSON:
             body = spec_json(spec)
         else:
@@ -378,19 +402,11 @@ _CHART_CONTENT = {
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
 def get_radar_file(
-    fmt: RadarFormat,
-    request: Request,
-    query: ChartQueryDep,
-    principal: OptionalPrincipalDep,
-    session: SessionDep,
-    models: ModelsDep,
-    settings: SettingsDep,
-    cache: ChartCacheDep,
+    fmt: RadarFormat, request: Request, chart: ChartRequestDep, cache: ChartCacheDep
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description."""
-    plan = chart_plan(session, models, settings, principal, query)
-    return chart_response(request, session, models, plan, fmt, cache)
+    return chart_response(request, chart, fmt, cache)
 
 
 @router.get(
@@ -399,19 +415,9 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(
-    request: Request,
-    query: ChartQueryDep,
-    principal: OptionalPrincipalDep,
-    session: SessionDep,
-    models: ModelsDep,
-    settings: SettingsDep,
-    cache: ChartCacheDep,
-) -> Response:
+def get_radar(request: Request, chart: ChartRequestDep, cache: ChartCacheDep) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    plan = chart_plan(session, models, settings, principal, query)
-    fmt = negotiate(request.headers.get("accept"))
-    return chart_response(request, session, models, plan, fmt, cache)
+    return chart_response(request, chart, negotiate(request.headers.get("accept")), cache)
 
 
 def negotiate(accept: str | None) -> RadarFormat:

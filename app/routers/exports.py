@@ -17,16 +17,15 @@ from enum import StrEnum
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep
+from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
 from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, model_digest, not_modified
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import (
     ChartPlan,
-    ChartQueryDep,
+    ChartRequestDep,
     SpreadParam,
     chart_content,
-    chart_plan,
     shown_round,
 )
 from app.routers.rounds import readable_round
@@ -147,18 +146,11 @@ def export_profile(
         **NOT_MODIFIED_RESPONSE,
     },
 )
-def export_report(
-    request: Request,
-    query: ChartQueryDep,
-    principal: OptionalPrincipalDep,
-    session: SessionDep,
-    models: ModelsDep,
-    settings: SettingsDep,
-) -> Response:
+def export_report(request: Request, chart: ChartRequestDep) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
     read the region's ratings, whatever ``spread`` says, since they are half of the report."""
-    plan = chart_plan(session, models, settings, principal, query)
+    plan, session = chart.plan(), chart.session
     today = datetime.datetime.now(datetime.UTC).date()
     shows_ratings = plan.may_read_ratings
     people = people_digest(session, plan.main.region.id or 0) if shows_ratings else ""
@@ -166,7 +158,7 @@ def export_report(
     headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
-    html = report_html(session, models, plan, today)
+    html = report_html(session, chart.models, plan, today)
     return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 
 
