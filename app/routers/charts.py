@@ -275,8 +275,8 @@ class ChartRequest:
 
 
 async def chart_request(
+    principal: OptionalPrincipalDep,  # first: an unknown key is 401 whatever the query says
     query: ChartQueryDep,
-    principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
     settings: SettingsDep,
