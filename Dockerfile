@@ -46,5 +46,5 @@ RUN mkdir -p /app/var && chown twinning /app/var
 USER twinning
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/api/v1/health', timeout=2)"
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/api/v1/health/live', timeout=2)"
 CMD ["sh", "scripts/serve.sh"]

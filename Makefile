@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///./var/twinning.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
+LOG_FORMAT ?= text
 
 .PHONY: setup run test lint bench messages screenshots clean
 
@@ -21,8 +22,10 @@ setup: $(STAMP)
 run: $(STAMP)
 	mkdir -p var
 	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/alembic upgrade head
-	TWINNING_DATABASE_URL=$(DATABASE_URL) TWINNING_DEMO_URL=http://$(HOST):$(PORT) $(BIN)/python -m app.demo
-	TWINNING_DATABASE_URL=$(DATABASE_URL) $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+	TWINNING_DATABASE_URL=$(DATABASE_URL) TWINNING_DEMO_URL=http://$(HOST):$(PORT) \
+		$(BIN)/python -m app.demo --print-keys
+	TWINNING_DATABASE_URL=$(DATABASE_URL) TWINNING_LOG_FORMAT=$(LOG_FORMAT) \
+		$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
 
 ## Lint, type-check and run the whole test suite (SQLite and a throwaway PostgreSQL)
 test: $(STAMP)

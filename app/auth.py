@@ -10,8 +10,9 @@ enough, unlike passwords). Roles:
   (stakeholders, rounds, ratings on behalf of stakeholders, consensus); bound to a stakeholder
   it reads the region's rounds and edits only its own ratings, while the round is open.
 
-Missing or unknown keys get 401, known keys outside their rights 403. The FastAPI
-dependencies that apply these rules to a request are in ``app.deps``.
+Missing or unknown keys get 401, known keys outside their rights 403. The key is checked
+by ``app.guard`` before the request's body is read (``find_principal``); the FastAPI
+dependencies that hand the caller to a handler and apply the roles are in ``app.deps``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,18 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app.db import Database
 from app.problems import ApiProblem
 from app.tables import ApiKey, Region, Role, Stakeholder
 
 API_KEY_HEADER_NAME = "X-API-Key"
 TOKEN_PREFIX = "tw_"
 KEY_FIELD = f"header.{API_KEY_HEADER_NAME.lower()}"
-_CHALLENGE = {"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER_NAME}"'}
+CHALLENGE = {"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER_NAME}"'}
+UNKNOWN_KEY = "unknown or revoked API key"
+KEY_REQUIRED = f"an API key is required in the {API_KEY_HEADER_NAME} header"
+# Issued tokens are 46 characters; anything much longer is not worth hashing.
+MAX_TOKEN_LENGTH = 128
 
 
 def hash_token(token: str) -> str:
@@ -110,20 +116,8 @@ def issue_key(
     return key, token
 
 
-def authenticate(session: Session, token: str | None) -> Principal | None:
-    """The caller behind ``token``, or None without one (public reads); a bad key is 401."""
-    if token is None:
-        return None
-    key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(token))).first()
-    principal = principal_of(key) if key is not None else None
-    if principal is None:
-        raise ApiProblem(401, "unknown or revoked API key", field=KEY_FIELD, headers=_CHALLENGE)
-    return principal
-
-
 def principal_of(key: ApiKey) -> Principal | None:
-    """The caller a stored key stands for; None once it is revoked. The web pages' sessions
-    hold a key too and are checked through this on every request."""
+    """The caller a stored key stands for; None once it is revoked."""
     if key.revoked_at is not None or key.id is None:
         return None
     return Principal(
@@ -134,15 +128,29 @@ def principal_of(key: ApiKey) -> Principal | None:
     )
 
 
+def lookup_key(session: Session, token: str) -> Principal | None:
+    """The caller behind ``token``; None for an unknown or revoked one."""
+    if not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(token))).first()
+    return principal_of(key) if key is not None else None
+
+
+def find_principal(database: Database, token: str) -> Principal | None:
+    """``lookup_key`` in a short session of its own (one indexed read, then the connection
+    goes back to the pool): the request's own session has not begun yet."""
+    with database.session() as session:
+        return lookup_key(session, token)
+
+
+def unknown_key() -> ApiProblem:
+    return ApiProblem(401, UNKNOWN_KEY, field=KEY_FIELD, headers=CHALLENGE)
+
+
 def require_key(principal: Principal | None) -> Principal:
     """The caller, who must have sent a key (401 otherwise)."""
     if principal is None:
-        raise ApiProblem(
-            401,
-            f"an API key is required in the {API_KEY_HEADER_NAME} header",
-            field=KEY_FIELD,
-            headers=_CHALLENGE,
-        )
+        raise ApiProblem(401, KEY_REQUIRED, field=KEY_FIELD, headers=CHALLENGE)
     return principal
 
 

@@ -5,12 +5,22 @@ writer), foreign keys (off by default in SQLite) and a busy timeout. Writes star
 ``BEGIN IMMEDIATE``: a deferred transaction that reads first and writes later fails at once
 with SQLITE_BUSY when another writer committed in between, and concurrent rating submissions
 must all land instead.
+
+A request's session connects lazily: nothing touches the database until the handler's first
+statement, which runs in the handler's own worker thread, after the API key was checked (by
+``app.guard``) and the body parsed. So no request holds a connection, or SQLite's write lock,
+while it waits for a thread; the route class in ``app.routing`` closes the session at the end
+of that same thread step. Waits are short (``db_pool_timeout``, ``db_busy_timeout``) and
+answered 503 with ``Retry-After`` (``app.problems``), never 500.
+
+Engines hide SQL parameters from their error messages: they hold justifications and key
+hashes, which must not reach the logs.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,39 +28,41 @@ from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.settings import Settings
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "twinning_write"
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout: float = 30.0,
+    busy_timeout: float = 30.0,
 ) -> Engine:
-    """An engine with the per-dialect settings the service relies on (the pool sizes apply
-    to server databases; SQLite connections are cheap and serialised by its write lock)."""
+    """An engine with the per-dialect settings the service relies on."""
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_timeout=pool_timeout,
-        )
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
+    memory = not parsed.database or parsed.database == ":memory:"
+    if not memory:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout},
+        hide_parameters=True,
+        **({} if memory else pool),
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, busy_timeout)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
@@ -58,7 +70,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         # FULL: a rating the API acknowledged survives a power cut too, not only a crash of
         # the process (NORMAL in WAL mode may lose the last commits to an OS crash).
         cursor.execute("PRAGMA synchronous=FULL")
@@ -74,12 +86,21 @@ class Database:
     """One URL and its engine, created on first use so importing the app touches nothing."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        pool_timeout: float = 30.0,
+        busy_timeout: float = 30.0,
     ) -> None:
         self.url = url
         self.pool_size, self.max_overflow, self.pool_timeout = pool_size, max_overflow, pool_timeout
+        self.busy_timeout = busy_timeout
         self._engine: Engine | None = None
+        self._write_engine: Engine | None = None
         self._lock = threading.Lock()
+        self._engine_listeners: list[Callable[[Engine], None]] = []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -88,44 +109,78 @@ class Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
+            busy_timeout=settings.db_busy_timeout,
         )
+
+    def on_engine(self, listener: Callable[[Engine], None]) -> None:
+        """Call ``listener`` with each engine this database creates (e.g. to watch its pool)."""
+        self._engine_listeners.append(listener)
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = make_engine(
+                    engine = make_engine(
                         self.url,
                         pool_size=self.pool_size,
                         max_overflow=self.max_overflow,
                         pool_timeout=self.pool_timeout,
+                        busy_timeout=self.busy_timeout,
                     )
+                    for listener in self._engine_listeners:
+                        listener(engine)
+                    # Same pool; its transactions begin with SQLite's write lock.
+                    self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+                    self._engine = engine
         return self._engine
 
     def session(self, *, write: bool = False) -> Session:
-        """A session whose transaction starts now; ``write`` takes SQLite's write lock first."""
-        session = Session(self.engine, expire_on_commit=False)
-        session.connection(execution_options={_WRITE_OPTION: write})
+        """A session that connects at its first statement; ``write``: its first transaction
+        takes SQLite's write lock first (``BEGIN IMMEDIATE``). Once that commits, the next
+        ones only read (reading back what was written must not queue for the lock again:
+        a write acknowledged as failed after its commit would be a lie); a handler that
+        writes again after a commit calls ``begin_write`` first."""
+        engine = self.engine
+        if not write:
+            return Session(engine, expire_on_commit=False)
+        session = Session(self._write_engine, expire_on_commit=False)
+
+        def reads_from_now_on(committed: Session) -> None:
+            committed.bind = engine
+
+        event.listen(session, "after_commit", reads_from_now_on)
         return session
 
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+            self._write_engine = None
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction with the write lock, for a read session that
+    goes on to write. Call it between transactions (before any statement, or after a
+    commit), never inside one."""
+    session.connection(execution_options={_WRITE_OPTION: True})
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Request session, shared by every dependency of one request (FastAPI caches it).
 
-    Requests that may write (any method but GET/HEAD/OPTIONS) take the write lock up front;
-    handlers commit explicitly, and anything not committed is rolled back here, so a rejected
-    write changes nothing.
+    Nothing is connected here: the handler's first statement begins the transaction, in the
+    handler's thread. Requests that may write (any method but GET/HEAD/OPTIONS) begin it with
+    the write lock; handlers commit explicitly, and anything not committed is rolled back when
+    the session closes (``app.routing`` closes it as the handler returns; here is the
+    fallback), so a rejected write changes nothing.
     """
     database: Database = request.app.state.database
-    session = database.session(write=request.method not in _READ_METHODS)
+    session = database.session(write=request.method not in READ_METHODS)
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        if session.in_transaction():  # rolling back talks to the database: not on the loop
+            await run_in_threadpool(session.close)
+        else:
+            session.close()

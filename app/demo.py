@@ -4,17 +4,25 @@ ratings, published profiles with improvement/coaching flags and good practices i
 (Norrbotten learns innovation management from Scotland).
 
 The keys are fixed, documented strings so that README examples work as written. They are
-demo credentials for a demo database: never load this into a database you deploy. Loading is
-idempotent: when the demo admin key exists already, nothing is written and the keys are
-printed again.
+demo credentials for a demo database, so the loader guards against reaching production:
+
+- it refuses to load into a database that holds anything but the demo (any region, key or
+  practice of its own): a real deployment that sets ``TWINNING_LOAD_DEMO=1`` by mistake
+  stops at its start with a clear message instead of gaining a known admin key;
+- loading is idempotent: when the demo admin key exists already, nothing is written;
+- it prints the keys only when asked (``--print-keys``, which ``make run`` passes), so a
+  container's logs never show them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
 
 from app.auth import hash_token, issue_key
 from app.db import Database
@@ -309,13 +317,27 @@ def _load_round(
     store_published(session, model, round_)
 
 
+class DemoRefused(Exception):
+    """The database holds data of its own: the demo, and its known keys, stay out of it."""
+
+
+def _has_rows(session: Session, table: type[SQLModel]) -> bool:
+    return session.exec(select(func.count()).select_from(table)).one() > 0
+
+
 def load_demo(session: Session) -> bool:
-    """Write the demo data; False (and nothing written) when it is there already."""
+    """Write the demo data; False (and nothing written) when it is there already.
+    ``DemoRefused`` when the database holds other data."""
     existing = session.exec(
         select(ApiKey).where(ApiKey.key_hash == hash_token(DEMO_KEYS["admin"]))
     ).first()
     if existing is not None:
         return False
+    if any(_has_rows(session, table) for table in (Region, ApiKey, GoodPracticeRow)):
+        raise DemoRefused(
+            "the database holds regions, keys or practices that are not the demo's: the demo "
+            "(with its published admin key) is loaded only into an empty database"
+        )
     model = default_model()
     regions: dict[str, Region] = {}
     people_of: dict[str, list[Stakeholder]] = {}
@@ -414,10 +436,20 @@ def load_demo_invitations(session: Session) -> None:
     session.commit()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     # Imported here: app.demo_twinnings builds on this module's rounds and keys.
     from app.demo_twinnings import twinning_titles
 
+    parser = argparse.ArgumentParser(
+        prog="python -m app.demo",
+        description="Load the demo regions into an empty database (TWINNING_DATABASE_URL).",
+    )
+    parser.add_argument(
+        "--print-keys",
+        action="store_true",
+        help="print the demo's API keys and invitation links (for make run)",
+    )
+    args = parser.parse_args(argv)
     database = Database.from_settings(Settings())
     try:
         with database.session(write=True) as session:
@@ -425,9 +457,15 @@ def main() -> None:
             load_demo_invitations(session)
         with database.session() as session:
             twinnings = twinning_titles(session)
+    except DemoRefused as refusal:
+        print(f"demo not loaded: {refusal}", file=sys.stderr)
+        raise SystemExit(2) from None
     finally:
         database.dispose()
     print("demo data loaded" if loaded else "demo data already present")
+    if not args.print_keys:
+        print("demo API keys and invitation links: see the README (or run with --print-keys)")
+        return
     print("demo API keys (send as the X-API-Key header; demo database only):")
     for who, token in DEMO_KEYS.items():
         print(f"  {who:<22} {token}")

@@ -3,23 +3,29 @@
 A handler declares what it needs by type, e.g. ``session: SessionDep, principal:
 PrincipalDep``, and this module is the one place that says how each is obtained: the
 request's database session, the caller behind the ``X-API-Key`` header (optional, required,
-or required with a role), the app's settings, models and chart cache, the model a query
-names, and page parameters.
+or required with a role), the app's settings, models, chart cache and rate limits, the model
+a query names, and page parameters.
+
+These dependencies never touch the database and are ``async`` (no worker thread of their
+own): the key was checked by ``app.guard`` before the body was read, and the session begins
+only with the handler's first statement (``app.db``, ``app.routing``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
-from app.auth import API_KEY_HEADER_NAME, Principal, authenticate, ensure_role, require_key
+from app.auth import API_KEY_HEADER_NAME, Principal, ensure_role, require_key, unknown_key
 from app.db import get_session
-from app.pagination import PageParams
+from app.guard import PRINCIPAL_SCOPE_KEY, client_address
+from app.pagination import OFFSET_MAX, PageParams
 from app.problems import ApiProblem
+from app.ratelimits import RateLimits
 from app.settings import Settings
 from app.store import resolve_model
 from app.tables import Role
@@ -45,14 +51,12 @@ def get_models(request: Request) -> ModelCatalog:
     return models
 
 
-def get_chart_cache(request: Request) -> ChartCache:
-    cache: ChartCache = request.app.state.chart_cache
-    return cache
+def get_rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
 
 
-# The dependencies below that only read the app's state or the request are ``async``:
-# FastAPI runs a plain ``def`` dependency in the thread pool, a round trip that costs more
-# than the work (the functions above stay plain for callers outside FastAPI's injection).
+# The dependencies: async, so that FastAPI gives none of them a worker thread of its own.
 
 
 async def _settings(request: Request) -> Settings:
@@ -64,16 +68,28 @@ async def _models(request: Request) -> ModelCatalog:
 
 
 async def _chart_cache(request: Request) -> ChartCache:
-    return get_chart_cache(request)
+    cache: ChartCache = request.app.state.chart_cache
+    return cache
+
+
+async def _rate_limits(request: Request) -> RateLimits:
+    return get_rate_limits(request)
+
+
+async def _client_address(request: Request) -> str:
+    return client_address(request.scope)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
 ChartCacheDep = Annotated[ChartCache, Depends(_chart_cache)]
+RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
+ClientAddressDep = Annotated[str, Depends(_client_address)]
+"""The client's address (the proxy's ``X-Forwarded-For`` when trusted), for rate limits."""
 
 
-def query_model(
+async def query_model(
     models: ModelsDep,
     model_id: str | None = Query(None, description="default: the deployment's default model"),
     model_version: str | None = Query(None, description="default: the model's first version"),
@@ -85,10 +101,17 @@ QueryModelDep = Annotated[MaturityModel, Depends(query_model)]
 """The model a request names with ``?model_id=`` (and ``?model_version=``), else the default."""
 
 
-def optional_principal(
-    token: Annotated[str | None, Depends(api_key_header)], session: SessionDep
+async def optional_principal(
+    request: Request, token: Annotated[str | None, Depends(api_key_header)]
 ) -> Principal | None:
-    return authenticate(session, token)
+    """The caller the guard found for the request's key (declared here for the OpenAPI
+    document's security scheme)."""
+    if token is None:
+        return None
+    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if not isinstance(principal, Principal):  # only when the guard is not installed
+        raise unknown_key()
+    return principal
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
@@ -103,7 +126,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 """The caller, who must send a valid key (401 otherwise)."""
 
 
-def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+def require_role(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency admitting only keys of these roles (403 for the others)."""
     allowed = frozenset(roles)
 
@@ -118,17 +141,9 @@ CoordinatorDep = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.COOR
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 
-async def page_params(
-    settings: SettingsDep,
-    limit: int | None = Query(
-        None, ge=1, description="items per page (the deployment's default and maximum apply)"
-    ),
-    offset: int = Query(0, ge=0, description="items to skip"),
-) -> PageParams:
-    """``limit``/``offset``; the default and the largest page come from the settings (the
-    OpenAPI document shows this deployment's numbers, see ``app.openapi``)."""
+def _page(settings: Settings, limit: int | None, offset: int, default: int) -> PageParams:
     if limit is None:
-        return PageParams(limit=settings.page_default_limit, offset=offset)
+        return PageParams(limit=default, offset=offset)
     if limit > settings.page_max_limit:
         raise ApiProblem(
             422, f"limit must be at most {settings.page_max_limit}", field="query.limit"
@@ -136,4 +151,29 @@ async def page_params(
     return PageParams(limit=limit, offset=offset)
 
 
+LimitQuery = Query(
+    None, ge=1, description="items per page (the deployment's default and maximum apply)"
+)
+OffsetQuery = Query(0, ge=0, le=OFFSET_MAX, description=f"items to skip (at most {OFFSET_MAX})")
+
+
+async def page_params(
+    settings: SettingsDep, limit: int | None = LimitQuery, offset: int = OffsetQuery
+) -> PageParams:
+    """``limit``/``offset``; the default and the largest page come from the settings (the
+    OpenAPI document shows this deployment's numbers, see ``app.openapi``)."""
+    return _page(settings, limit, offset, settings.page_default_limit)
+
+
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+async def export_page_params(
+    settings: SettingsDep, limit: int | None = LimitQuery, offset: int = OffsetQuery
+) -> PageParams:
+    """Pages of a download: the largest page by default, so that one request usually gets
+    the whole file (regions' stakeholders are bounded well below it)."""
+    return _page(settings, limit, offset, settings.page_max_limit)
+
+
+ExportPageDep = Annotated[PageParams, Depends(export_page_params)]

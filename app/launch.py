@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,11 +28,19 @@ def free_port() -> int:
 
 
 def start_service(
-    database_url: str, log: Path, *, port: int, workers: int = 2, demo: bool = True
+    database_url: str,
+    log: Path,
+    *,
+    port: int,
+    workers: int = 2,
+    demo: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """``sh scripts/serve.sh`` on ``LOOPBACK:port`` over ``database_url``, output to ``log``."""
-    env = {
+    """``sh scripts/serve.sh`` on ``LOOPBACK:port`` over ``database_url``, output to ``log``;
+    ``env`` adds settings (``TWINNING_*``) to the environment."""
+    variables = {
         **os.environ,
+        **(env or {}),
         "TWINNING_DATABASE_URL": database_url,
         "TWINNING_LOAD_DEMO": "1" if demo else "0",
         "PYTHON": sys.executable,
@@ -44,7 +53,7 @@ def start_service(
         return subprocess.Popen(
             ["sh", str(SERVE_SCRIPT)],
             cwd=ROOT,
-            env=env,
+            env=variables,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -1,30 +1,41 @@
 """The FastAPI application. ``create_app`` builds one from a ``Settings`` (tests build many);
 the module-level ``app`` is what ``uvicorn app.main:app`` serves, configured from the
 ``TWINNING_*`` environment, and it touches the database only when the first request arrives.
+
+The middleware stack, outermost first (all pure ASGI, no per-request task):
+
+1. ``Observability``: request id, default security headers, access log, metrics, and a
+   problem+json 500 for anything unanswered (``app.observability``);
+2. CORS: error answers carry its headers too, and preflights are answered here;
+3. ``Guard``: body limit, key check before the body is read, admission and rate limits
+   (``app.guard``);
+4. gzip for large text answers.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel
-from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
-from app import openapi, problems, web
+from app import metrics, openapi, problems, web
+from app.admission import Admission
 from app.auth import API_KEY_HEADER_NAME
 from app.db import Database
-from app.deps import SessionDep
+from app.guard import Guard
+from app.logs import configure_logging
+from app.observability import REQUEST_ID_HEADER, Observability
+from app.ratelimits import RateLimits
 from app.routers import (
     charts,
     consensus,
     exports,
+    health,
     keys,
     models,
     practices,
@@ -38,6 +49,7 @@ from app.routers import (
 )
 from app.routers import matching as matching_routes
 from app.settings import Settings
+from app.text import refuse_unstorable_text
 from assessment import ChartCache, ModelCatalog
 from assessment.chart_render import warm_up
 
@@ -57,26 +69,21 @@ CORS_REQUEST_HEADERS = (
     "Accept",
     "Accept-Language",
     "If-None-Match",
+    REQUEST_ID_HEADER,
 )
-CORS_EXPOSED_HEADERS = ("ETag", "Content-Disposition", "WWW-Authenticate")
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Content-Disposition",
+    "WWW-Authenticate",
+    "Retry-After",
+    "Link",
+    "X-Total-Count",
+    REQUEST_ID_HEADER,
+)
 # Below this size gzip saves less than it costs; level 6 is most of level 9's gain for far
 # less CPU. PNG (already compressed) is left alone by the middleware.
 GZIP_MINIMUM_BYTES = 1000
 GZIP_LEVEL = 6
-
-
-class Health(BaseModel):
-    status: str
-    database: str
-
-
-health = APIRouter(tags=["health"])
-
-
-@health.get("/health", response_model=Health, summary="Liveness and database reachability")
-def get_health(session: SessionDep) -> Health:
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    return Health(status="ok", database=session.get_bind().dialect.name)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,14 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     must be migrated already (``alembic upgrade head``); the models directory is read now, so
     a broken model file stops the start instead of failing requests later."""
     settings = settings or Settings()
+    configure_logging(settings)
     database = Database.from_settings(settings)
+    if settings.metrics:
+        maximum = settings.db_pool_size + settings.db_max_overflow
+        database.on_engine(lambda engine: metrics.watch_pool(engine, maximum))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if settings.chart_warmup:
-            # Off the event loop and not awaited: the worker answers at once, and a chart
-            # asked for meanwhile waits only for what is left of the warm-up.
-            threading.Thread(target=warm_up, name="chart-warm-up", daemon=True).start()
+        if settings.chart_warm_up:  # before the worker takes requests, off the event loop
+            await run_in_threadpool(warm_up)
         yield
         database.dispose()
 
@@ -103,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(refuse_unstorable_text)],
     )
     app.state.settings = settings
     app.state.database = database
@@ -110,11 +120,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.models_dir, settings.default_model, settings.default_model_version
     )
     app.state.chart_cache = ChartCache(settings.chart_cache_size)
-    _set_log_level(settings)
+    app.state.rate_limits = RateLimits(settings)
     problems.install(app)
     openapi.install(app, settings)
+    # Health first: probes are the most frequent requests, and routes match in order.
+    app.include_router(health.router, prefix=API_PREFIX)
+    if settings.metrics:
+        app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
+    for module in (models, regions, rounds, ratings, consensus, profiles, keys, charts, exports):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(matching_routes.router, prefix=API_PREFIX)
+    app.include_router(practices.router, prefix=API_PREFIX)
+    for twinning_module in (twinnings, twinning_activities, twinning_actions):
+        app.include_router(twinning_module.router, prefix=API_PREFIX)
+    web.install(app)
+    install_middleware(app, settings, database)
+    return app
+
+
+def install_middleware(app: FastAPI, settings: Settings, database: Database) -> None:
+    """The stack described above. Call it last: a middleware added after it would sit
+    outside ``Observability`` and its answers would miss the headers and the log."""
+
+    def admission_changed(in_flight: int, waiting: int) -> None:
+        metrics.IN_PROGRESS.set(in_flight)
+        metrics.WAITING.set(waiting)
+
+    admission = Admission(
+        settings.max_concurrent_requests,
+        settings.max_waiting_requests,
+        settings.admission_timeout,
+        on_change=admission_changed,
+    )
+    write_admission = Admission(
+        settings.max_concurrent_writes, settings.max_waiting_requests, settings.admission_timeout
+    )
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
-    app.add_middleware(  # outermost: error answers carry the CORS headers too
+    app.add_middleware(
+        Guard,
+        settings=settings,
+        database=database,
+        admission=admission,
+        write_admission=write_admission,
+        limits=app.state.rate_limits,
+    )
+    app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
@@ -122,21 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=list(CORS_EXPOSED_HEADERS),
         max_age=600,
     )
-    for module in (models, regions, rounds, ratings, consensus, profiles, keys, charts, exports):
-        app.include_router(module.router, prefix=API_PREFIX)
-    app.include_router(matching_routes.router, prefix=API_PREFIX)
-    app.include_router(practices.router, prefix=API_PREFIX)
-    for twinning_module in (twinnings, twinning_activities, twinning_actions):
-        app.include_router(twinning_module.router, prefix=API_PREFIX)
-    app.include_router(health, prefix=API_PREFIX)
-    web.install(app)
-    return app
-
-
-def _set_log_level(settings: Settings) -> None:
-    level = settings.log_level.upper()
-    for name in ("app", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).setLevel(level)
+    app.add_middleware(Observability, routes=lambda: app.routes, access_log=settings.access_log)
 
 
 app = create_app()

@@ -9,7 +9,10 @@ FastAPI's own document is close; this module finishes it:
   to ``components`` with their nested models, so no ``$ref`` dangles;
 - ``limit`` parameters show this deployment's default and maximum page size;
 - examples keep their ``null`` values (FastAPI drops every None from the document, which
-  turned the "don't know" examples into requests the API rejects).
+  turned the "don't know" examples into requests the API rejects);
+- the answers every API operation may give whatever it does (``app.guard``): 401 for an
+  unknown key, 429 over a rate limit, 503 when the worker is full or the database busy, and
+  413 for a body over the limit where there is a body.
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ from app.settings import Settings
 
 _REF = "#/components/schemas/{model}"
 _REGISTERED: dict[str, type[BaseModel]] = {}
+_ANY_OPERATION = {
+    401: "Unauthorized (an unknown or revoked key)",
+    429: "Too Many Requests (see Retry-After)",
+    503: "Service Unavailable (busy; see Retry-After)",
+}
+_WITH_BODY = {413: "Content Too Large"}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -85,6 +94,18 @@ def _page_limits(document: dict[str, Any], settings: Settings) -> None:
                     }
 
 
+def _common_answers(document: dict[str, Any]) -> None:
+    content = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
+    for path, item in document.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in item.values():
+            answers = {**_ANY_OPERATION, **(_WITH_BODY if "requestBody" in operation else {})}
+            responses = operation.setdefault("responses", {})
+            for status, description in answers.items():
+                responses.setdefault(str(status), {"description": description, "content": content})
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Serve the finished document at ``app.openapi_url`` (built once, on first request)."""
 
@@ -99,6 +120,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             _add_registered_schemas(built)
             _restore_examples(built)
             _page_limits(built, settings)
+            _common_answers(built)
             app.openapi_schema = built
         return app.openapi_schema
 

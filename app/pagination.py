@@ -15,6 +15,9 @@ from app.schemas import Page
 
 Row = TypeVar("Row", bound=SQLModel)
 Item = TypeVar("Item")
+# The largest offset a list accepts: no table holds more rows than ids (PostgreSQL integers),
+# and a larger number would not even bind on SQLite.
+OFFSET_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ a human ``detail``, the request path as ``instance`` and, when a value is at fau
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -16,7 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.openapi import schema_ref
@@ -31,8 +33,15 @@ _TYPE_SLUGS = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+    413: "content-too-large",
     422: "validation-error",
+    429: "too-many-requests",
+    500: "internal-error",
+    503: "service-unavailable",
 }
+# A refused request may come back this many seconds later (503 and 429 say so).
+RETRY_AFTER_SECONDS = 1
+_log = logging.getLogger("app.errors")
 
 
 class FieldProblem(BaseModel):
@@ -70,19 +79,21 @@ def problem_type(status: int) -> str:
     return f"urn:twinning:problem:{_TYPE_SLUGS.get(status, 'http-' + str(status))}"
 
 
-def problem_response(
-    request: Request,
+def problem(
     status: int,
     detail: str,
+    *,
+    instance: str,
     errors: Sequence[FieldProblem] = (),
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
+    """The problem+json answer; ``instance`` is the request's path."""
     body = Problem(
         type=problem_type(status),
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=instance,
         errors=list(errors),
     )
     return JSONResponse(
@@ -91,6 +102,30 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=dict(headers or {}),
     )
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    errors: Sequence[FieldProblem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return problem(status, detail, instance=request.url.path, errors=errors, headers=headers)
+
+
+def field_problem(status: int, detail: str, field: str, *, instance: str) -> JSONResponse:
+    return problem(
+        status, detail, instance=instance, errors=[FieldProblem(field=field, detail=detail)]
+    )
+
+
+def retry_later(seconds: int = RETRY_AFTER_SECONDS) -> dict[str, str]:
+    return {"Retry-After": str(max(1, seconds))}
+
+
+BUSY_DETAIL = "the service is busy; retry in a moment"
+DATABASE_BUSY_DETAIL = "the database is busy or unavailable; retry in a moment"
 
 
 def _location(parts: Sequence[Any]) -> str:
@@ -128,11 +163,26 @@ async def _integrity_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 409, "the change conflicts with data stored meanwhile")
 
 
+def database_unavailable(exc: Exception) -> ApiProblem:
+    """503 for a database that did not answer in time: no free connection (the pool's
+    timeout), SQLite's write lock not granted (busy timeout: "database is locked"), or the
+    server unreachable. The request did nothing, so it may be retried; logged (without the
+    statement's parameters) for the operator."""
+    _log.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
+    return ApiProblem(503, DATABASE_BUSY_DETAIL, headers=retry_later())
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    return await _http_problem(request, database_unavailable(exc))
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(AssessmentError, _assessment_problem)
     app.add_exception_handler(IntegrityError, _integrity_problem)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(PoolTimeoutError, _database_busy)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app.tables import Role, RoundStatus
+from app.text import Label, Name, RoleLabel
 from assessment import ModelRef, Profile, ProfileComparison
 
 RegionKind = Literal["region", "municipality", "hospital", "country", "other"]
-Name = Field(min_length=1, max_length=200)
+Score = StrictInt
+"""A point of the model's scale as a JSON integer: ``true``, ``"3"`` and ``2.0`` are refused
+(the library's lenient parsing is for CSV files, where everything is text)."""
 # Ids are PostgreSQL integers: larger numbers cannot name a row (and would not bind).
 ID_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
@@ -84,11 +87,11 @@ class RegionCreate(BaseModel):
         },
     )
 
-    name: str = Name
+    name: Name
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
     kind: RegionKind = "region"
     parent_id: Id | None = Field(default=None, description="enclosing region, if any")
-    public_profile: bool = Field(
+    public_profile: StrictBool = Field(
         default=False, description="published profiles and history readable without a key"
     )
 
@@ -96,11 +99,11 @@ class RegionCreate(BaseModel):
 class RegionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(public_profile=True))
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     kind: RegionKind | None = None
     parent_id: Id | None = None
-    public_profile: bool | None = None
+    public_profile: StrictBool | None = None
 
 
 class RegionOut(_Out):
@@ -116,10 +119,8 @@ class RegionOut(_Out):
 class StakeholderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(name="Anna Lind", role="clinician"))
 
-    name: str = Name
-    role: str = Field(
-        min_length=1,
-        max_length=60,
+    name: Name
+    role: RoleLabel = Field(
         description="role label: manager, clinician, IT, procurement, social care, "
         "citizen representative...",
     )
@@ -128,8 +129,8 @@ class StakeholderCreate(BaseModel):
 class StakeholderUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(role="manager"))
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: str | None = Field(default=None, min_length=1, max_length=60)
+    name: Name | None = None
+    role: RoleLabel | None = None
 
 
 class StakeholderOut(_Out):
@@ -160,10 +161,10 @@ class RoundCreate(BaseModel):
         },
     )
 
-    label: str = Field(min_length=1, max_length=100)
+    label: Label
     model_id: str | None = Field(default=None, description="default: the shipped default model")
     model_version: str | None = Field(default=None, description="default: the model's first")
-    reveal_while_open: bool = Field(default=False, description=REVEAL_WHILE_OPEN)
+    reveal_while_open: StrictBool = Field(default=False, description=REVEAL_WHILE_OPEN)
 
 
 class RoundUpdate(BaseModel):
@@ -176,8 +177,8 @@ class RoundUpdate(BaseModel):
         },
     )
 
-    label: str | None = Field(default=None, min_length=1, max_length=100)
-    reveal_while_open: bool | None = Field(default=None, description=REVEAL_WHILE_OPEN)
+    label: Label | None = None
+    reveal_while_open: StrictBool | None = Field(default=None, description=REVEAL_WHILE_OPEN)
 
 
 class RoundOut(_Out):
@@ -211,7 +212,7 @@ class RatingIn(BaseModel):
         },
     )
 
-    score: int | None = Field(description="a point of the model's scale, or null: don't know")
+    score: Score | None = Field(description="a point of the model's scale, or null: don't know")
     justification: str = Field(default="", max_length=5000)
 
 
@@ -266,7 +267,7 @@ class ConsensusIn(BaseModel):
         },
     )
 
-    score: int | None = Field(description="agreed score, or null with a justification")
+    score: Score | None = Field(description="agreed score, or null with a justification")
     justification: str = Field(default="", max_length=5000)
 
 
@@ -281,8 +282,12 @@ class ConsensusOut(_Out):
 class FlagsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", **_example(for_improvement=True, for_coaching=False))
 
-    for_improvement: bool = Field(default=False, description="a need the region wants to address")
-    for_coaching: bool = Field(default=False, description="a strength the region offers to others")
+    for_improvement: StrictBool = Field(
+        default=False, description="a need the region wants to address"
+    )
+    for_coaching: StrictBool = Field(
+        default=False, description="a strength the region offers to others"
+    )
 
 
 class BulkConsensusItem(ConsensusIn):
@@ -332,7 +337,7 @@ class AcceptProposed(BaseModel):
         max_length=5000,
         description="recorded on every accepted dimension; default: the median it came from",
     )
-    include_split: bool = Field(
+    include_split: StrictBool = Field(
         default=False,
         description="accept the proposal where the panel was split too (by default those are "
         "left for the workshop to discuss)",
@@ -400,8 +405,14 @@ class HistoryEntry(RoundProfile):
 
 
 class RegionHistory(BaseModel):
+    """One page of a region's published rounds, oldest first; the first entry's ``change``
+    is against the round before the page, so pages read as the whole history does."""
+
     region_id: Id
     rounds: list[HistoryEntry]
+    total: int = Field(description="published rounds in all")
+    limit: int
+    offset: int
 
 
 class PairDelta(BaseModel):
@@ -432,7 +443,7 @@ class KeyCreate(BaseModel):
         },
     )
 
-    name: str = Name
+    name: Name
     role: Role
     region_id: Id | None = None
     stakeholder_id: Id | None = None

@@ -12,6 +12,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas import Id, UtcDatetime, _Out
+from app.text import Name
 from assessment import ModelRef
 from assessment.twinning import (
     ActionPlanSummary,
@@ -85,7 +86,7 @@ class TwinningCreate(BaseModel):
     type: TwinningType | None = Field(
         default=None, description="default: transfer for one focus dimension, else coaching"
     )
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Name | None = None
     aim: str = Text
     practice_id: Id | None = Field(default=None, description="the good practice transferred")
     receiving_round_id: Id | None = Field(
@@ -109,7 +110,7 @@ class TwinningUpdate(BaseModel):
         },
     )
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Name | None = None
     aim: str | None = Field(default=None, max_length=20_000)
     type: TwinningType | None = None
     practice_id: Id | None = Field(default=None, description="null detaches the practice")
@@ -148,7 +149,7 @@ class ParticipantIn(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     role: str = Field(default="", max_length=100)
     side: ParticipantSide
     organisation: str = ShortText
@@ -157,7 +158,7 @@ class ParticipantIn(BaseModel):
 class ParticipantUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "lead"}]})
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     role: str | None = Field(default=None, max_length=100)
     side: ParticipantSide | None = None
     organisation: str | None = Field(default=None, max_length=200)
@@ -189,7 +190,7 @@ class ActivityIn(BaseModel):
     )
 
     kind: ActivityKind
-    title: str = Field(min_length=1, max_length=200)
+    title: Name
     date: dt.date | None = None
     format: ActivityFormat = ActivityFormat.IN_PERSON
     host: str = ShortText
@@ -205,7 +206,7 @@ class ActivityUpdate(BaseModel):
     )
 
     kind: ActivityKind | None = None
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Name | None = None
     date: dt.date | None = None
     format: ActivityFormat | None = None
     host: str | None = Field(default=None, max_length=200)
@@ -256,7 +257,7 @@ class ActionIn(BaseModel):
         },
     )
 
-    title: str = Field(min_length=1, max_length=200)
+    title: Name
     category: ChallengeCategory | None = None
     dimension: str | None = Field(default=None, max_length=100)
     current_situation: str = Text
@@ -272,7 +273,7 @@ class ActionIn(BaseModel):
 class ActionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "done"}]})
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Name | None = None
     category: ChallengeCategory | None = None
     dimension: str | None = Field(default=None, max_length=100)
     current_situation: str | None = Field(default=None, max_length=20_000)

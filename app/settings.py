@@ -11,12 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
+from limits import parse as parse_rate
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "TWINNING_"
 DEFAULT_DATABASE_URL = "sqlite:///./var/twinning.db"
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+LogFormat = Literal["json", "text"]
+# anyio's default number of worker threads: sync endpoints run there, one at a time each.
+WORKER_THREADS = 40
 
 
 class Settings(BaseSettings):
@@ -34,17 +38,76 @@ class Settings(BaseSettings):
         default=20, ge=0, description="extra PostgreSQL connections allowed under load"
     )
     db_pool_timeout: float = Field(
-        default=30.0, gt=0, description="seconds a request waits for a free connection"
+        default=3.0,
+        gt=0,
+        description="seconds a request waits for a free connection before a 503",
     )
+    db_busy_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="seconds an SQLite write waits for the write lock before a 503",
+    )
+    max_concurrent_requests: int = Field(
+        default=4,
+        ge=1,
+        description="reads a worker serves at once; more wait for a slot (admission)",
+    )
+    max_concurrent_writes: int = Field(
+        default=2,
+        ge=1,
+        description="writes a worker serves at once, beside the reads (SQLite writes one "
+        "at a time anyway; PostgreSQL deployments may raise it)",
+    )
+    admission_timeout: float = Field(
+        default=0.5,
+        ge=0,
+        description="seconds a request waits for a slot before a 503 with Retry-After",
+    )
+    max_waiting_requests: int = Field(
+        default=64,
+        ge=0,
+        description="requests a worker lets wait for a slot; beyond that, an immediate 503",
+    )
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="largest request body; larger is 413 before the body is read",
+    )
+    rate_limit_failed_keys: str = Field(
+        default="10/minute",
+        description="unknown or revoked API keys per client address before a 429",
+    )
+    rate_limit_chart_renders: str = Field(
+        default="30/minute",
+        description="charts drawn (not cached) per client address without a key",
+    )
+    rate_limit_chart_renders_keyed: str = Field(
+        default="120/minute", description="charts drawn (not cached) per API key"
+    )
+    rate_limit_matching: str = Field(
+        default="20/minute",
+        description="matching runs and suggestions per API key (or address without one)",
+    )
+    max_stakeholders_per_region: int = Field(
+        default=100, ge=1, description="stakeholders one region may have"
+    )
+    max_rounds_per_region: int = Field(
+        default=100, ge=1, description="assessment rounds one region may have"
+    )
+    max_keys_per_region: int = Field(
+        default=100, ge=1, description="active member keys one region may have"
+    )
+    max_keys: int = Field(default=10_000, ge=1, description="active API keys in all")
+    max_practices: int = Field(default=1_000, ge=1, description="good practices in all")
     page_default_limit: int = Field(default=50, ge=1, description="items per page by default")
     page_max_limit: int = Field(default=200, ge=1, description="the largest page a client gets")
     chart_cache_size: int = Field(
         default=64, ge=0, description="rendered charts kept per worker (0: no cache)"
     )
-    chart_warmup: bool = Field(
+    chart_warm_up: bool = Field(
         default=True,
-        description="draw a chart in the background as a worker starts, so that the first "
-        "chart request does not wait for matplotlib to load",
+        description="draw one chart as a worker starts, so its first request does not wait "
+        "for matplotlib to load",
     )
     chart_max_overlays: int = Field(
         default=6, ge=0, description="profiles a radar chart may overlay on the first"
@@ -64,6 +127,11 @@ class Settings(BaseSettings):
         description="origins whose browser pages may call the API, comma-separated",
     )
     log_level: LogLevel = Field(default="info", description="the service's log level")
+    log_format: LogFormat = Field(
+        default="json", description="json: one JSON object per line; text: for reading by eye"
+    )
+    access_log: bool = Field(default=True, description="one log line per request")
+    metrics: bool = Field(default=True, description="serve Prometheus metrics at /metrics")
     web_session_idle_minutes: int = Field(
         default=120, ge=1, description="a web page session ends after this long without requests"
     )
@@ -87,10 +155,25 @@ class Settings(BaseSettings):
         # Browsers send Origin without a path; "https://x.org/" would never match.
         return [origin.rstrip("/") for origin in origins]
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator(
+        "rate_limit_failed_keys",
+        "rate_limit_chart_renders",
+        "rate_limit_chart_renders_keyed",
+        "rate_limit_matching",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        """A rate in the ``limits`` notation: ``10/minute``, ``100 per hour``, ``5/second``."""
+        try:
+            parse_rate(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as '10/minute'") from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -101,4 +184,19 @@ class Settings(BaseSettings):
             )
         if self.default_model_version is not None and self.default_model is None:
             raise ValueError("default_model_version needs default_model")
+        # Every admitted request must find a thread and a connection at once: that is what
+        # keeps a worker answering under load (README, "Under load").
+        admitted = self.max_concurrent_requests + self.max_concurrent_writes
+        if admitted >= WORKER_THREADS:
+            raise ValueError(
+                f"max_concurrent_requests + max_concurrent_writes ({admitted}) must be below "
+                f"the {WORKER_THREADS} worker threads"
+            )
+        connections = self.db_pool_size + self.db_max_overflow
+        if admitted > connections:
+            raise ValueError(
+                f"max_concurrent_requests + max_concurrent_writes ({admitted}) exceeds the "
+                f"database connections a worker may open (db_pool_size + db_max_overflow = "
+                f"{connections})"
+            )
         return self

@@ -6,15 +6,18 @@ Handlers stay thin: they check rights and round state, then call these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth import Principal, ensure_can_read, require_key
+from app.pagination import PageParams
 from app.problems import ApiProblem
 from app.tables import (
     AssessmentRound,
@@ -48,6 +51,43 @@ def get_or_404(session: Session, table: type[Row], row_id: int, field: str) -> R
         name = table.__tablename__ if isinstance(table.__tablename__, str) else "row"
         raise ApiProblem(404, f"no {name.rstrip('s')} with id {row_id}", field=field)
     return row
+
+
+def raters(session: Session, round_id: int | None, page: PageParams) -> tuple[list[int], int]:
+    """A page of the stakeholders who rated in the round (by id), and how many rated."""
+    query = (
+        select(RatingRow.stakeholder_id)
+        .where(RatingRow.round_id == round_id)
+        .distinct()
+        .order_by(col(RatingRow.stakeholder_id))
+    )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    ids = list(session.exec(query.limit(page.limit).offset(page.offset)).all())
+    return ids, total
+
+
+def lock_region(session: Session, region_id: int, field: str = "path.region_id") -> Region:
+    """The region, locked until the transaction ends: what is counted under it (its
+    stakeholders, rounds, keys) cannot grow behind a quota check on PostgreSQL (SQLite's
+    writes are one at a time anyway)."""
+    found = session.exec(select(Region).where(Region.id == region_id).with_for_update()).first()
+    if found is None:
+        raise ApiProblem(404, f"no region with id {region_id}", field=field)
+    return found
+
+
+def ensure_room(
+    session: Session, query: SelectOfScalar[Any], limit: int, what: str, setting: str, field: str
+) -> None:
+    """409 naming ``field`` when ``query`` counts ``limit`` rows already (``setting``: the
+    variable that raises the limit)."""
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if count >= limit:
+        raise ApiProblem(
+            409,
+            f"{what}: at most {limit} (TWINNING_{setting.upper()})",
+            field=field,
+        )
 
 
 def lock_round(
@@ -135,21 +175,22 @@ def read_ratings(
     region_id: int,
     *,
     justifications: bool = True,
+    stakeholder_ids: Collection[int] | None = None,
 ) -> RatingMatrix | None:
     """A round's ratings as the library's matrix, raters keyed by stakeholder id (in id
-    order) and shown by name; None when nobody has rated yet. Statistics need no
-    ``justifications``, and reading them is most of the cost for a large round. Reads named
-    columns only, so the publishing migration can use it too."""
+    order) and shown by name, of the given stakeholders only when ``stakeholder_ids`` says;
+    None when nobody has rated yet. Statistics need no ``justifications``, and reading them
+    is most of the cost for a large round. Reads named columns only, so the publishing
+    migration can use it too."""
     columns: list[Any] = [col(RatingRow.stakeholder_id), col(RatingRow.dimension)]
     columns.append(col(RatingRow.score))
     if justifications:
         columns.append(col(RatingRow.justification))
-    rows = driver_rows(
-        session,
-        sa.select(*columns)
-        .where(col(RatingRow.round_id) == round_id)
-        .order_by(col(RatingRow.stakeholder_id), col(RatingRow.dimension)),
-    )
+    query = sa.select(*columns).where(col(RatingRow.round_id) == round_id)
+    if stakeholder_ids is not None:
+        query = query.where(col(RatingRow.stakeholder_id).in_(list(stakeholder_ids)))
+    order = (col(RatingRow.stakeholder_id), col(RatingRow.dimension))
+    rows = driver_rows(session, query.order_by(*order))
     if not rows:
         return None
     raters, dimensions, scores, *notes = zip(*rows, strict=True)
@@ -173,6 +214,7 @@ def rating_matrix(
     session: Session,
     models: ModelCatalog,
     round_: AssessmentRound,
+    stakeholder_ids: Collection[int] | None = None,
     *,
     justifications: bool = True,
 ) -> RatingMatrix | None:
@@ -184,6 +226,7 @@ def rating_matrix(
         round_.id,
         round_.region_id,
         justifications=justifications,
+        stakeholder_ids=stakeholder_ids,
     )
 
 

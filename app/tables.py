@@ -8,7 +8,10 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlmodel import Field, SQLModel
+
+from app.text import name_key
 
 # Re-exported: rounds' states are the library's life cycle.
 from assessment.lifecycle import RoundStatus as RoundStatus
@@ -32,9 +35,11 @@ class Region(SQLModel, table=True):
     """An organisation being assessed: a region, municipality, hospital or country."""
 
     __tablename__ = "regions"
+    __table_args__ = (sa.Index("uq_regions_name_key", "name_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    name_key: str = Field(default="", max_length=200, description="app.text.name_key(name)")
     country: str = Field(max_length=2, index=True)
     kind: str = Field(max_length=20, index=True)
     parent_id: int | None = Field(default=None, foreign_key="regions.id", index=True)
@@ -44,11 +49,15 @@ class Region(SQLModel, table=True):
 
 class Stakeholder(SQLModel, table=True):
     __tablename__ = "stakeholders"
-    __table_args__ = (sa.UniqueConstraint("region_id", "name", name="uq_stakeholders_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("region_id", "name", name="uq_stakeholders_name"),
+        sa.Index("uq_stakeholders_name_key", "region_id", "name_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="regions.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=200)
+    name_key: str = Field(default="", max_length=200)
     role: str = Field(max_length=60)
 
 
@@ -158,3 +167,18 @@ class ApiKey(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+def keep_name_key(table: type[SQLModel]) -> None:
+    """Store ``name_key(name)`` beside the name on every insert and update through the ORM,
+    whoever writes (routers, the demo, commands), so the unique index sees the identity."""
+
+    def set_key(_mapper: object, _connection: object, row: SQLModel) -> None:
+        row.name_key = name_key(row.name)  # type: ignore[attr-defined]
+
+    event.listen(table, "before_insert", set_key)
+    event.listen(table, "before_update", set_key)
+
+
+keep_name_key(Region)
+keep_name_key(Stakeholder)

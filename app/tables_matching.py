@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.tables import utcnow
+from app.tables import keep_name_key, utcnow
 
 
 def _timestamp(nullable: bool = False) -> sa.Column[datetime]:
@@ -73,9 +73,11 @@ class GoodPracticeRow(SQLModel, table=True):
     """A good practice and the minimum level it needs per dimension of one model."""
 
     __tablename__ = "good_practices"
+    __table_args__ = (sa.Index("uq_good_practices_name_key", "name_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    name_key: str = Field(default="", max_length=200, description="app.text.name_key(name)")
     description: str = Field(default="", sa_type=sa.Text)
     transferring_region_id: int | None = Field(
         default=None, foreign_key="regions.id", index=True, ondelete="SET NULL"
@@ -85,3 +87,6 @@ class GoodPracticeRow(SQLModel, table=True):
     requirements: dict[str, int] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+keep_name_key(GoodPracticeRow)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.tables import utcnow
+from app.tables import keep_name_key, utcnow
 from assessment.twinning import ActionStatus, TwinningStatus
 
 
@@ -74,10 +74,14 @@ class TwinningParticipant(SQLModel, table=True):
     """A person taking part (no account needed): receiving, transferring or external side."""
 
     __tablename__ = "twinning_participants"
+    __table_args__ = (
+        sa.Index("uq_twinning_participants_name_key", "twinning_id", "name_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     twinning_id: int = Field(foreign_key="twinnings.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=200)
+    name_key: str = Field(default="", max_length=200, description="app.text.name_key(name)")
     role: str = Field(default="", max_length=100)
     side: str = Field(max_length=16)
     organisation: str = Field(default="", max_length=200)
@@ -146,3 +150,6 @@ class ActionRow(SQLModel, table=True):
     status: str = Field(default=ActionStatus.PLANNED.value, max_length=16)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+keep_name_key(TwinningParticipant)

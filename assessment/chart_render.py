@@ -90,6 +90,11 @@ class ChartCache:
                 self._items.move_to_end(key)
             return data
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is cached (without counting a hit or a miss)."""
+        with self._lock:
+            return key in self._items
+
     def put(self, key: str, data: bytes) -> None:
         with self._lock:
             self._items[key] = data
@@ -126,28 +131,33 @@ def render_radar(spec: RadarSpec, fmt: ChartFormat, cache: ChartCache | None = N
             return cached
     import matplotlib
 
-    figure = _draw(spec)
-    buffer = io.BytesIO()
-    # A fixed salt for SVG element ids gives the same bytes for the same input; fonttype
-    # "none" writes real <text>, which is searchable, selectable and small.
-    with (
-        _RENDER_LOCK,
-        matplotlib.rc_context(
+    # One render at a time: matplotlib's SVG settings are process-global, and drawing holds
+    # the GIL most of the time anyway. Requests for the same chart that arrive together
+    # draw it once: the later ones find it in the cache when their turn comes.
+    with _RENDER_LOCK:
+        if cache is not None and key in cache:
+            drawn = cache.get(key)
+            if drawn is not None:
+                return drawn
+        figure = _draw(spec)
+        buffer = io.BytesIO()
+        # A fixed salt for SVG element ids gives the same bytes for the same input;
+        # fonttype "none" writes real <text>, which is searchable, selectable and small.
+        with matplotlib.rc_context(
             {
                 "svg.hashsalt": "twinning-radar",
                 "svg.fonttype": "none",
                 "svg.image_inline": True,
                 "path.simplify": False,
             }
-        ),
-    ):
-        if fmt == "png":
-            figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        else:
-            figure.savefig(buffer, format="svg", metadata={"Date": None})
-    data = buffer.getvalue()
-    if cache is not None:
-        cache.put(key, data)
+        ):
+            if fmt == "png":
+                figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+            else:
+                figure.savefig(buffer, format="svg", metadata={"Date": None})
+        data = buffer.getvalue()
+        if cache is not None:
+            cache.put(key, data)
     return data
 
 
@@ -157,8 +167,8 @@ _WARM = threading.Event()
 def warm_up() -> None:
     """Import matplotlib and draw one small chart in each format, so that the first real
     chart in this process does not wait for the import, the font cache and the first text
-    layout (about a second on a small machine). Meant for a background thread at start-up;
-    safe to call from any thread, and again."""
+    layout (about a second on a small machine); a worker calls it, in a thread, as it starts.
+    Safe to call from any thread, and again."""
     from assessment.charts import radar_spec
     from assessment.model import default_model
     from assessment.profile import build_profile

@@ -11,7 +11,7 @@ for models of its own); a round whose model cannot be found stops the migration 
 message naming it, and nothing is written.
 
 Revision ID: 0005_published_profiles
-Revises: 0006_round_reveal
+Revises: 0007_names
 Create Date: 2026-11-25
 """
 
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from alembic import op
 
 revision: str = "0005_published_profiles"
-down_revision: str | None = "0006_round_reveal"
+down_revision: str | None = "0007_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -29,8 +29,10 @@ from sqlmodel import Session, col, select
 from app.auth import Principal, ensure_can_read, require_key
 from app.deps import (
     ChartCacheDep,
+    ClientAddressDep,
     ModelsDep,
     OptionalPrincipalDep,
+    RateLimitsDep,
     SessionDep,
     SettingsDep,
 )
@@ -38,6 +40,8 @@ from app.etags import cache_headers, make_etag, model_digest, not_modified
 from app.language import Language
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
+from app.ratelimits import RateLimits
+from app.routing import ApiRoute
 from app.schemas import ID_MAX, Id
 from app.services.profiles import (
     RoundResults,
@@ -48,7 +52,7 @@ from app.services.profiles import (
 )
 from app.services.rounds import ensure_may_see_ratings
 from app.settings import Settings
-from app.store import check_published_readable, get_or_404, round_model
+from app.store import get_or_404, round_model
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
     ChartCache,
@@ -63,7 +67,9 @@ from assessment import (
 )
 from assessment.charts import SpreadKind, renderer_identity
 
-router = APIRouter(tags=["charts"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["charts"], responses=problem_responses(401, 403, 404, 422)
+)
 
 
 class RadarFormat(StrEnum):
@@ -113,25 +119,28 @@ def _ids(values: list[str], field: str) -> list[int]:
 
 def _readable_round(
     region: Region,
-    round_: AssessmentRound | None,
+    found: AssessmentRound | None,
     round_id: Id,
     principal: Principal | None,
     field: str,
 ) -> ShownRound:
-    """``round_`` (read as ``round_id``) once it is a round of ``region`` the caller may
-    see; the same rules as ``/rounds/{id}/profile``. ``field`` names the round in errors."""
+    """``found`` (read as ``round_id``) once it is a round of ``region`` the caller may see;
+    the same rules as ``/rounds/{id}/profile``. ``field`` names the round in errors."""
     assert region.id is not None
-    if round_ is None:
-        raise ApiProblem(404, f"no round with id {round_id}", field=field)
-    if round_.region_id != region.id:
-        raise ApiProblem(404, f"round {round_id} is not a round of region {region.id}", field=field)
-    if round_.status != RoundStatus.PUBLISHED.value:
+    mine = found if found is not None and found.region_id == region.id else None
+    open_to_all = (
+        mine is not None and mine.status == RoundStatus.PUBLISHED.value and region.public_profile
+    )
+    if not open_to_all and not (principal and principal.can_read_region(region.id)):
+        # Whatever the round is (another region's, unpublished or none at all), a caller
+        # who could not read it anyway learns only that: 401 without a key, else 403.
         ensure_can_read(require_key(principal), region.id)
+    if mine is None:
+        raise ApiProblem(404, f"round {round_id} is not a round of region {region.id}", field=field)
+    if mine.status != RoundStatus.PUBLISHED.value:
         # Its profile proposes scores from the ratings, and the spread is made of them.
-        ensure_may_see_ratings(principal, round_, field=field)
-        return ShownRound(region, round_, False)
-    check_published_readable(region, principal)
-    return ShownRound(region, round_, region.public_profile)
+        ensure_may_see_ratings(principal, mine, field=field)
+    return ShownRound(region, mine, open_to_all)
 
 
 def shown_round(
@@ -238,7 +247,9 @@ class ChartPlan:
 
     @property
     def public(self) -> bool:
-        return self.main.public
+        """Readable without a key and holding nothing of the ratings: shared caches may
+        keep it."""
+        return self.main.public and not self.may_read_ratings
 
     @property
     def shown(self) -> tuple[ShownRound, ...]:
@@ -262,27 +273,33 @@ class ChartPlan:
 
 @dataclass(frozen=True)
 class ChartRequest:
-    """Everything a chart handler resolves its plan from, gathered by one dependency."""
+    """Everything but the session a chart handler resolves its plan from, and what drawing
+    needs: the worker's image cache, and the rate limits that make a caller wait when it asks
+    for too many new drawings."""
 
     query: ChartQuery
     principal: Principal | None
-    session: Session
+    address: str
     models: ModelCatalog
     settings: Settings
+    cache: ChartCache
+    limits: RateLimits
 
-    def plan(self) -> ChartPlan:
-        return chart_plan(self.session, self.models, self.settings, self.principal, self.query)
+    def plan(self, session: Session) -> ChartPlan:
+        return chart_plan(session, self.models, self.settings, self.principal, self.query)
 
 
 async def chart_request(
     principal: OptionalPrincipalDep,  # first: an unknown key is 401 whatever the query says
     query: ChartQueryDep,
-    session: SessionDep,
+    address: ClientAddressDep,
     models: ModelsDep,
     settings: SettingsDep,
+    cache: ChartCacheDep,
+    limits: RateLimitsDep,
 ) -> ChartRequest:
     # async: it only gathers what the other dependencies resolved (no thread-pool trip).
-    return ChartRequest(query, principal, session, models, settings)
+    return ChartRequest(query, principal, address, models, settings, cache, limits)
 
 
 ChartRequestDep = Annotated[ChartRequest, Depends(chart_request)]
@@ -362,23 +379,25 @@ def build_spec(plan: ChartPlan, content: ChartContent) -> RadarSpec:
 
 
 def chart_response(
-    request: Request, chart: ChartRequest, fmt: RadarFormat, cache: ChartCache
+    request: Request, chart: ChartRequest, session: Session, fmt: RadarFormat
 ) -> Response:
     """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
-    names the chart before anything is loaded, and keys the worker's image cache."""
-    plan, session = chart.plan(), chart.session
+    names the chart before anything is loaded, and keys the worker's image cache; images
+    not in it count against the chart rate limits (429 beyond)."""
+    plan = chart.plan(session)
     etag = make_etag(f"radar.{fmt.value}", plan.identity(session))
     headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
-    body = cache.get(etag)
+    body = chart.cache.get(etag)
     if body is None:
         spec = build_spec(plan, chart_content(session, chart.models, plan))
         if fmt is RadarFormat.JSON:
             body = spec_json(spec)
         else:
+            chart.limits.chart_render(chart.principal, chart.address)  # drawing costs
             body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
-        cache.put(etag, body)
+        chart.cache.put(etag, body)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -402,11 +421,12 @@ _CHART_CONTENT = {
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
 def get_radar_file(
-    fmt: RadarFormat, request: Request, chart: ChartRequestDep, cache: ChartCacheDep
+    fmt: RadarFormat, request: Request, chart: ChartRequestDep, session: SessionDep
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
-    for dashboards that draw their own; the images are drawn from the same description."""
-    return chart_response(request, chart, fmt, cache)
+    for dashboards that draw their own; the images are drawn from the same description.
+    Images not in the worker's cache count against the chart rate limits (429 beyond)."""
+    return chart_response(request, chart, session, fmt)
 
 
 @router.get(
@@ -415,9 +435,9 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(request: Request, chart: ChartRequestDep, cache: ChartCacheDep) -> Response:
+def get_radar(request: Request, chart: ChartRequestDep, session: SessionDep) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    return chart_response(request, chart, negotiate(request.headers.get("accept")), cache)
+    return chart_response(request, chart, session, negotiate(request.headers.get("accept")))
 
 
 def negotiate(accept: str | None) -> RadarFormat:

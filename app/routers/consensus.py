@@ -13,6 +13,7 @@ from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import problem_responses
 from app.routers.rounds import readable_round
+from app.routing import ApiRoute
 from app.schemas import (
     AcceptedProposals,
     AcceptProposed,
@@ -37,7 +38,9 @@ from app.services.rounds import (
 from app.store import lock_round
 from app.tables import AssessmentRound, ConsensusRow, FlagRow
 
-router = APIRouter(tags=["consensus"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["consensus"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 def _managed_round(session: Session, round_id: Id, principal: Principal) -> AssessmentRound:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.deps import ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
+from app.deps import ExportPageDep, ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
 from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, model_digest, not_modified
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
@@ -29,10 +29,11 @@ from app.routers.charts import (
     shown_round,
 )
 from app.routers.rounds import readable_round
+from app.routing import ApiRoute
 from app.schemas import Id
 from app.services.profiles import people_digest, round_results, round_stamps
 from app.services.rounds import ensure_may_see_ratings
-from app.store import rating_matrix, round_model
+from app.store import raters, rating_matrix, round_model
 from assessment import (
     ModelCatalog,
     profile_to_csv,
@@ -42,7 +43,9 @@ from assessment import (
     render_report,
 )
 
-router = APIRouter(tags=["exports"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["exports"], responses=problem_responses(401, 403, 404, 422)
+)
 
 
 class ExportFormat(StrEnum):
@@ -82,20 +85,39 @@ def _download(text: str, fmt: ExportFormat, filename: str, headers: dict[str, st
 def export_ratings(
     round_id: Id,
     fmt: ExportFormat,
+    request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    page: ExportPageDep,
 ) -> Response:
-    """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
-    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them.
-    Hidden while the round is open (403), unless the round reveals its ratings."""
+    """CSV columns ``rater_id,rater,dimension,score,justification``, "don't know" as an empty
+    score; text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run
+    them. Hidden while the round is open (403), unless the round reveals its ratings.
+
+    Paginated by rater (``limit`` raters from ``offset``, the largest page by default), so
+    every page is a whole, re-importable file of whole raters; ``X-Total-Count`` counts the
+    raters and ``Link: <...>; rel="next"`` points to the next page while there is one."""
     round_ = readable_round(session, round_id, principal)
     ensure_may_see_ratings(principal, round_)
-    matrix = rating_matrix(session, models, round_)
-    if matrix is None:
+    people, total = raters(session, round_.id, page)
+    if total == 0:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
+    matrix = rating_matrix(session, models, round_, people) if people else None
+    if matrix is None:
+        raise ApiProblem(
+            404,
+            f"the round has {total} raters: none from offset {page.offset}",
+            field="query.offset",
+        )
     text = ratings_to_csv(matrix) if fmt is ExportFormat.CSV else ratings_to_json(matrix)
-    return _download(text, fmt, f"round-{round_id}-ratings", cache_headers(public=False))
+    response = _download(text, fmt, f"round-{round_id}-ratings", cache_headers(public=False))
+    response.headers["X-Total-Count"] = str(total)
+    following = page.offset + page.limit
+    if following < total:
+        url = request.url.include_query_params(offset=following, limit=page.limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 @router.get(
@@ -146,11 +168,12 @@ def export_profile(
         **NOT_MODIFIED_RESPONSE,
     },
 )
-def export_report(request: Request, chart: ChartRequestDep) -> Response:
+def export_report(request: Request, chart: ChartRequestDep, session: SessionDep) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
-    read the region's ratings, whatever ``spread`` says, since they are half of the report."""
-    plan, session = chart.plan(), chart.session
+    read the region's ratings, whatever ``spread`` says, since they are half of the report.
+    A report not revalidated draws its chart, so it counts against the chart rate limits."""
+    plan = chart.plan(session)
     today = datetime.datetime.now(datetime.UTC).date()
     shows_ratings = plan.may_read_ratings
     people = people_digest(session, plan.main.region.id or 0) if shows_ratings else ""
@@ -158,6 +181,7 @@ def export_report(request: Request, chart: ChartRequestDep) -> Response:
     headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
+    chart.limits.chart_render(chart.principal, chart.address)
     html = report_html(session, chart.models, plan, today)
     return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 

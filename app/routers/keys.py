@@ -7,14 +7,20 @@ from fastapi import APIRouter, Response
 from sqlmodel import col, select
 
 from app.auth import ensure_can_manage, issue_key
-from app.deps import AdminDep, PageDep, PrincipalDep, SessionDep
+from app.deps import AdminDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, KeyCreate, KeyCreated, KeyOut, Page
-from app.store import get_or_404
+from app.store import ensure_room, get_or_404, lock_region
 from app.tables import ApiKey, Role, utcnow
 
-router = APIRouter(prefix="/keys", tags=["keys"], responses=problem_responses(400, 401, 403, 422))
+router = APIRouter(
+    route_class=ApiRoute,
+    prefix="/keys",
+    tags=["keys"],
+    responses=problem_responses(400, 401, 403, 422),
+)
 
 
 @router.get("", response_model=Page[KeyOut], summary="List keys (admin)")
@@ -48,12 +54,34 @@ def create_key(
     body: KeyCreate,
     principal: PrincipalDep,
     session: SessionDep,
+    settings: SettingsDep,
 ) -> KeyCreated:
-    """Admins create any key; a region's facilitator creates member keys of its region."""
+    """Admins create any key; a region's facilitator creates member keys of its region.
+    Active keys are limited in all and per region (the settings ``max_keys`` and
+    ``max_keys_per_region``; 409 beyond)."""
     if not principal.is_admin:
         if body.role is not Role.MEMBER or body.region_id is None:
             raise ApiProblem(403, "only an admin may create admin and coordinator keys")
         ensure_can_manage(principal, body.region_id)
+    active = select(ApiKey.id).where(col(ApiKey.revoked_at).is_(None))
+    if body.role is Role.MEMBER and body.region_id is not None:
+        lock_region(session, body.region_id, "body.region_id")
+        ensure_room(
+            session,
+            active.where(ApiKey.region_id == body.region_id),
+            settings.max_keys_per_region,
+            f"region {body.region_id} has as many active keys as allowed",
+            "max_keys_per_region",
+            "body.region_id",
+        )
+    ensure_room(
+        session,
+        active,
+        settings.max_keys,
+        "as many active keys as allowed",
+        "max_keys",
+        "body.role",
+    )
     key, token = issue_key(
         session,
         name=body.name,
@@ -81,13 +109,20 @@ def revoke_key(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Response:
-    key = get_or_404(session, ApiKey, key_id, "path.key_id")
-    if key_id != principal.key_id:
-        if key.region_id is None or key.role != Role.MEMBER.value:
-            if not principal.is_admin:
-                raise ApiProblem(403, "only an admin may revoke this key")
-        else:
-            ensure_can_manage(principal, key.region_id)
+    if principal.is_admin or key_id == principal.key_id:
+        key = get_or_404(session, ApiKey, key_id, "path.key_id")
+    else:
+        # A facilitator revokes its region's member keys; whether any other key exists is
+        # none of its business: 403 for all of them alike.
+        found = session.get(ApiKey, key_id)
+        if (
+            found is None
+            or found.region_id is None
+            or found.role != Role.MEMBER.value
+            or not principal.can_manage_region(found.region_id)
+        ):
+            raise ApiProblem(403, f"this key may not revoke key {key_id}")
+        key = found
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)

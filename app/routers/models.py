@@ -15,10 +15,13 @@ from app.deps import ModelsDep, PageDep
 from app.language import Language, language_headers
 from app.pagination import page_of
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import ModelSummary, Page
 from assessment import Dimension, MaturityModel, ModelCatalog, ModelError, UnknownDimensionError
 
-router = APIRouter(prefix="/models", tags=["models"], responses=problem_responses(404, 422))
+router = APIRouter(
+    route_class=ApiRoute, prefix="/models", tags=["models"], responses=problem_responses(404, 422)
+)
 
 VersionQuery = Query(None, description="model version; default: the first one loaded")
 

@@ -11,14 +11,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth import ensure_can_read
-from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, QueryModelDep, SessionDep
+from app.deps import (
+    CoordinatorDep,
+    ModelsDep,
+    PageDep,
+    PrincipalDep,
+    QueryModelDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Id, Page, UtcDatetime, _Out
+from app.routing import ApiRoute
+from app.schemas import Id, Page, Score, UtcDatetime, _Out
 from app.services.profiles import round_results
-from app.store import current_rounds, get_or_404, published_rounds, resolve_model
+from app.store import (
+    current_rounds,
+    ensure_room,
+    get_or_404,
+    published_rounds,
+    resolve_model,
+)
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
+from app.text import Name, name_key
 from assessment import (
     AssessmentError,
     MaturityModel,
@@ -27,7 +43,9 @@ from assessment import (
     practice_gaps,
 )
 
-router = APIRouter(tags=["practices"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["practices"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 class PracticeIn(BaseModel):
@@ -44,12 +62,12 @@ class PracticeIn(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     description: str = Field(default="", max_length=10_000)
     transferring_region_id: Id | None = None
     model_id: str | None = None
     model_version: str | None = None
-    requirements: dict[str, int] = Field(description="dimension key -> minimum level")
+    requirements: dict[str, Score] = Field(description="dimension key -> minimum level")
 
 
 class PracticeUpdate(BaseModel):
@@ -58,10 +76,10 @@ class PracticeUpdate(BaseModel):
         json_schema_extra={"examples": [{"requirements": {"innovation_management": 2}}]},
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     description: str | None = Field(default=None, max_length=10_000)
     transferring_region_id: Id | None = None
-    requirements: dict[str, int] | None = None
+    requirements: dict[str, Score] | None = None
 
 
 class PracticeOut(_Out):
@@ -97,9 +115,11 @@ def _check_practice_refs(
 ) -> None:
     if region_id is not None and session.get(Region, region_id) is None:
         raise ApiProblem(422, f"no region with id {region_id}", field="body.transferring_region_id")
-    clash = session.exec(select(GoodPracticeRow).where(GoodPracticeRow.name == name)).first()
+    clash = session.exec(
+        select(GoodPracticeRow).where(GoodPracticeRow.name_key == name_key(name))
+    ).first()
     if clash is not None and clash.id != own:
-        raise ApiProblem(409, f"a practice named {name!r} exists already", field="body.name")
+        raise ApiProblem(409, f"a practice named {clash.name!r} exists already", field="body.name")
 
 
 def _commit_practice(session: Session, row: GoodPracticeRow) -> GoodPracticeRow:
@@ -126,7 +146,16 @@ def create_practice(
     _: CoordinatorDep,
     session: SessionDep,
     models: ModelsDep,
+    settings: SettingsDep,
 ) -> GoodPracticeRow:
+    ensure_room(
+        session,
+        select(GoodPracticeRow.id),
+        settings.max_practices,
+        "as many good practices as allowed",
+        "max_practices",
+        "body",
+    )
     model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
     requirements = _checked_requirements(model, body.name, body.requirements)
     _check_practice_refs(session, body.name, body.transferring_region_id, None)
@@ -240,8 +269,8 @@ def get_region_practices(
     ``query.model_version``, with the version to ask for). Readable by whoever reads the
     region. An unscored dimension counts as a gap from the scale minimum and is listed as
     unknown."""
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     on_model = [r for r in published_rounds(session, region_id) if r.model_id == model.id]
     latest = current_rounds(on_model, model).get(region_id)
     if latest is None:

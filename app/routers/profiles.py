@@ -17,9 +17,11 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from app.auth import ensure_can_read, require_key
-from app.deps import ModelsDep, OptionalPrincipalDep, SessionDep
+from app.deps import ModelsDep, OptionalPrincipalDep, PageDep, SessionDep
 from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, not_modified
+from app.pagination import PageParams
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.services.profiles import (
     RoundResults,
@@ -38,6 +40,7 @@ from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import ModelCatalog, Profile, ProfileComparison, RatingError, compare_profiles
 
 router = APIRouter(
+    route_class=ApiRoute,
     tags=["profiles"],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(401, 403, 404, 422)},
 )
@@ -144,16 +147,22 @@ def get_region_history(
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    params: PageDep,
 ) -> RegionHistory | Response:
+    """Paginated (``limit``/``offset``, oldest first): each page loads only its own rounds
+    and the one before it, whose profile the first entry's ``change`` compares against."""
     region = ensure_published_readable(session, region_id, principal, "path.region_id")
     rounds = published_rounds(session, region_id)
+    start = params.offset
+    shown = rounds[max(start - 1, 0) : start + params.limit]  # with the one before the page
     names = {region_id: region.name}
-    etag = make_etag("history", [region_id, *_identity(session, rounds, names)])
+    page = [region_id, len(rounds), params.limit, params.offset]
+    etag = make_etag("history", [*page, *_identity(session, shown, names)])
     headers = cache_headers(region.public_profile)
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
     response.headers.update({"ETag": etag, **headers})
-    return history_of(session, models, region_id, rounds, names)
+    return history_of(session, models, region_id, rounds, params, names)
 
 
 def history_of(
@@ -161,16 +170,28 @@ def history_of(
     models: ModelCatalog,
     region_id: int,
     rounds: Sequence[AssessmentRound],
+    page: PageParams,
     names: dict[int, str] | None = None,
 ) -> RegionHistory:
-    """A region's published ``rounds`` (oldest first) with each one's change from the one
-    before, loaded in a constant number of queries."""
+    """A page of a region's published ``rounds`` (all of them, oldest first) with each one's
+    change from the one before, loaded in a constant number of queries."""
+    start = page.offset
+    before = [rounds[start - 1]] if 0 < start <= len(rounds) else []
+    loaded = round_results(session, models, [*before, *rounds[start : start + page.limit]], names)
+    previous = loaded[0].profile if before else None
     entries: list[HistoryEntry] = []
-    for results in round_results(session, models, rounds, names):
+    for results in loaded[len(before) :]:
         view = _view(results)
-        change = _compare(entries[-1].profile, view.profile) if entries else None
+        change = _compare(previous, view.profile) if previous is not None else None
         entries.append(HistoryEntry(**dict(view), change=change))
-    return RegionHistory(region_id=region_id, rounds=entries)
+        previous = view.profile
+    return RegionHistory(
+        region_id=region_id,
+        rounds=entries,
+        total=len(rounds),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get(

@@ -14,6 +14,7 @@ from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routers.rounds import readable_round
+from app.routing import ApiRoute
 from app.schemas import BulkRatings, Id, Page, RatingIn, RatingOut
 from app.services.ratings import store_ratings
 from app.services.rounds import ensure_may_see_ratings, may_see_ratings
@@ -21,7 +22,9 @@ from app.store import ensure_status, lock_round, round_model, round_stakeholder
 from app.tables import AssessmentRound, RatingRow, RoundStatus
 from assessment import RatingError, parse_score
 
-router = APIRouter(tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["ratings"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 @router.get("/rounds/{round_id}/ratings", response_model=Page[RatingOut], summary="Ratings")
@@ -54,9 +57,9 @@ def _writable(
     """The round, once the caller may write this stakeholder's ratings in it now."""
     round_ = lock_round(session, round_id, shared=True)
     ensure_can_read(principal, round_.region_id)
-    round_stakeholder(session, round_, stakeholder_id, "path.stakeholder_id")
-    if not principal.can_rate_as(round_.region_id, stakeholder_id):
+    if not principal.can_rate_as(round_.region_id, stakeholder_id):  # before any lookup
         raise ApiProblem(403, "this key may only edit its own stakeholder's ratings")
+    round_stakeholder(session, round_, stakeholder_id, "path.stakeholder_id")
     ensure_status(round_, RoundStatus.OPEN)
     return round_
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
-from app.auth import ensure_can_manage, ensure_can_read, require_key
-from app.deps import AdminDep, OptionalPrincipalDep, PageDep, PrincipalDep, SessionDep
+from app.auth import Principal, ensure_can_manage, ensure_can_read, require_key
+from app.deps import (
+    AdminDep,
+    OptionalPrincipalDep,
+    PageDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import (
     Id,
     Page,
@@ -20,10 +28,13 @@ from app.schemas import (
     StakeholderOut,
     StakeholderUpdate,
 )
-from app.store import get_or_404
-from app.tables import AssessmentRound, Region, Stakeholder
+from app.store import ensure_room, get_or_404, lock_region
+from app.tables import AssessmentRound, Region, Role, Stakeholder
+from app.text import name_key
 
-router = APIRouter(tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["regions"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 def _check_parent(session: Session, region_id: Id | None, parent_id: Id | None) -> None:
@@ -40,10 +51,24 @@ def _check_parent(session: Session, region_id: Id | None, parent_id: Id | None) 
         current = parent.parent_id
 
 
+def _check_parent_change(principal: Principal, parent_id: Id | None) -> None:
+    """Where a region sits decides who sees it beside its parent and whether the parent can
+    be deleted: only admins move regions, except into a region the caller manages too."""
+    if principal.is_admin:
+        return
+    if parent_id is None or not principal.can_manage_region(parent_id):
+        raise ApiProblem(
+            403,
+            "only an admin may change a region's parent, except to a region this key manages",
+            field="body.parent_id",
+        )
+
+
 def _check_unique_name(session: Session, name: str, region_id: Id | None) -> None:
-    clash = session.exec(select(Region).where(Region.name == name)).first()
+    """Names are unique by ``name_key``: "Skåne", "skåne " and "SKÅNE" are one name."""
+    clash = session.exec(select(Region).where(Region.name_key == name_key(name))).first()
     if clash is not None and clash.id != region_id:
-        raise ApiProblem(409, f"a region named {name!r} exists already", field="body.name")
+        raise ApiProblem(409, f"a region named {clash.name!r} exists already", field="body.name")
 
 
 @router.get("/regions", response_model=Page[RegionOut], summary="List regions")
@@ -56,10 +81,15 @@ def list_regions(
     parent_id: Id | None = None,
     q: str | None = Query(None, max_length=200, description="name contains (any case)"),
 ) -> Page[Region]:
-    """Without a key only regions with public profiles are listed."""
+    """Regions with public profiles, and those the key may read: every region for admins
+    and coordinators, a member's own region besides the public ones."""
     query = select(Region).order_by(col(Region.name))
     if principal is None:
         query = query.where(col(Region.public_profile).is_(True))
+    elif principal.role is Role.MEMBER:
+        query = query.where(
+            or_(col(Region.public_profile).is_(True), Region.id == principal.region_id)
+        )
     if country is not None:
         query = query.where(Region.country == country)
     if kind is not None:
@@ -115,15 +145,16 @@ def update_region(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Region:
-    region = get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
+    region = get_or_404(session, Region, region_id, "path.region_id")
     changes = body.model_dump(exclude_unset=True)
     for name in ("name", "country", "kind", "public_profile"):
         if name in changes and changes[name] is None:
             raise ApiProblem(422, f"{name} cannot be null", field=f"body.{name}")
     if "name" in changes:
         _check_unique_name(session, changes["name"], region_id)
-    if "parent_id" in changes:
+    if "parent_id" in changes and changes["parent_id"] != region.parent_id:
+        _check_parent_change(principal, changes["parent_id"])
         _check_parent(session, region_id, changes["parent_id"])
     for name, value in changes.items():
         setattr(region, name, value)
@@ -166,8 +197,8 @@ def list_stakeholders(
     session: SessionDep,
     role: str | None = Query(None, description="only this role label"),
 ) -> Page[Stakeholder]:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     query = select(Stakeholder).where(Stakeholder.region_id == region_id)
     if role is not None:
         query = query.where(Stakeholder.role == role)
@@ -176,10 +207,14 @@ def list_stakeholders(
 
 def _check_stakeholder_name(session: Session, region_id: Id, name: str, own: int | None) -> None:
     clash = session.exec(
-        select(Stakeholder).where(Stakeholder.region_id == region_id, Stakeholder.name == name)
+        select(Stakeholder).where(
+            Stakeholder.region_id == region_id, Stakeholder.name_key == name_key(name)
+        )
     ).first()
     if clash is not None and clash.id != own:
-        raise ApiProblem(409, f"stakeholder {name!r} exists in this region", field="body.name")
+        raise ApiProblem(
+            409, f"stakeholder {clash.name!r} exists in this region", field="body.name"
+        )
 
 
 @router.post(
@@ -195,9 +230,18 @@ def create_stakeholder(
     body: StakeholderCreate,
     principal: PrincipalDep,
     session: SessionDep,
+    settings: SettingsDep,
 ) -> Stakeholder:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
+    lock_region(session, region_id)
+    ensure_room(
+        session,
+        select(Stakeholder.id).where(Stakeholder.region_id == region_id),
+        settings.max_stakeholders_per_region,
+        f"region {region_id} has as many stakeholders as allowed",
+        "max_stakeholders_per_region",
+        "path.region_id",
+    )
     _check_stakeholder_name(session, region_id, body.name, None)
     stakeholder = Stakeholder(region_id=region_id, name=body.name, role=body.role)
     session.add(stakeholder)
@@ -219,6 +263,7 @@ def update_stakeholder(
     principal: PrincipalDep,
     session: SessionDep,
 ) -> Stakeholder:
+    ensure_can_manage(principal, region_id)  # before any lookup: 403 whatever exists
     stakeholder = get_or_404(session, Stakeholder, stakeholder_id, "path.stakeholder_id")
     if stakeholder.region_id != region_id:
         raise ApiProblem(
@@ -226,7 +271,6 @@ def update_stakeholder(
             f"no stakeholder {stakeholder_id} in region {region_id}",
             field="path.stakeholder_id",
         )
-    ensure_can_manage(principal, region_id)
     if body.name is not None:
         _check_stakeholder_name(session, region_id, body.name, stakeholder_id)
         stakeholder.name = body.name

@@ -12,9 +12,10 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.auth import Principal, ensure_can_manage, ensure_can_read
-from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
+from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
 from app.services.profiles import stored_group
 from app.services.progress import RoundProgress, round_progress
@@ -24,13 +25,24 @@ from app.services.rounds import (
     move_round,
     start_round,
 )
-from app.store import ensure_status, get_or_404, group_scores, lock_round, resolve_model, round_ref
+from app.store import (
+    ensure_room,
+    ensure_status,
+    get_or_404,
+    group_scores,
+    lock_region,
+    lock_round,
+    resolve_model,
+    round_ref,
+)
 from app.tables import AssessmentRound, Region, Role, RoundStatus
 from assessment import AgreementRule, GroupScores, ParameterError
 from assessment.errors import from_validation_error
 from assessment.scoring import Rounding
 
-router = APIRouter(tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["rounds"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 S = RoundStatus
 
@@ -93,8 +105,8 @@ def list_region_rounds(
     session: SessionDep,
     status: RoundStatus | None = None,
 ) -> Page[RoundOut]:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_read(principal, region_id)
+    get_or_404(session, Region, region_id, "path.region_id")
     query = select(AssessmentRound).where(AssessmentRound.region_id == region_id)
     if status is not None:
         query = query.where(AssessmentRound.status == status.value)
@@ -113,9 +125,18 @@ def create_round(
     principal: PrincipalDep,
     session: SessionDep,
     models: ModelsDep,
+    settings: SettingsDep,
 ) -> RoundOut:
-    get_or_404(session, Region, region_id, "path.region_id")
     ensure_can_manage(principal, region_id)
+    lock_region(session, region_id)
+    ensure_room(
+        session,
+        select(AssessmentRound.id).where(AssessmentRound.region_id == region_id),
+        settings.max_rounds_per_region,
+        f"region {region_id} has as many rounds as allowed",
+        "max_rounds_per_region",
+        "path.region_id",
+    )
     field = "body.model_version" if body.model_id is None else "body.model_id"
     model = resolve_model(models, body.model_id, body.model_version, field)
     round_ = start_round(

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.deps import ModelsDep, PageDep, PrincipalDep, SessionDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page
 from app.schemas_twinning import ActionIn, ActionOut, ActionUpdate
 from app.services.twinnings import (
@@ -29,7 +30,9 @@ from app.tables_twinning import ActionRow, Twinning
 from assessment import AssessmentError, ModelCatalog
 from assessment.twinning import ActionStatus, ChallengeCategory, check_area
 
-router = APIRouter(tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 def _check_area(

@@ -16,6 +16,7 @@ from app.auth import Principal
 from app.deps import PageDep, PrincipalDep, SessionDep
 from app.pagination import page_of
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page
 from app.schemas_twinning import ActivityIn, ActivityOut, ActivityUpdate
 from app.services.twinnings import (
@@ -32,7 +33,9 @@ from app.services.twinnings import (
 from app.store import get_or_404
 from app.tables_twinning import ActivityLink, TwinningActivity
 
-router = APIRouter(tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 def _activity(

@@ -21,6 +21,7 @@ from app.deps import CoordinatorDep, ModelsDep, PageDep, PrincipalDep, SessionDe
 from app.language import Language, language_headers
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
+from app.routing import ApiRoute
 from app.schemas import Id, Page
 from app.schemas_twinning import (
     ConditionsOut,
@@ -73,6 +74,7 @@ from app.tables_twinning import (
     Twinning,
     TwinningParticipant,
 )
+from app.text import name_key
 from assessment import AssessmentError, ModelCatalog, ModelRef
 from assessment.twinning import (
     ConditionParams,
@@ -90,7 +92,9 @@ from assessment.twinning import (
     summarise_plan,
 )
 
-router = APIRouter(tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422))
+router = APIRouter(
+    route_class=ApiRoute, tags=["twinnings"], responses=problem_responses(400, 401, 403, 404, 422)
+)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -440,6 +444,21 @@ def transition_twinning(
 # --- participants ---------------------------------------------------------------------------
 
 
+def _check_participant_name(session: Session, twinning_id: int, name: str, own: int | None) -> None:
+    """One person once per twinning: names are compared by ``name_key`` (any case, spacing
+    or Unicode form)."""
+    clash = session.exec(
+        select(TwinningParticipant).where(
+            TwinningParticipant.twinning_id == twinning_id,
+            TwinningParticipant.name_key == name_key(name),
+        )
+    ).first()
+    if clash is not None and clash.id != own:
+        raise ApiProblem(
+            409, f"{clash.name!r} takes part in this twinning already", field="body.name"
+        )
+
+
 def _participant(session: Session, twinning: Twinning, participant_id: int) -> TwinningParticipant:
     row = session.get(TwinningParticipant, participant_id)
     if row is None or row.twinning_id != twinning.id:
@@ -475,6 +494,7 @@ def list_twinning_participants(
     response_model=ParticipantOut,
     status_code=201,
     summary="Add a participant (no account needed)",
+    responses=problem_responses(409),
 )
 def create_twinning_participant(
     twinning_id: Id,
@@ -483,6 +503,7 @@ def create_twinning_participant(
     session: SessionDep,
 ) -> TwinningParticipant:
     twinning_for(session, twinning_id, principal, write=True)
+    _check_participant_name(session, twinning_id, body.name, None)
     row = TwinningParticipant(twinning_id=twinning_id, **body.model_dump(mode="json"))
     save(session, row)
     return row
@@ -492,6 +513,7 @@ def create_twinning_participant(
     "/twinnings/{twinning_id}/participants/{participant_id}",
     response_model=ParticipantOut,
     summary="Change a participant",
+    responses=problem_responses(409),
 )
 def update_twinning_participant(
     twinning_id: Id,
@@ -502,6 +524,8 @@ def update_twinning_participant(
 ) -> TwinningParticipant:
     twinning = twinning_for(session, twinning_id, principal, write=True)
     row = _participant(session, twinning, participant_id)
+    if body.name is not None:
+        _check_participant_name(session, twinning_id, body.name, participant_id)
     apply_changes(row, patch_changes(body, "name", "side"))
     save(session, row)
     return row

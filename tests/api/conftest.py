@@ -116,11 +116,27 @@ def model_name(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "scirocco"))
 
 
+# Tests send many requests from one address with many keys: rate limits are tested on their
+# own (test_guard.py), with their own settings.
+UNLIMITED = "1000000/minute"
+NO_RATE_LIMITS: dict[str, Any] = {
+    "rate_limit_failed_keys": UNLIMITED,
+    "rate_limit_chart_renders": UNLIMITED,
+    "rate_limit_chart_renders_keyed": UNLIMITED,
+    "rate_limit_matching": UNLIMITED,
+}
+
+
+def unlimited_settings(database_url: str, **changes: Any) -> Settings:
+    """Settings of a test app: the deployment's defaults without the rate limits."""
+    return Settings(database_url=database_url, chart_warm_up=False, **{**NO_RATE_LIMITS, **changes})
+
+
 def app_settings(database_url: str, model_name: str = "scirocco") -> Settings:
     """The settings of a test app: the shipped models, or the small one by default."""
     if model_name == "scirocco":
-        return Settings(database_url=database_url)
-    return Settings(database_url=database_url, models_dir=TEST_MODELS_DIR, default_model=model_name)
+        return unlimited_settings(database_url)
+    return unlimited_settings(database_url, models_dir=TEST_MODELS_DIR, default_model=model_name)
 
 
 @pytest.fixture(scope="session")
@@ -196,6 +212,22 @@ def database(api_app: FastAPI, _tables: list[str]) -> Database:
 @pytest.fixture
 def client(api_app: FastAPI, database: Database) -> TestClient:
     return TestClient(api_app)
+
+
+@pytest.fixture
+def custom_app(migrated_url: str, database: Database) -> Iterator[Callable[..., FastAPI]]:
+    """Builds apps over the test database (emptied) with settings of the test's choosing:
+    ``custom_app(max_body_bytes=1024)``; ``world`` and ``client`` share that database."""
+    apps: list[FastAPI] = []
+
+    def make(**changes: Any) -> FastAPI:
+        app = create_app(unlimited_settings(migrated_url, **changes))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.state.database.dispose()
 
 
 def headers(token: str) -> dict[str, str]:
@@ -311,4 +343,4 @@ def serve_settings(settings: Settings) -> Iterator[FastAPI]:
 @pytest.fixture
 def fresh_demo_app(_clone_demo: Callable[[], str]) -> Iterator[FastAPI]:
     """The app over a copy of the demo database of its own (one per fuzzed operation)."""
-    yield from serve_settings(Settings(database_url=_clone_demo()))
+    yield from serve_settings(unlimited_settings(_clone_demo()))

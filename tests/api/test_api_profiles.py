@@ -81,8 +81,24 @@ def test_history_is_oldest_first_with_deltas(
     assert rounds[1]["change"]["overall_delta"] == (len(keys) - half) / len(keys)
     assert rounds[2]["change"]["declined"] == [keys[-1]]
     assert rounds[2]["change"]["unchanged"] == list(keys[:-1])
+    assert (body["total"], body["offset"]) == (3, 0)
+    # Pages read as the whole: a page's first change is against the round before it.
+    paged = ok(
+        client.get(
+            f"{API}/regions/{world.north}/history",
+            params={"limit": 1, "offset": 2},
+            headers=world.admin,
+        )
+    )
+    assert (paged["total"], paged["limit"], paged["offset"]) == (3, 1, 2)
+    assert paged["rounds"] == rounds[2:]
+    beyond = {"limit": 5, "offset": 3}
+    gone = ok(
+        client.get(f"{API}/regions/{world.north}/history", params=beyond, headers=world.admin)
+    )
+    assert gone["rounds"] == [] and gone["total"] == 3
     empty = ok(client.get(f"{API}/regions/{world.south}/history"))
-    assert empty == {"region_id": world.south, "rounds": []}
+    assert empty == {"region_id": world.south, "rounds": [], "total": 0, "limit": 50, "offset": 0}
 
 
 def test_comparing_regions_side_by_side(client: TestClient, world: World) -> None:

@@ -12,7 +12,7 @@ from app.db import Database
 from app.demo import DEMO_KEYS, load_demo, main
 from app.main import create_app
 from app.settings import Settings
-from tests.api.conftest import ROOT, alembic_config, headers
+from tests.api.conftest import ROOT, World, alembic_config, headers
 from tests.api.flows import API, ok, problem
 
 TABLES = {
@@ -136,17 +136,20 @@ def test_demo_matching_shows_the_seeds_case(client: TestClient, database: Databa
     assert practices[0]["feasible"] and not practices[-1]["feasible"]
 
 
-def test_demo_command_prints_the_keys(
+def test_demo_command_prints_the_keys_only_when_asked(
     migrated_url: str,
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("TWINNING_DATABASE_URL", migrated_url)
-    main()
-    main()
+    main([])
     out = capsys.readouterr().out
-    assert "demo data loaded" in out and "demo data already present" in out
+    assert "demo data loaded" in out
+    assert not any(token in out for token in DEMO_KEYS.values())  # as serve.sh runs it
+    main(["--print-keys"])  # as make run does
+    out = capsys.readouterr().out
+    assert "demo data already present" in out
     assert all(token in out for token in DEMO_KEYS.values())
 
 
@@ -170,6 +173,8 @@ def test_the_container_health_check_asks_a_served_path(client: TestClient) -> No
     assert f"`{path}`" in (ROOT / "README.md").read_text()
 
 
-def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:
+def test_unknown_routes_and_methods_are_problems(client: TestClient, world: World) -> None:
     problem(client.get(f"{API}/nowhere"), 404)
-    problem(client.delete(f"{API}/models"), 405)
+    problem(client.delete(f"{API}/models", headers=world.admin), 405)
+    # Without a key, a write is refused before anything else is looked at.
+    problem(client.delete(f"{API}/models"), 401, "header.x-api-key")

@@ -17,7 +17,7 @@ from app.demo import DEMO_KEYS
 from app.main import app as served_app
 from app.problems import PROBLEM_MEDIA_TYPE
 from app.settings import Settings
-from tests.api.conftest import headers, serve_settings
+from tests.api.conftest import headers, serve_settings, unlimited_settings
 from tests.api.flows import API, ok
 
 DOCUMENT = served_app.openapi()
@@ -217,7 +217,7 @@ def test_the_examples_cover_every_operation_with_a_body() -> None:
 
 @pytest.fixture
 def demo_client(_clone_demo: Callable[[], str]) -> Iterator[TestClient]:
-    for app in serve_settings(Settings(database_url=_clone_demo())):
+    for app in serve_settings(unlimited_settings(_clone_demo())):
         yield TestClient(app)
 
 

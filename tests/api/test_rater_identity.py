@@ -3,8 +3,9 @@
 Stakeholders whose names differ only by surrounding spaces, or are all spaces, used to break
 the round: scores, profiles, history, charts, exports and comparisons answered 422 "rater is
 required" (or merged two people into one), and once the round was published, matching
-answered 422 for everyone. Such names are refused at the door now, but databases hold them
-already, so the rows are written directly here, as an older version stored them.
+answered 422 for everyone. Such names are refused at the door now (and migration 0007
+repairs stored ones), but raters must not be identified by names at all: the rows are written
+directly here, as an older version stored them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlmodel import col
 
 from app.db import Database
 from app.tables import Stakeholder
@@ -25,11 +28,21 @@ ALIKE = ("Anna", " Anna", "Anna ", "   ", "\t")
 
 
 def legacy_stakeholders(database: Database, region: int) -> list[int]:
+    """Rows as an older version stored them: the names as typed, each with a name key of its
+    own (the service now refuses such names, and migration 0007 repairs stored ones; rater
+    identity must not rest on names either way)."""
+    rows = [
+        {"region_id": region, "name": name, "name_key": f"legacy {n}", "role": "clinician"}
+        for n, name in enumerate(ALIKE)
+    ]
     with database.session(write=True) as session:
-        people = [Stakeholder(region_id=region, name=name, role="clinician") for name in ALIKE]
-        session.add_all(people)
+        ids = (
+            session.execute(sa.insert(Stakeholder).returning(col(Stakeholder.id)), rows)
+            .scalars()
+            .all()
+        )
         session.commit()
-        return [person.id for person in people if person.id is not None]
+    return sorted(ids)
 
 
 def flag(client: TestClient, who: dict[str, str], round_id: int, key: str, **flags: bool) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, Table, create_engine, insert, inspect, select
+from sqlmodel import Session, SQLModel
 
 from alembic import command
 from app.auth import issue_key
@@ -51,12 +53,10 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
             ids = []
             for name, score in (("Norrbotten", 1), ("Scotland", 4)):
                 region = Region(name=name, country="SE", kind="region")
-                session.add(region)
-                session.flush()
+                _insert(session, region)
                 assert region.id is not None
                 person = Stakeholder(region_id=region.id, name=f"{name} lead", role="manager")
-                session.add(person)
-                session.flush()
+                _insert(session, person)
                 assert person.id is not None
                 # Rounds as the 0002 schema has them (later migrations add columns).
                 rounds = Table("rounds", MetaData(), autoload_with=session.connection())
@@ -130,20 +130,33 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                 reviewed_at=utcnow(),
             )
             session.add(pair)
-            session.add(
+            _insert(
+                session,
                 GoodPracticeRow(
                     name="Innovation hub",
                     transferring_region_id=ids[1],
                     model_id=model.id,
                     model_version=model.version,
                     requirements={"funding": 3},
-                )
+                ),
             )
             session.commit()
             assert pair.id is not None
             return token, pair.id
     finally:
         database.dispose()
+
+
+def _insert(session: Session, row: SQLModel) -> None:
+    """Insert ``row`` with only the columns its table has at this revision (the ORM knows
+    the columns of later migrations too, e.g. 0007's name keys) and set its id."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    present = {c["name"] for c in inspect(session.connection()).get_columns(table.name)}
+    columns = [c for c in table.columns if c.name in present and c.name != "id"]
+    light = sa.table(table.name, sa.column("id"), *(sa.column(c.name, c.type) for c in columns))
+    values = {c.name: getattr(row, c.name) for c in columns}
+    inserted = session.execute(sa.insert(light).values(**values).returning(light.c.id))
+    row.id = inserted.scalar_one()
 
 
 def _columns(url: str) -> dict[str, list[str]]:

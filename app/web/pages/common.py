@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import ModelsDep, SessionDep, SettingsDep
 from app.problems import ApiProblem
@@ -35,9 +36,11 @@ SettingsOf = SettingsDep
 
 
 async def prepare(request: Request, session: DbSession) -> None:
-    """Runs before every page route: language, viewer, and the CSRF check of any POST."""
+    """Runs before every page route: language, viewer, and the CSRF check of any POST.
+    The viewer is read in a worker thread: the session's first statement may wait for
+    SQLite's write lock, which must never stall the event loop."""
     request.state.language = choose_language(request)
-    viewer = load_viewer(session, request)
+    viewer = await run_in_threadpool(load_viewer, session, request)
     request.state.viewer = viewer
     if request.method not in SAFE_METHODS:
         check_origin(request)

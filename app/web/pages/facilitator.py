@@ -135,7 +135,8 @@ def new_round(
             body = RoundCreate(
                 label=label.strip(), model_id=model_id or None, model_version=version or None
             )
-            created = create_round(region_id, body, viewer.staff, session, models)
+            settings = get_settings(request)
+            created = create_round(region_id, body, viewer.staff, session, models, settings)
     except FormError as exc:
         session.rollback()
         return _region_page(request, session, region, error=exc, form={"label": label}, status=422)
@@ -155,7 +156,7 @@ def add_stakeholder(
     try:
         with api_rules(N_("The stakeholder could not be added.")):
             body = StakeholderCreate(name=name.strip(), role=role.strip())
-            create_stakeholder(region_id, body, viewer.staff, session)
+            create_stakeholder(region_id, body, viewer.staff, session, get_settings(request))
     except FormError as exc:
         session.rollback()
         form = {"name": name, "role": role}

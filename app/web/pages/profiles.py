@@ -14,6 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
+from app.deps import get_rate_limits, get_settings
+from app.guard import client_address
+from app.pagination import PageParams
 from app.routers.charts import ChartQuery, chart_plan, shown_round
 from app.routers.exports import report_html
 from app.routers.profiles import history_of
@@ -22,7 +25,7 @@ from app.store import get_or_404, published_rounds, round_model
 from app.tables import AssessmentRound, Region
 from app.web.errors import WebError
 from app.web.language import N_
-from app.web.pages.common import DbSession, Models, SettingsOf, Staff, call, prepare
+from app.web.pages.common import DbSession, Models, Staff, call, prepare
 from app.web.radar import radar_view
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
@@ -81,7 +84,8 @@ def profile_page(
     spec = radar_spec(
         model, [view.profile, *overlays], spread=spread, language=language_of(request)
     )
-    history = history_of(session, models, region_id, published, names)
+    everything = PageParams(limit=get_settings(request).page_max_limit, offset=0)
+    history = history_of(session, models, region_id, published, everything, names)
     return render(
         request,
         "profile.html",
@@ -102,14 +106,16 @@ def report(
     region_id: int,
     session: DbSession,
     models: Models,
-    settings: SettingsOf,
     viewer: Staff,
     round_id: int | None = None,
 ) -> Response:
-    """The library's one-page report (self-contained, printable), as the API serves it."""
+    """The library's one-page report (self-contained, printable), as the API serves it
+    (drawn every time, so it counts against the key's chart rate limit)."""
     readable_region(session, viewer, region_id)
     query = ChartQuery(region_id, round_id, [], [], None, language_of(request))
+    settings = get_settings(request)
     plan = call(lambda: chart_plan(session, models, settings, viewer.staff, query))
+    get_rate_limits(request).chart_render(viewer.staff, client_address(request.scope))
     today = datetime.datetime.now(datetime.UTC).date()
     response = Response(
         report_html(session, models, plan, today), media_type="text/html; charset=utf-8"

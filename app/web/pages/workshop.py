@@ -35,7 +35,7 @@ from app.web.pages.common import (
 )
 from app.web.pages.facilitator import managed_round
 from app.web.templating import language_of, render
-from assessment import Dimension, DimensionStats, ModelCatalog
+from assessment import Dimension, DimensionStats, ModelCatalog, parse_score
 
 router = APIRouter(dependencies=[Depends(prepare)], include_in_schema=False)
 NOT_SCORED = "none"
@@ -179,7 +179,9 @@ def decide(
                 raise FormError(
                     N_('Choose the agreed level, or "Cannot be scored".'), field="score"
                 )
-            value = None if score == NOT_SCORED else score
+            # A form sends text: the level is parsed here, as the questionnaire does.
+            model = round_model(models, round_)
+            value = None if score == NOT_SCORED else parse_score(score, model, ("score",))
             body = ConsensusIn.model_validate({"score": value, "justification": justification})
             locked = lock_round(session, round_id)
             record_consensus(session, models, locked, dimension, body.score, body.justification)
