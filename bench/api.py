@@ -51,6 +51,7 @@ from typing import Any
 from app.demo import DEMO_KEYS
 from app.launch import LOOPBACK, ROOT, free_port, start_service
 from app.settings import Settings as ServiceSettings
+from assessment import default_model
 
 # The served workers read the same environment, so this is their cache size.
 CHART_CACHE_SIZE = ServiceSettings().chart_cache_size
@@ -58,6 +59,7 @@ CHART_CACHE_SIZE = ServiceSettings().chart_cache_size
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band
 HEALTH = "health (baseline)"
+DEFAULT_MODEL = default_model().id
 BARE = "bare FastAPI (floor)"
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 10.0
@@ -241,7 +243,7 @@ async def load(service: int, case: Case, settings: Settings, *, requests: int) -
     return Sample(len(latencies), seconds, latencies, client_cpu)
 
 
-def _cold_paths(published: dict[int, list[int]], fmt: str, skip: str) -> list[str]:
+def _cold_paths(published: Published, fmt: str, skip: str) -> list[str]:
     """Radar URLs that each describe a different chart, in a fixed shuffled order: every
     region's latest or earlier round, with every ordered choice of its other rounds and of
     other regions overlaid, and every spread; ``skip`` (the cached case's chart) left out.
@@ -249,10 +251,12 @@ def _cold_paths(published: dict[int, list[int]], fmt: str, skip: str) -> list[st
     Cycled through, they stay cold: between two requests for one chart a worker draws about
     len/workers others, and its LRU keeps only the last ``CHART_CACHE_SIZE``."""
     paths = []
-    for region, spread in itertools.product(published, ("minmax", "iqr", "none")):
-        rounds = published[region]
-        others = [r for r in published if r != region]
-        for first in [None, *rounds[:-1]]:  # the latest round by default, or an earlier one
+    for region, spread in itertools.product(published.rounds, ("minmax", "iqr", "none")):
+        rounds = published.rounds[region]
+        others = [r for r in published.current if r != region]
+        # the latest round by default (when it is of the model), or a round by id
+        firsts = [None, *rounds[:-1]] if region in published.current else rounds
+        for first in firsts:
             chosen = f"&round_id={first}" if first else ""
             mine = [r for r in rounds if r != (first or rounds[-1])]
             for overlaid, compare in itertools.product(_orderings(mine), _orderings(others)):
@@ -270,13 +274,28 @@ def _orderings(ids: list[int]) -> list[tuple[str, ...]]:
     return [c for n in range(len(texts) + 1) for c in itertools.permutations(texts, n)]
 
 
-async def _published_rounds(port: int) -> dict[int, list[int]]:
-    """Region id -> its published rounds, oldest first (in the demo data: 4 regions)."""
+@dataclass(frozen=True)
+class Published:
+    """Published rounds of the default model per region, oldest first, and the regions whose
+    latest published round is of it (the others, such as the demo's municipalities with
+    procurement readiness rounds, can be charted by round id but not compared: a radar
+    overlays profiles of one model)."""
+
+    rounds: dict[int, list[int]]
+    current: list[int]
+
+
+async def _published_rounds(port: int) -> Published:
     reply = await fetch(port, f"{API}/rounds?status=published&limit=200", {"X-API-Key": KEY})
+    items = sorted(json.loads(reply.body)["items"], key=lambda item: item["published_at"])
     rounds: dict[int, list[int]] = {}
-    for item in json.loads(reply.body)["items"]:
-        rounds.setdefault(item["region_id"], []).append(item["id"])
-    return {region: sorted(ids) for region, ids in sorted(rounds.items())}
+    latest: dict[int, str] = {}
+    for item in items:
+        latest[item["region_id"]] = item["model"]["id"]
+        if item["model"]["id"] == DEFAULT_MODEL:
+            rounds.setdefault(item["region_id"], []).append(item["id"])
+    current = sorted(region for region in rounds if latest[region] == DEFAULT_MODEL)
+    return Published({region: sorted(ids) for region, ids in sorted(rounds.items())}, current)
 
 
 async def _revalidated(port: int, name: str, path: str) -> Case:
@@ -289,9 +308,10 @@ async def _revalidated(port: int, name: str, path: str) -> Case:
 async def build_cases(port: int, bare: int, settings: Settings) -> list[Case]:
     published = await _published_rounds(port)
     # The region with the most published rounds (Norrbotten), overlaid with another (Scotland).
-    main = max(published, key=lambda region: (len(published[region]), -region))
-    twin = min(region for region in published if region != main)
-    latest = published[main][-1]
+    current = published.current
+    main = max(current, key=lambda region: (len(published.rounds[region]), -region))
+    twin = min(region for region in current if region != main)
+    latest = published.rounds[main][-1]
     chart = f"{API}/regions/{main}/radar.{{fmt}}?spread=minmax&rounds=&compare={twin}"
     profile = f"{API}/regions/{main}/profile"
     cases = [
@@ -339,8 +359,15 @@ def start_server(workdir: Path, settings: Settings) -> tuple[subprocess.Popen[by
     port = free_port()
     log = workdir / "server.log"
     database = f"sqlite:///{workdir / 'bench.db'}"
-    # The cold cases draw far more charts than a caller may in production.
-    unlimited = {"TWINNING_RATE_LIMIT_CHART_RENDERS_KEYED": "1000000/minute"}
+    # The cold cases draw far more charts than a caller may in production, and a cold chart
+    # takes long enough that admission would refuse some: this bench measures what answers
+    # cost (bench/load.py measures refusals), so the limits let every client in; the
+    # admission and rate-limit code still runs on every request.
+    unlimited = {
+        "TWINNING_RATE_LIMIT_CHART_RENDERS_KEYED": "1000000/minute",
+        "TWINNING_MAX_CONCURRENT_REQUESTS": str(max(4, settings.clients)),
+        "TWINNING_ADMISSION_TIMEOUT": "120",
+    }
     server = start_service(database, log, port=port, workers=settings.workers, env=unlimited)
     return server, port, log
 
