@@ -162,7 +162,9 @@ class Database:
 def begin_write(session: Session) -> None:
     """Start the session's next transaction with the write lock, for a read session that
     goes on to write. Call it between transactions (before any statement, or after a
-    commit), never inside one."""
+    commit), never inside one: there the lock option would be silently ignored."""
+    if session.in_transaction():
+        raise RuntimeError("begin_write inside a transaction: commit or roll back first")
     session.connection(execution_options={_WRITE_OPTION: True})
 
 

@@ -254,6 +254,9 @@ def test_reading_back_after_a_commit_does_not_queue_for_the_write_lock(
         finally:
             other.close()
         assert list(names) == ["Written"]
+        with pytest.raises(RuntimeError):  # inside the read-back the lock option is lost
+            begin_write(writer)
+        writer.commit()  # the read-back ends before the next write begins
         begin_write(writer)  # writing again takes the lock first, as before
         writer.add(Region(name="Second", country="SE", kind="region"))
         writer.commit()
