@@ -38,6 +38,7 @@ from app.db import Database
 from app.main import create_app
 from app.settings import Settings
 from app.tables import AssessmentRound, RatingRow, Region, Role, RoundStatus, Stakeholder, utcnow
+from app.text import name_key
 from assessment import GroupScores, MaturityModel, RatingMatrix, default_model, score_group
 from bench._databases import each_database
 from bench._timing import interleaved, ratio
@@ -57,9 +58,11 @@ def seed(url: str, model: MaturityModel) -> tuple[int, str]:
         region = Region(name="Big panel", country="SE", kind="region")
         session.add(region)
         session.flush()
+        # A bulk insert skips the ORM's events, so the name key is given here.
+        names = [f"Stakeholder {i}" for i in range(RATERS)]
         people = [
-            {"region_id": region.id, "name": f"Stakeholder {i}", "role": "clinician"}
-            for i in range(RATERS)
+            {"region_id": region.id, "name": name, "name_key": name_key(name), "role": "clinician"}
+            for name in names
         ]
         session.execute(sa.insert(Stakeholder), people)
         ids = session.exec(select(Stakeholder.id).where(Stakeholder.region_id == region.id)).all()
