@@ -15,7 +15,7 @@ The load generator speaks just enough HTTP/1.1 over asyncio streams: a general-p
 client spends more CPU per request than the trivial endpoint does, and on a small machine it
 would share the cores with the server and cap the baseline instead of measuring it.
 
-Knobs (environment variables; the defaults finish in about two minutes on 2 cores):
+Knobs (environment variables; the defaults finish in about a minute on 2 cores):
 
 - ``BENCH_API_WORKERS``   uvicorn worker processes (default 2, as ``serve.sh`` runs in
   production: this load generator needs a few percent of one core, printed with the result,
