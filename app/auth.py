@@ -21,7 +21,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from app.db import Database
 from app.problems import ApiProblem
@@ -128,19 +129,37 @@ def principal_of(key: ApiKey) -> Principal | None:
     )
 
 
-def lookup_key(session: Session, token: str) -> Principal | None:
-    """The caller behind ``token``; None for an unknown or revoked one."""
-    if not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(token))).first()
-    return principal_of(key) if key is not None else None
+_KEY_BY_HASH = sa.select(
+    col(ApiKey.id),
+    col(ApiKey.role),
+    col(ApiKey.region_id),
+    col(ApiKey.stakeholder_id),
+    col(ApiKey.revoked_at),
+).where(col(ApiKey.key_hash) == sa.bindparam("key_hash"))
 
 
 def find_principal(database: Database, token: str) -> Principal | None:
-    """``lookup_key`` in a short session of its own (one indexed read, then the connection
-    goes back to the pool): the request's own session has not begun yet."""
-    with database.session() as session:
-        return lookup_key(session, token)
+    """The caller behind ``token``, None for an unknown or revoked one: one indexed read on
+    a connection of its own, which goes back to the pool at once (the request's own session
+    has not begun yet). Every keyed request pays for it, so it is a statement built once on
+    a plain connection, with no ORM session or objects (about half the cost)."""
+    if not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    engine = database.engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            # A single read needs no transaction: without one, PostgreSQL is spared a BEGIN
+            # and the pool a ROLLBACK, two of the read's four round trips.
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        found = connection.execute(_KEY_BY_HASH, {"key_hash": hash_token(token)}).first()
+    if found is None:
+        return None
+    key_id, role, region_id, stakeholder_id, revoked_at = found
+    if revoked_at is not None or key_id is None:
+        return None
+    return Principal(
+        key_id=key_id, role=Role(role), region_id=region_id, stakeholder_id=stakeholder_id
+    )
 
 
 def unknown_key() -> ApiProblem:

@@ -27,6 +27,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.auth import hash_token, issue_key
 from app.db import Database
 from app.services.invitations import MAX_VALIDITY, create_invitation
+from app.services.profiles import store_published
 from app.settings import Settings
 from app.tables import (
     ApiKey,
@@ -312,6 +313,8 @@ def _load_round(
         )
     round_.published_at = utcnow()
     session.add(round_)
+    session.flush()
+    store_published(session, model, round_)
 
 
 class DemoRefused(Exception):

@@ -32,7 +32,8 @@ async def request_language(
     lang: str | None = Query(None, description=LANG_DESCRIPTION, examples=["sv"]),
 ) -> str:
     """The supported language to answer in: ``lang`` if given, else the best the
-    ``Accept-Language`` header allows (``sv-SE`` gets ``sv``), else English."""
+    ``Accept-Language`` header allows (``sv-SE`` gets ``sv``), else English. ``async``: pure
+    work, so FastAPI need not send it to the thread pool."""
     if lang is None:
         return negotiate_language(request.headers.get("accept-language"))
     try:

@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if settings.chart_warm_up:  # before the worker takes requests
+        if settings.chart_warm_up:  # before the worker takes requests, off the event loop
             await run_in_threadpool(warm_up)
         yield
         database.dispose()

@@ -7,8 +7,10 @@ Handlers stay thin: they check rights and round state, then call these.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
@@ -17,7 +19,6 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.auth import Principal, ensure_can_read, require_key
 from app.pagination import PageParams
 from app.problems import ApiProblem
-from app.schemas import RoundProfile
 from app.tables import (
     AssessmentRound,
     ConsensusRow,
@@ -42,6 +43,14 @@ from assessment import (
 from assessment.lifecycle import check_status
 
 Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_or_404(session: Session, table: type[Row], row_id: int, field: str) -> Row:
+    row = session.get(table, row_id)
+    if row is None:
+        name = table.__tablename__ if isinstance(table.__tablename__, str) else "row"
+        raise ApiProblem(404, f"no {name.rstrip('s')} with id {row_id}", field=field)
+    return row
 
 
 def raters(session: Session, round_id: int | None, page: PageParams) -> tuple[list[int], int]:
@@ -79,14 +88,6 @@ def ensure_room(
             f"{what}: at most {limit} (TWINNING_{setting.upper()})",
             field=field,
         )
-
-
-def get_or_404(session: Session, table: type[Row], row_id: int, field: str) -> Row:
-    row = session.get(table, row_id)
-    if row is None:
-        name = table.__tablename__ if isinstance(table.__tablename__, str) else "row"
-        raise ApiProblem(404, f"no {name.rstrip('s')} with id {row_id}", field=field)
-    return row
 
 
 def lock_round(
@@ -146,31 +147,87 @@ def ensure_status(round_: AssessmentRound, *allowed: RoundStatus) -> None:
     )
 
 
+def driver_rows(session: Session, statement: sa.Executable) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` as the database driver returns them (plain tuples).
+
+    Executed through the session's connection (its transaction, its events), but fetched
+    from the driver's cursor, skipping SQLAlchemy's row objects: for a round of thousands of
+    raters those cost more than the query. Only for columns the driver returns as they are
+    meant (integers, text), never timestamps or JSON.
+    """
+    result = session.connection().execute(statement)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def rater_name(stakeholder_id: int, name: str) -> str:
+    """What people read for a stakeholder: the name without surrounding spaces, or ``#id``
+    for a blank name (raters are keyed by id, so neither merges two people)."""
+    return name.strip() or f"#{stakeholder_id}"
+
+
+def read_ratings(
+    session: Session,
+    model: MaturityModel,
+    round_id: int,
+    region_id: int,
+    *,
+    justifications: bool = True,
+    stakeholder_ids: Collection[int] | None = None,
+) -> RatingMatrix | None:
+    """A round's ratings as the library's matrix, raters keyed by stakeholder id (in id
+    order) and shown by name, of the given stakeholders only when ``stakeholder_ids`` says;
+    None when nobody has rated yet. Statistics need no ``justifications``, and reading them
+    is most of the cost for a large round. Reads named columns only, so the publishing
+    migration can use it too."""
+    columns: list[Any] = [col(RatingRow.stakeholder_id), col(RatingRow.dimension)]
+    columns.append(col(RatingRow.score))
+    if justifications:
+        columns.append(col(RatingRow.justification))
+    query = sa.select(*columns).where(col(RatingRow.round_id) == round_id)
+    if stakeholder_ids is not None:
+        query = query.where(col(RatingRow.stakeholder_id).in_(list(stakeholder_ids)))
+    order = (col(RatingRow.stakeholder_id), col(RatingRow.dimension))
+    rows = driver_rows(session, query.order_by(*order))
+    if not rows:
+        return None
+    raters, dimensions, scores, *notes = zip(*rows, strict=True)
+    people = driver_rows(
+        session,
+        sa.select(col(Stakeholder.id), col(Stakeholder.name)).where(
+            col(Stakeholder.region_id) == region_id
+        ),
+    )
+    return RatingMatrix.from_columns(
+        model,
+        raters,
+        dimensions,
+        scores,
+        notes[0] if notes else None,
+        names={str(sid): rater_name(sid, name) for sid, name in people},
+    )
+
+
 def rating_matrix(
     session: Session,
     models: ModelCatalog,
     round_: AssessmentRound,
     stakeholder_ids: Collection[int] | None = None,
+    *,
+    justifications: bool = True,
 ) -> RatingMatrix | None:
-    """The round's ratings as the library's matrix (raters named by stakeholder), of the
-    given stakeholders only when ``stakeholder_ids`` says; None when nobody has rated yet."""
-    # Plain columns, not ORM objects: charts and scores read every rating of a round.
-    query = (
-        select(Stakeholder.name, RatingRow.dimension, RatingRow.score, RatingRow.justification)
-        .join(Stakeholder, col(Stakeholder.id) == RatingRow.stakeholder_id)
-        .where(RatingRow.round_id == round_.id)
-        .order_by(col(Stakeholder.id), col(RatingRow.id))
+    """The round's ratings (see ``read_ratings``)."""
+    assert round_.id is not None
+    return read_ratings(
+        session,
+        round_model(models, round_),
+        round_.id,
+        round_.region_id,
+        justifications=justifications,
+        stakeholder_ids=stakeholder_ids,
     )
-    if stakeholder_ids is not None:
-        query = query.where(col(RatingRow.stakeholder_id).in_(list(stakeholder_ids)))
-    rows = session.exec(query).all()
-    if not rows:
-        return None
-    records = [
-        {"rater": name, "dimension": dimension, "score": score, "justification": why}
-        for name, dimension, score, why in rows
-    ]
-    return RatingMatrix.from_ratings(round_model(models, round_), records)
 
 
 def group_scores(
@@ -179,7 +236,7 @@ def group_scores(
     round_: AssessmentRound,
     rule: AgreementRule | None = None,
 ) -> GroupScores | None:
-    matrix = rating_matrix(session, models, round_)
+    matrix = rating_matrix(session, models, round_, justifications=False)
     if matrix is None:
         return None
     return score_group(matrix, rule) if rule is not None else score_group(matrix)
@@ -197,41 +254,40 @@ def flag_rows(session: Session, round_id: int | None) -> Sequence[FlagRow]:
     ).all()
 
 
-def round_profile(
+def rebuild_results(
     session: Session,
-    models: ModelCatalog,
-    round_: AssessmentRound,
-    group: GroupScores | None = None,
-) -> Profile:
-    """The library's profile of a round: workshop scores, else medians proposed as scores.
-    Pass the round's ``group`` when the caller scored its ratings already (else read here)."""
-    region = session.get(Region, round_.region_id)
-    flags = flag_rows(session, round_.id)
-    return build_profile(
-        round_model(models, round_),
-        group=group if group is not None else group_scores(session, models, round_),
-        workshop={
-            row.dimension: (row.score, row.justification)
-            for row in consensus_rows(session, round_.id)
-        },
-        improvement=[row.dimension for row in flags if row.for_improvement],
-        coaching=[row.dimension for row in flags if row.for_coaching],
-        region=region.name if region else "",
-        label=round_.label,
+    model: MaturityModel,
+    *,
+    round_id: int,
+    region_id: int,
+    region: str,
+    label: str,
+) -> tuple[Profile, GroupScores | None]:
+    """A round's profile and group statistics computed from its rows: the ratings scored
+    with the default rule, the workshop's scores (else medians proposed as scores) and its
+    flags. What publishing stores, and what rounds that are not published show."""
+    matrix = read_ratings(session, model, round_id, region_id, justifications=False)
+    group = score_group(matrix) if matrix is not None else None
+    decided = session.execute(
+        sa.select(
+            col(ConsensusRow.dimension), col(ConsensusRow.score), col(ConsensusRow.justification)
+        ).where(col(ConsensusRow.round_id) == round_id)
+    ).all()
+    flags = session.execute(
+        sa.select(
+            col(FlagRow.dimension), col(FlagRow.for_improvement), col(FlagRow.for_coaching)
+        ).where(col(FlagRow.round_id) == round_id)
+    ).all()
+    profile = build_profile(
+        model,
+        group=group,
+        workshop={dimension: (score, why) for dimension, score, why in decided},
+        improvement=[dimension for dimension, need, _ in flags if need],
+        coaching=[dimension for dimension, _, offer in flags if offer],
+        region=region,
+        label=label,
     )
-
-
-def round_profile_view(
-    session: Session, models: ModelCatalog, round_: AssessmentRound
-) -> RoundProfile:
-    assert round_.id is not None
-    return RoundProfile(
-        region_id=round_.region_id,
-        round_id=round_.id,
-        status=RoundStatus(round_.status),
-        published_at=round_.published_at,
-        profile=round_profile(session, models, round_),
-    )
+    return profile, group
 
 
 def published_rounds(session: Session, region_id: int) -> Sequence[AssessmentRound]:
@@ -270,9 +326,15 @@ def ensure_published_readable(
 ) -> Region:
     """A public region's published profiles need no key; otherwise the key must read it."""
     region = get_or_404(session, Region, region_id, field)
-    if not region.public_profile:
-        ensure_can_read(require_key(principal), region_id)
+    check_published_readable(region, principal)
     return region
+
+
+def check_published_readable(region: Region, principal: Principal | None) -> None:
+    """``ensure_published_readable`` for a region read already (e.g. several at once)."""
+    if not region.public_profile:
+        assert region.id is not None
+        ensure_can_read(require_key(principal), region.id)
 
 
 def upsert(
@@ -283,8 +345,31 @@ def upsert(
 ) -> None:
     """Insert or update one row by its unique ``keys`` in a single statement, so two clients
     writing the same cell at once both succeed (last write wins) instead of one failing."""
+    upsert_rows(session, table, list(keys), [{**keys, **values}])
+
+
+def upsert_rows(
+    session: Session, table: type[Row], keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[Row]:
+    """Insert or update several rows by their unique ``keys`` in one statement (race-free as
+    ``upsert``), and return them as stored: one round trip to the database however many
+    rows, where a statement per row and a query to read them back cost a round trip each."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
+    statement = _upsert_statement(dialect, table, tuple(keys), tuple(rows[0]))
+    # The rows as parameters, not .values(rows): a statement with values in it is compiled
+    # anew each time, one with parameters once (SQLAlchemy sends them as one multi-row
+    # INSERT all the same).
+    found = session.execute(statement, list(rows), execution_options={"populate_existing": True})
+    return list(found.scalars().all())
+
+
+@cache
+def _upsert_statement(
+    dialect: str, table: type[SQLModel], keys: tuple[str, ...], columns: tuple[str, ...]
+) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**keys, **values)
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=dict(values))
-    session.execute(statement)
+    statement = insert(table)
+    changed = {name: statement.excluded[name] for name in columns if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changed).returning(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -120,6 +121,32 @@ class FlagRow(SQLModel, table=True):
     dimension: str = Field(max_length=100)
     for_improvement: bool = False
     for_coaching: bool = False
+
+
+class PublishedProfile(SQLModel, table=True):
+    """A published round's profile and group statistics, computed once when it was published.
+
+    A published round is final (its ratings, workshop scores and flags can no longer change),
+    so its results are stored instead of re-scored on every read. ``profile`` is the library's
+    ``Profile`` and ``group_scores`` its ``GroupScores`` under the default agreement rule
+    (null when nobody rated), both as JSON and stamped with the model they were computed
+    with. The profile's region name is the one at publishing; readers show the current one.
+    """
+
+    __tablename__ = "published_profiles"
+
+    round_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    model_id: str = Field(max_length=100)
+    model_version: str = Field(max_length=50)
+    profile: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    group_scores: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True)
+    )
+    computed_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
 class ApiKey(SQLModel, table=True):

@@ -119,17 +119,6 @@ class ChartCache:
 _RENDER_LOCK = threading.Lock()
 
 
-def warm_up() -> None:
-    """Import matplotlib and draw once (fonts, caches), so that a server's first chart
-    request does not pay for it; a worker calls this as it starts."""
-    from assessment.charts import radar_spec
-    from assessment.model import default_model
-    from assessment.profile import build_profile
-
-    model = default_model()
-    render_radar(radar_spec(model, [build_profile(model)]), "png")
-
-
 def render_radar(spec: RadarSpec, fmt: ChartFormat, cache: ChartCache | None = None) -> bytes:
     """PNG or SVG bytes of a spec; identical specs give identical bytes, taken from ``cache``
     (and stored there) when one is given."""
@@ -170,6 +159,32 @@ def render_radar(spec: RadarSpec, fmt: ChartFormat, cache: ChartCache | None = N
         if cache is not None:
             cache.put(key, data)
     return data
+
+
+_WARM = threading.Event()
+
+
+def warm_up() -> None:
+    """Import matplotlib and draw one small chart in each format, so that the first real
+    chart in this process does not wait for the import, the font cache and the first text
+    layout (about a second on a small machine); a worker calls it, in a thread, as it starts.
+    Safe to call from any thread, and again."""
+    from assessment.charts import radar_spec
+    from assessment.model import default_model
+    from assessment.profile import build_profile
+
+    model = default_model()
+    low = model.scale.min
+    profile = build_profile(model, workshop=dict.fromkeys(model.keys, low), label="warm-up")
+    spec = radar_spec(model, [profile])
+    render_radar(spec, "png")
+    render_radar(spec, "svg")
+    _WARM.set()
+
+
+def is_warm() -> bool:
+    """Whether :func:`warm_up` has finished in this process."""
+    return _WARM.is_set()
 
 
 # --- drawing --------------------------------------------------------------------------------

@@ -305,6 +305,12 @@ def chart_etag(spec: RadarSpec, fmt: ChartFormat | Literal["json"]) -> str:
     return digest.hexdigest()[:40]
 
 
+def renderer_identity() -> str:
+    """What draws a chart (this renderer's version and matplotlib's), for callers that name
+    a chart before describing it, e.g. an ETag computed from the chart's inputs."""
+    return f"{RENDERER_VERSION} matplotlib {_matplotlib_version()}"
+
+
 @cache
 def _matplotlib_version() -> str:
     return version("matplotlib")

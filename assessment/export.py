@@ -2,8 +2,12 @@
 
 The ratings CSV is the long form that :mod:`assessment.ratings_io` reads back
 (``rater,dimension,score,justification``; "don't know" is an empty score), so an export can be
-edited and re-imported. JSON documents carry the model id and version; profile CSVs carry them
-in their first two columns, since a CSV has no other safe place for them.
+edited and re-imported. Raters are shown by name; when a matrix keys them apart from their
+names (the service keys them by stakeholder id), a ``rater_id`` column (JSON: ``rater_id``)
+carries the key, so two people with alike names stay two raters when read back.
+
+JSON documents carry the model id and version; profile CSVs carry them in their first two
+columns, since a CSV has no other safe place for them.
 
 Spreadsheet formula injection: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``
 or ``@`` (and some also after a tab or carriage return) as a formula, and rater names and
@@ -26,6 +30,7 @@ from assessment.profile import Profile
 from assessment.ratings import RatingMatrix
 
 RATINGS_CSV_COLUMNS = ("rater", "dimension", "score", "justification")
+KEYED_RATINGS_CSV_COLUMNS = ("rater_id", *RATINGS_CSV_COLUMNS)
 PROFILE_CSV_COLUMNS = (
     "model_id",
     "model_version",
@@ -63,19 +68,27 @@ def _json(document: dict[str, Any]) -> str:
 
 
 def ratings_document(matrix: RatingMatrix) -> dict[str, Any]:
-    """Every cell of a round, "don't know" as null; ``parse_ratings_json`` reads it back."""
+    """Every cell of a round, "don't know" as null; ``parse_ratings_json`` reads it back.
+
+    ``raters`` lists the names; a matrix with rater keys adds ``rater_ids`` (same order) and
+    a ``rater_id`` on every rating."""
+    keyed = bool(matrix.names)
+    ratings = []
+    for rating in matrix.ratings():
+        record: dict[str, Any] = {"rater_id": rating.rater} if keyed else {}
+        record |= {
+            "rater": rating.name or rating.rater,
+            "dimension": rating.dimension,
+            "score": rating.score,
+            "justification": rating.justification,
+        }
+        ratings.append(record)
+    ids = {"rater_ids": list(matrix.raters)} if keyed else {}
     return {
         "model": matrix.model.ref.model_dump(mode="json"),
-        "raters": list(matrix.raters),
-        "ratings": [
-            {
-                "rater": rating.rater,
-                "dimension": rating.dimension,
-                "score": rating.score,
-                "justification": rating.justification,
-            }
-            for rating in matrix.ratings()
-        ],
+        "raters": list(matrix.display_names),
+        **ids,
+        "ratings": ratings,
     }
 
 
@@ -84,14 +97,20 @@ def ratings_to_json(matrix: RatingMatrix) -> str:
 
 
 def ratings_to_csv(matrix: RatingMatrix) -> str:
-    """Long form, one row per rater and dimension; ``parse_ratings_csv`` reads it back."""
-    return _csv(
-        RATINGS_CSV_COLUMNS,
+    """Long form, one row per rater and dimension; ``parse_ratings_csv`` reads it back.
+    A matrix with rater keys gets a first column ``rater_id``."""
+    keyed = bool(matrix.names)
+    rows = [
         (
-            (r.rater, r.dimension, "" if r.score is None else r.score, r.justification)
-            for r in matrix.ratings()
-        ),
-    )
+            *((r.rater,) if keyed else ()),
+            r.name or r.rater,
+            r.dimension,
+            "" if r.score is None else r.score,
+            r.justification,
+        )
+        for r in matrix.ratings()
+    ]
+    return _csv(KEYED_RATINGS_CSV_COLUMNS if keyed else RATINGS_CSV_COLUMNS, rows)
 
 
 def profile_document(profile: Profile) -> dict[str, Any]:

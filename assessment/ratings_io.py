@@ -2,6 +2,8 @@
 
 Long form has one row per rating: ``rater,dimension,score,justification``.
 Wide form has one row per rater and one column per dimension key: ``rater,readiness_to_change,...``.
+Either may have a ``rater_id`` column that keys raters apart from their names (the service's
+exports have one), so alike names stay separate raters.
 JSON is a list of long-form records, or an object with a ``ratings`` list.
 """
 
@@ -53,7 +55,9 @@ def parse_ratings_csv(text: str, model: MaturityModel) -> RatingMatrix:
     if "dimension" in header:
         return RatingMatrix.from_ratings(model, rows)
     unknown = [
-        name for name in header if name not in model.keys and name not in ("rater", "justification")
+        name
+        for name in header
+        if name not in model.keys and name not in ("rater", "rater_id", "justification")
     ]
     if unknown:
         raise RatingError(
@@ -61,7 +65,12 @@ def parse_ratings_csv(text: str, model: MaturityModel) -> RatingMatrix:
             ("header", unknown[0]),
         )
     records = [
-        {"rater": row["rater"], "dimension": key, "score": row.get(key)}
+        {
+            "rater": row["rater"],
+            "rater_id": row.get("rater_id"),
+            "dimension": key,
+            "score": row.get(key),
+        }
         for row in rows
         for key in model.keys
         if key in header

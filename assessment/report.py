@@ -230,8 +230,8 @@ def _justifications(
         parts.append(f"<strong>{label}</strong> {escape(score.justification)}")
     if ratings is not None:
         notes = [
-            f"<li><em>{escape(rater)}</em>: {escape(ratings.justifications[(rater, key)])}</li>"
-            for rater in ratings.raters
+            f"<li><em>{escape(name)}</em>: {escape(ratings.justifications[(rater, key)])}</li>"
+            for rater, name in zip(ratings.raters, ratings.display_names, strict=True)
             if ratings.justifications.get((rater, key))
         ]
         if notes:

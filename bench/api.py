@@ -2,12 +2,14 @@
 
 The service starts the way production starts it (``scripts/serve.sh``: migrations, demo data,
 uvicorn) on 127.0.0.1 over a fresh SQLite file, and concurrent keep-alive connections ask it
-for a trivial endpoint (``/health``: one ``SELECT 1``), a round's scores, the radar as JSON,
-and the radar as PNG and SVG three ways: cold (requests cycle through a few hundred distinct
-charts, more than a worker's chart cache keeps, so every one is drawn), cached (one chart again
-and again) and revalidated (``If-None-Match`` with the current ETag, answered 304). Absolute
-numbers depend on the machine, so what matters is each endpoint's ratio to the baseline
-measured in the same pass, seconds apart.
+for a trivial endpoint (``/health``: one ``SELECT 1``), a round's scores, a region's profile
+and history (and the profile and the report revalidated with ``If-None-Match``: 304), the
+radar as JSON, and the radar as PNG and SVG three ways: cold (requests cycle through a few
+hundred distinct charts, more than a worker's chart cache keeps, so every one is drawn),
+cached (one chart again and again) and revalidated (304). Beside it, the framework's floor: a
+bare FastAPI app with one plain endpoint (``bench/_bare.py``), served by uvicorn with the
+same settings and workers on another port. Absolute numbers depend on the machine, so what
+matters is each endpoint's ratio to the baselines measured in the same pass, seconds apart.
 
 The load generator speaks just enough HTTP/1.1 over asyncio streams: a general-purpose
 client spends more CPU per request than the trivial endpoint does, and on a small machine it
@@ -38,6 +40,7 @@ import random
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -46,14 +49,18 @@ from pathlib import Path
 from typing import Any
 
 from app.demo import DEMO_KEYS
-from app.launch import LOOPBACK, free_port, start_service
+from app.launch import LOOPBACK, ROOT, free_port, start_service
 from app.settings import Settings as ServiceSettings
+from assessment import default_model
 
 # The served workers read the same environment, so this is their cache size.
 CHART_CACHE_SIZE = ServiceSettings().chart_cache_size
 
 API = "/api/v1"
 KEY = DEMO_KEYS["coordinator"]  # reads every region and its ratings: charts get the spread band
+HEALTH = "health (baseline)"
+DEFAULT_MODEL = default_model().id
+BARE = "bare FastAPI (floor)"
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 10.0
 
@@ -179,6 +186,7 @@ class Case:
     body_check: Callable[[bytes], bool] = lambda _: True
     headers: dict[str, str] = field(default_factory=lambda: {"X-API-Key": KEY})
     etags: list[str] = field(default_factory=list)  # of every measured reply, for cold checks
+    port: int | None = None  # another server's (the bare app's); None: the service's
 
 
 @dataclass(frozen=True)
@@ -197,13 +205,15 @@ class Sample:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def load(port: int, case: Case, settings: Settings, *, requests: int) -> Sample:
+async def load(service: int, case: Case, settings: Settings, *, requests: int) -> Sample:
     """``clients`` connections send the case's requests until ``requests`` have been sent or
     ``seconds`` have passed; a request is timed from its first byte out to its last byte in."""
     budget = iter(range(requests))
     deadline = time.perf_counter() + settings.seconds
     latencies: list[float] = []
     problems: list[str] = []
+
+    port = case.port or service
 
     async def client() -> None:
         connection = Connection(port)
@@ -233,7 +243,7 @@ async def load(port: int, case: Case, settings: Settings, *, requests: int) -> S
     return Sample(len(latencies), seconds, latencies, client_cpu)
 
 
-def _cold_paths(published: dict[int, list[int]], fmt: str, skip: str) -> list[str]:
+def _cold_paths(published: Published, fmt: str, skip: str) -> list[str]:
     """Radar URLs that each describe a different chart, in a fixed shuffled order: every
     region's latest or earlier round, with every ordered choice of its other rounds and of
     other regions overlaid, and every spread; ``skip`` (the cached case's chart) left out.
@@ -241,10 +251,12 @@ def _cold_paths(published: dict[int, list[int]], fmt: str, skip: str) -> list[st
     Cycled through, they stay cold: between two requests for one chart a worker draws about
     len/workers others, and its LRU keeps only the last ``CHART_CACHE_SIZE``."""
     paths = []
-    for region, spread in itertools.product(published, ("minmax", "iqr", "none")):
-        rounds = published[region]
-        others = [r for r in published if r != region]
-        for first in [None, *rounds[:-1]]:  # the latest round by default, or an earlier one
+    for region, spread in itertools.product(published.rounds, ("minmax", "iqr", "none")):
+        rounds = published.rounds[region]
+        others = [r for r in published.current if r != region]
+        # the latest round by default (when it is of the model), or a round by id
+        firsts = [None, *rounds[:-1]] if region in published.current else rounds
+        for first in firsts:
             chosen = f"&round_id={first}" if first else ""
             mine = [r for r in rounds if r != (first or rounds[-1])]
             for overlaid, compare in itertools.product(_orderings(mine), _orderings(others)):
@@ -262,25 +274,54 @@ def _orderings(ids: list[int]) -> list[tuple[str, ...]]:
     return [c for n in range(len(texts) + 1) for c in itertools.permutations(texts, n)]
 
 
-async def _published_rounds(port: int) -> dict[int, list[int]]:
-    """Region id -> its published rounds, oldest first (in the demo data: 4 regions)."""
+@dataclass(frozen=True)
+class Published:
+    """Published rounds of the default model per region, oldest first, and the regions whose
+    latest published round is of it (the others, such as the demo's municipalities with
+    procurement readiness rounds, can be charted by round id but not compared: a radar
+    overlays profiles of one model)."""
+
+    rounds: dict[int, list[int]]
+    current: list[int]
+
+
+async def _published_rounds(port: int) -> Published:
     reply = await fetch(port, f"{API}/rounds?status=published&limit=200", {"X-API-Key": KEY})
+    items = sorted(json.loads(reply.body)["items"], key=lambda item: item["published_at"])
     rounds: dict[int, list[int]] = {}
-    for item in json.loads(reply.body)["items"]:
-        rounds.setdefault(item["region_id"], []).append(item["id"])
-    return {region: sorted(ids) for region, ids in sorted(rounds.items())}
+    latest: dict[int, str] = {}
+    for item in items:
+        latest[item["region_id"]] = item["model"]["id"]
+        if item["model"]["id"] == DEFAULT_MODEL:
+            rounds.setdefault(item["region_id"], []).append(item["id"])
+    current = sorted(region for region in rounds if latest[region] == DEFAULT_MODEL)
+    return Published({region: sorted(ids) for region, ids in sorted(rounds.items())}, current)
 
 
-async def build_cases(port: int, settings: Settings) -> list[Case]:
+async def _revalidated(port: int, name: str, path: str) -> Case:
+    """``path`` asked again with its current ETag: 304 every time."""
+    etag = (await fetch(port, path, {"X-API-Key": KEY})).headers["etag"]
+    headers = {"X-API-Key": KEY, "If-None-Match": etag}
+    return Case(name, itertools.repeat(path), status=304, headers=headers)
+
+
+async def build_cases(port: int, bare: int, settings: Settings) -> list[Case]:
     published = await _published_rounds(port)
     # The region with the most published rounds (Norrbotten), overlaid with another (Scotland).
-    main = max(published, key=lambda region: (len(published[region]), -region))
-    twin = min(region for region in published if region != main)
-    latest = published[main][-1]
+    current = published.current
+    main = max(current, key=lambda region: (len(published.rounds[region]), -region))
+    twin = min(region for region in current if region != main)
+    latest = published.rounds[main][-1]
     chart = f"{API}/regions/{main}/radar.{{fmt}}?spread=minmax&rounds=&compare={twin}"
+    profile = f"{API}/regions/{main}/profile"
     cases = [
-        Case("health (baseline)", itertools.repeat(f"{API}/health"), headers={}),
+        Case(HEALTH, itertools.repeat(f"{API}/health"), headers={}),
+        Case(BARE, itertools.repeat("/ping"), headers={}, port=bare),
         Case("round scores", itertools.repeat(f"{API}/rounds/{latest}/scores")),
+        Case("region profile", itertools.repeat(profile)),
+        await _revalidated(port, "profile 304", profile),
+        Case("region history", itertools.repeat(f"{API}/regions/{main}/history")),
+        await _revalidated(port, "report 304", f"{API}/regions/{main}/report.html"),
         Case("radar json", itertools.repeat(chart.format(fmt="json"))),
     ]
     signatures = {"png": b"\x89PNG", "svg": b"<svg"}
@@ -318,19 +359,47 @@ def start_server(workdir: Path, settings: Settings) -> tuple[subprocess.Popen[by
     port = free_port()
     log = workdir / "server.log"
     database = f"sqlite:///{workdir / 'bench.db'}"
-    # The cold cases draw far more charts than a caller may in production.
-    unlimited = {"TWINNING_RATE_LIMIT_CHART_RENDERS_KEYED": "1000000/minute"}
+    # The cold cases draw far more charts than a caller may in production, and a cold chart
+    # takes long enough that admission would refuse some: this bench measures what answers
+    # cost (bench/load.py measures refusals), so the limits let every client in; the
+    # admission and rate-limit code still runs on every request.
+    unlimited = {
+        "TWINNING_RATE_LIMIT_CHART_RENDERS_KEYED": "1000000/minute",
+        "TWINNING_MAX_CONCURRENT_REQUESTS": str(max(4, settings.clients)),
+        "TWINNING_ADMISSION_TIMEOUT": "120",
+    }
     server = start_service(database, log, port=port, workers=settings.workers, env=unlimited)
     return server, port, log
 
 
-async def wait_ready(server: subprocess.Popen[bytes], port: int, log: Path) -> float:
+def start_bare(workdir: Path, settings: Settings) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """``bench/_bare.py`` under uvicorn with ``scripts/serve.sh``'s options and workers."""
+    port = free_port()
+    log = workdir / "bare.log"
+    command = [sys.executable, "-m", "uvicorn", "bench._bare:app", "--host", LOOPBACK]
+    command += ["--port", str(port), "--workers", str(settings.workers), "--proxy-headers"]
+    command += ["--forwarded-allow-ips", LOOPBACK, "--no-server-header"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return server, port, log
+
+
+async def wait_ready(
+    server: subprocess.Popen[bytes], port: int, log: Path, path: str = f"{API}/health"
+) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < STARTUP_SECONDS:
         if server.poll() is not None:
             raise SystemExit(f"the service exited with {server.returncode}:\n{_tail(log)}")
         try:
-            if (await fetch(port, f"{API}/health")).status == 200:
+            if (await fetch(port, path)).status == 200:
                 return time.perf_counter() - start
         except OSError:
             pass
@@ -358,55 +427,85 @@ def _tail(log: Path, lines: int = 30) -> str:
 # --- the run ---------------------------------------------------------------------------------
 
 
-async def measure(port: int, settings: Settings) -> tuple[list[Case], list[list[Sample]]]:
-    """Warm every endpoint up, then ``passes`` rounds over all of them; samples[case][pass]."""
-    cases = await build_cases(port, settings)
+@dataclass(frozen=True)
+class Measured:
+    """An endpoint's samples, one per pass, each with the baseline (``/health``) measured
+    just before it: ratios compare neighbours, seconds apart, so that load from other jobs
+    on a shared machine hits both alike."""
+
+    case: Case
+    samples: list[Sample]
+    baselines: list[Sample]
+
+    def ratio(self) -> float:
+        pairs = zip(self.samples, self.baselines, strict=True)
+        return statistics.median(s.rps / b.rps for s, b in pairs)
+
+
+async def measure(port: int, bare: int, settings: Settings) -> list[Measured]:
+    """Warm every endpoint up, then ``passes`` rounds over all of them, each endpoint right
+    after a baseline sample."""
+    cases = await build_cases(port, bare, settings)
     # Warm-up, not measured: imports, matplotlib's font cache, the cached charts in every
     # worker (requests at once reach different workers) and the database connections.
     for case in cases:
         await load(port, case, settings, requests=settings.clients * settings.workers)
     for case in cases:
         case.etags.clear()
-    samples: list[list[Sample]] = [[] for _ in cases]
+    health = cases[0]
+    measured = [Measured(case, [], []) for case in cases]
     for _ in range(settings.passes):
-        for index, case in enumerate(cases):
-            samples[index].append(await load(port, case, settings, requests=settings.requests))
-    return cases, samples
+        for entry in measured:
+            if entry.case is health:
+                sample = await load(port, health, settings, requests=settings.requests)
+                entry.baselines.append(sample)
+            else:
+                entry.baselines.append(
+                    await load(port, health, settings, requests=settings.requests)
+                )
+                sample = await load(port, entry.case, settings, requests=settings.requests)
+            entry.samples.append(sample)
+    return measured
 
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:,.2f} ms"
 
 
-def report(cases: list[Case], samples: list[list[Sample]], settings: Settings) -> None:
-    baseline = samples[0]
+def report(measured: list[Measured], settings: Settings) -> None:
     print(
         f"api: uvicorn via scripts/serve.sh, {settings.workers} worker(s), SQLite demo data, "
         f"{settings.clients} keep-alive clients on 127.0.0.1; per endpoint and pass at most "
-        f"{settings.requests} requests or {settings.seconds:g} s; median of {settings.passes} "
-        f"passes (ratios within each pass)"
+        f"{settings.requests} requests or {settings.seconds:g} s, each right after a /health "
+        f"sample; medians of {settings.passes} passes"
     )
-    header = ("endpoint", "n", "rps", "p50", "p99", "rps ratio", "p50 ratio")
-    widths = (20, 8, 10, 12, 12, 11)
+    header = ("endpoint", "n", "rps", "p50", "p99", "rps / health's")
+    widths = (22, 8, 10, 12, 12)
     print("  " + "".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + header[-1])
-    for case, runs in zip(cases, samples, strict=True):
+    for entry in measured:
+        runs = entry.samples
 
-        def median(value: Callable[[Sample, Sample], float], runs: list[Sample] = runs) -> float:
-            return statistics.median(value(s, b) for s, b in zip(runs, baseline, strict=True))
+        def median(value: Callable[[Sample], float], runs: list[Sample] = runs) -> float:
+            return statistics.median(value(s) for s in runs)
 
         row = (
-            case.name,
+            entry.case.name,
             f"{sum(s.requests for s in runs):,}",
-            f"{median(lambda s, _: s.rps):,.0f}",
-            _ms(median(lambda s, _: s.percentile(0.5))),
-            _ms(median(lambda s, _: s.percentile(0.99))),
-            f"{median(lambda s, b: s.rps / b.rps):.4f}",
-            f"{median(lambda s, b: s.percentile(0.5) / b.percentile(0.5)):,.1f}x",
+            f"{median(lambda s: s.rps):,.0f}",
+            _ms(median(lambda s: s.percentile(0.5))),
+            _ms(median(lambda s: s.percentile(0.99))),
+            f"{entry.ratio():.3f}",
         )
         print("  " + "".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[-1])
-    cpu = statistics.median(s.client_cpu for s in baseline)
+    floor = next(entry for entry in measured if entry.case.name == BARE)
+    print(
+        f"  /health against the bare FastAPI floor: {1 / floor.ratio():.3f} of its requests "
+        "per second"
+    )
+    cpu = statistics.median(s.client_cpu for s in measured[0].samples)
     print(f"  load generator CPU during the baseline: {cpu:.0%} of one core")
-    for case in cases:
+    for entry in measured:
+        case = entry.case
         if case.name.endswith("cold"):
             print(
                 f"  {case.name}: {len(case.etags):,} requests, {len(set(case.etags))} distinct "
@@ -414,21 +513,26 @@ def report(cases: list[Case], samples: list[list[Sample]], settings: Settings) -
             )
 
 
-async def _run(settings: Settings) -> tuple[list[Case], list[list[Sample]], float]:
+async def _run(settings: Settings) -> tuple[list[Measured], float]:
     with tempfile.TemporaryDirectory(prefix="twinning-bench-api-") as workdir:
         server, port, log = start_server(Path(workdir), settings)
         try:
-            ready = await wait_ready(server, port, log)
-            cases, samples = await measure(port, settings)
+            bare, bare_port, bare_log = start_bare(Path(workdir), settings)
+            try:
+                ready = await wait_ready(server, port, log)
+                await wait_ready(bare, bare_port, bare_log, "/ping")
+                measured = await measure(port, bare_port, settings)
+            finally:
+                stop_server(bare)
         finally:
             stop_server(server)
-    return cases, samples, ready
+    return measured, ready
 
 
 def main() -> None:
     settings = Settings.from_env()
     started = time.perf_counter()
-    cases, samples, ready = asyncio.run(_run(settings))
-    report(cases, samples, settings)
+    measured, ready = asyncio.run(_run(settings))
+    report(measured, settings)
     total = time.perf_counter() - started
     print(f"  service ready in {ready:.1f} s (migrate, demo data, boot); whole run {total:.0f} s")

@@ -1,16 +1,20 @@
 """Radar charts of a region's profile as PNG, SVG or JSON, with overlays and the spread band.
 
-The chart is described first (cheap: a few queries and the scoring) and its ETag is a hash of
-that description, so a client revalidating with ``If-None-Match`` gets ``304`` without the
-image being drawn, and a repeated chart comes from the app's in-process ``ChartCache``
-(``app.state.chart_cache``, sized by the settings).
+A request is first resolved into a ``ChartPlan`` (which rounds of which regions it shows,
+access-checked, nothing loaded), and its ETag is a hash of what identifies the chart: those
+rounds with their last change, the region names, spread, language and the renderer's and
+model's versions (``app.etags``). A client revalidating with ``If-None-Match`` thus gets
+``304`` after a few small reads; a repeated chart comes from the app's in-process
+``ChartCache`` (``app.state.chart_cache``, sized by the settings), keyed by that ETag; only
+otherwise are the profiles loaded (stored ones for published rounds) and the chart drawn.
+
+A round whose ratings are hidden (open, see ``may_see_ratings``) is not charted at all: its
+profile proposes scores from the ratings (403).
 
 Access follows the profile reads: a region's published profile is readable without a key when
 the region is public, anything else needs a key that can read the region. The spread band is
 made of the stakeholders' ratings, so it is drawn only for keys that can read the round's
 scores; without such a key ``spread`` defaults to none (asking for one explicitly is 403).
-A round whose ratings are hidden (open, see ``may_see_ratings``) is not charted at all: its
-profile proposes scores from the ratings (403).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth import Principal, ensure_can_read, require_key
 from app.deps import (
@@ -32,38 +36,36 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.language import Language, language_headers
+from app.etags import cache_headers, make_etag, model_digest, not_modified
+from app.language import Language
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
 from app.ratelimits import RateLimits
 from app.routing import ApiRoute
 from app.schemas import ID_MAX, Id
-from app.services.rounds import ensure_may_see_ratings
-from app.store import (
-    ensure_published_readable,
-    get_or_404,
-    latest_published_round,
-    rating_matrix,
-    round_model,
-    round_profile,
+from app.services.profiles import (
+    RoundResults,
+    readable_latest,
+    regions_with_latest,
+    round_results,
+    round_stamps,
 )
+from app.services.rounds import ensure_may_see_ratings
+from app.settings import Settings
+from app.store import get_or_404, round_model
 from app.tables import AssessmentRound, Region, RoundStatus
 from assessment import (
     ChartCache,
-    GroupScores,
     MaturityModel,
     ModelCatalog,
     Profile,
     RadarSpec,
     RatingError,
-    RatingMatrix,
-    chart_etag,
     radar_spec,
     render_radar,
-    score_group,
     spec_json,
 )
-from assessment.charts import ChartFormat, SpreadKind
+from assessment.charts import SpreadKind, renderer_identity
 
 router = APIRouter(
     route_class=ApiRoute, tags=["charts"], responses=problem_responses(401, 403, 404, 422)
@@ -90,14 +92,11 @@ MEDIA_TYPES = {
 
 
 @dataclass(frozen=True)
-class RegionView:
-    """What a caller may see of one region's round: its profile, and the ratings if allowed."""
+class ShownRound:
+    """A round a chart (or an export) shows, once the caller may see it."""
 
-    model: MaturityModel
+    region: Region
     round: AssessmentRound
-    profile: Profile
-    ratings: RatingMatrix | None
-    group: GroupScores | None  # the ratings scored, when they may be seen
     public: bool  # readable without a key: shared caches may keep it
 
 
@@ -119,21 +118,15 @@ def _ids(values: list[str], field: str) -> list[int]:
 
 
 def _readable_round(
-    session: Session,
     region: Region,
-    round_id: Id | None,
+    found: AssessmentRound | None,
+    round_id: Id,
     principal: Principal | None,
-    fields: tuple[str, str],
-) -> tuple[AssessmentRound, bool]:
-    """The asked round of the region (its latest published one by default), and whether it
-    is readable without a key; the same rules as ``/rounds/{id}/profile``. ``fields`` name
-    the region and the round in errors."""
+    field: str,
+) -> ShownRound:
+    """``found`` (read as ``round_id``) once it is a round of ``region`` the caller may see;
+    the same rules as ``/rounds/{id}/profile``. ``field`` names the round in errors."""
     assert region.id is not None
-    region_field, round_field = fields
-    if round_id is None:
-        ensure_published_readable(session, region.id, principal, region_field)
-        return latest_published_round(session, region.id, region_field), region.public_profile
-    found = session.get(AssessmentRound, round_id)
     mine = found if found is not None and found.region_id == region.id else None
     open_to_all = (
         mine is not None and mine.status == RoundStatus.PUBLISHED.value and region.public_profile
@@ -143,78 +136,70 @@ def _readable_round(
         # who could not read it anyway learns only that: 401 without a key, else 403.
         ensure_can_read(require_key(principal), region.id)
     if mine is None:
-        raise ApiProblem(
-            404, f"round {round_id} is not a round of region {region.id}", field=round_field
-        )
+        raise ApiProblem(404, f"round {round_id} is not a round of region {region.id}", field=field)
     if mine.status != RoundStatus.PUBLISHED.value:
         # Its profile proposes scores from the ratings, and the spread is made of them.
-        ensure_may_see_ratings(principal, mine, field=round_field)
-    return mine, open_to_all
+        ensure_may_see_ratings(principal, mine, field=field)
+    return ShownRound(region, mine, open_to_all)
 
 
-def region_view(
+def shown_round(
     session: Session,
-    models: ModelCatalog,
     region_id: Id,
     round_id: Id | None,
     principal: Principal | None,
     fields: tuple[str, str] = ("path.region_id", "query.round_id"),
-    *,
-    with_ratings: bool = True,
-) -> RegionView:
-    """A region's round as the library's objects, ratings only for keys that may read them."""
+) -> ShownRound:
+    """The asked round of a region (its latest published one by default) if the caller may
+    see it; ``fields`` name the region and the round in errors."""
+    if round_id is None:
+        found = regions_with_latest(session, [region_id]).get(region_id)
+        return _latest_of(found, region_id, principal, fields[0])
     region = get_or_404(session, Region, region_id, fields[0])
-    round_, public = _readable_round(session, region, round_id, principal, fields)
-    may_read_ratings = (
-        with_ratings and principal is not None and principal.can_read_region(region_id)
-    )
-    # Read and scored once: the profile's proposed scores and the spread both come from them.
-    ratings = rating_matrix(session, models, round_)
-    group = score_group(ratings) if ratings is not None else None
-    return RegionView(
-        model=round_model(models, round_),
-        round=round_,
-        profile=round_profile(session, models, round_, group),
-        ratings=ratings if may_read_ratings else None,
-        group=group if may_read_ratings else None,
-        public=public,
+    return _readable_round(
+        region, session.get(AssessmentRound, round_id), round_id, principal, fields[1]
     )
 
 
-@dataclass(frozen=True)
-class ChartInputs:
-    main: RegionView
-    overlays: tuple[Profile, ...]
-    spread: SpreadParam
-    language: str  # of the axis labels, legend and report
+def _latest_of(
+    found: tuple[Region, AssessmentRound | None] | None,
+    region_id: int,
+    principal: Principal | None,
+    field: str,
+) -> ShownRound:
+    region, latest = readable_latest(found, region_id, principal, field)
+    return ShownRound(region, latest, region.public_profile)
 
-    @property
-    def public(self) -> bool:
-        """Readable without a key and holding nothing of the ratings: shared caches may
-        keep it."""
-        return self.main.public and self.main.ratings is None
+
+def _overlaid_rounds(
+    session: Session, region: Region, ids: list[int], principal: Principal | None
+) -> list[ShownRound]:
+    """More rounds of the chart's region, in the order asked (one query)."""
+    if not ids:
+        return []
+    found = {
+        r.id: r
+        for r in session.exec(select(AssessmentRound).where(col(AssessmentRound.id).in_(ids)))
+    }
+    return [_readable_round(region, found.get(i), i, principal, "query.rounds") for i in ids]
 
 
 @dataclass(frozen=True)
 class ChartQuery:
-    """What a chart request asks for, checked but not read yet (the handler reads it)."""
+    """A chart's query parameters, parsed (no database needed): shared by the radar and the
+    report, resolved into a ``ChartPlan`` by the handler."""
 
     region_id: int
     round_id: int | None
-    round_ids: list[int]
-    region_ids: list[int]
+    rounds: list[int]
+    compare: list[int]
     spread: SpreadParam | None
-    language: str
-    principal: Principal | None
-    address: str
+    language: str  # of the axis labels, legend and report
 
 
 async def chart_query(
     region_id: Id,
-    principal: OptionalPrincipalDep,
-    settings: SettingsDep,
     language: Language,
-    address: ClientAddressDep,
     round_id: Id | None = Query(
         None, description="round of the region to chart (default: its latest published one)"
     ),
@@ -235,126 +220,184 @@ async def chart_query(
         "read the round's ratings, otherwise none",
     ),
 ) -> ChartQuery:
-    round_ids = _ids(rounds, "query.rounds")
-    region_ids = _ids(compare, "query.compare")
-    if len(round_ids) + len(region_ids) > settings.chart_max_overlays:
-        raise ApiProblem(
-            422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
-        )
     return ChartQuery(
-        region_id, round_id, round_ids, region_ids, spread, language, principal, address
+        region_id=region_id,
+        round_id=round_id,
+        rounds=_ids(rounds, "query.rounds"),
+        compare=_ids(compare, "query.compare"),
+        spread=spread,
+        language=language,
     )
 
 
 ChartQueryDep = Annotated[ChartQuery, Depends(chart_query)]
-"""The chart's query parameters, checked: shared by the radar and the report."""
 
 
-def chart_inputs(session: Session, models: ModelCatalog, query: ChartQuery) -> ChartInputs:
-    """The chart's rounds and profiles, read as the caller may see them."""
-    principal, region_id = query.principal, query.region_id
-    main = region_view(session, models, region_id, query.round_id, principal)
-    if main.round.id in query.round_ids:
+@dataclass(frozen=True)
+class ChartPlan:
+    """What a chart shows, resolved and access-checked but not loaded: enough to name it
+    (``identity``) before any profile is read or scored."""
+
+    main: ShownRound
+    overlays: tuple[ShownRound, ...]
+    spread: SpreadParam
+    language: str  # of the axis labels, legend and report
+    may_read_ratings: bool  # the caller may see the main round's ratings and their spread
+    model: MaturityModel
+
+    @property
+    def public(self) -> bool:
+        """Readable without a key and holding nothing of the ratings: shared caches may
+        keep it."""
+        return self.main.public and not self.may_read_ratings
+
+    @property
+    def shown(self) -> tuple[ShownRound, ...]:
+        return (self.main, *self.overlays)
+
+    def identity(self, session: Session) -> list[str | int | bool]:
+        """Everything the chart's content depends on (see ``app.etags``)."""
+        rounds = [shown.round for shown in self.shown]
+        stamps = round_stamps(session, rounds)
+        parts: list[str | int | bool] = [
+            renderer_identity(),
+            model_digest(self.model),
+            self.spread.value,
+            self.language,
+        ]
+        for shown in self.shown:
+            assert shown.round.id is not None
+            parts += [shown.round.id, stamps[shown.round.id], shown.region.name]
+        return parts
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """Everything but the session a chart handler resolves its plan from, and what drawing
+    needs: the worker's image cache, and the rate limits that make a caller wait when it asks
+    for too many new drawings."""
+
+    query: ChartQuery
+    principal: Principal | None
+    address: str
+    models: ModelCatalog
+    settings: Settings
+    cache: ChartCache
+    limits: RateLimits
+
+    def plan(self, session: Session) -> ChartPlan:
+        return chart_plan(session, self.models, self.settings, self.principal, self.query)
+
+
+async def chart_request(
+    principal: OptionalPrincipalDep,  # first: an unknown key is 401 whatever the query says
+    query: ChartQueryDep,
+    address: ClientAddressDep,
+    models: ModelsDep,
+    settings: SettingsDep,
+    cache: ChartCacheDep,
+    limits: RateLimitsDep,
+) -> ChartRequest:
+    # async: it only gathers what the other dependencies resolved (no thread-pool trip).
+    return ChartRequest(query, principal, address, models, settings, cache, limits)
+
+
+ChartRequestDep = Annotated[ChartRequest, Depends(chart_request)]
+
+
+def chart_plan(
+    session: Session,
+    models: ModelCatalog,
+    settings: Settings,
+    principal: Principal | None,
+    query: ChartQuery,
+) -> ChartPlan:
+    """Which rounds of which regions the chart shows, checked against the caller's rights:
+    the region and the regions compared come with their latest published rounds in one
+    query, overlaid rounds in another."""
+    if len(query.rounds) + len(query.compare) > settings.chart_max_overlays:
+        raise ApiProblem(
+            422, f"overlay at most {settings.chart_max_overlays} profiles", field="query.compare"
+        )
+    region_id = query.region_id
+    wanted = [region_id] if query.round_id is None else []
+    found = regions_with_latest(session, [*wanted, *query.compare])
+    if query.round_id is None:
+        main = _latest_of(found.get(region_id), region_id, principal, "path.region_id")
+    else:
+        main = shown_round(session, region_id, query.round_id, principal)
+    if main.round.id in query.rounds:
         raise ApiProblem(
             422,
             f"round {main.round.id} is the chart's own round (round_id, or the latest "
             "published one by default); overlay other rounds",
             field="query.rounds",
         )
-    overlays = [
-        region_view(
-            session,
-            models,
-            region_id,
-            rid,
-            principal,
-            ("path.region_id", "query.rounds"),
-            with_ratings=False,
-        ).profile
-        for rid in query.round_ids
-    ]
-    for other in query.region_ids:
-        fields = ("query.compare", "query.compare")
-        view = region_view(session, models, other, None, principal, fields, with_ratings=False)
-        overlays.append(view.profile)
+    overlays = _overlaid_rounds(session, main.region, query.rounds, principal)
+    overlays += [_latest_of(found.get(i), i, principal, "query.compare") for i in query.compare]
+    may_read_ratings = principal is not None and principal.can_read_region(region_id)
     spread = query.spread
     if spread is None:
-        spread = SpreadParam.MINMAX if main.ratings is not None else SpreadParam.NONE
-    elif spread is not SpreadParam.NONE and main.ratings is None:
+        spread = SpreadParam.MINMAX if may_read_ratings else SpreadParam.NONE
+    elif spread is not SpreadParam.NONE and not may_read_ratings:
         ensure_can_read(require_key(principal), region_id)
-    return ChartInputs(main=main, overlays=tuple(overlays), spread=spread, language=query.language)
+    return ChartPlan(
+        main=main,
+        overlays=tuple(overlays),
+        spread=spread,
+        language=query.language,
+        may_read_ratings=may_read_ratings,
+        model=round_model(models, main.round),
+    )
 
 
-def build_spec(inputs: ChartInputs) -> RadarSpec:
-    main = inputs.main
-    group = main.group if inputs.spread is not SpreadParam.NONE else None
-    kind: SpreadKind = "iqr" if inputs.spread is SpreadParam.IQR else "minmax"
+@dataclass(frozen=True)
+class ChartContent:
+    """A plan's profiles, loaded: the main round's results and the overlaid profiles."""
+
+    main: RoundResults
+    overlays: tuple[Profile, ...]
+
+
+def chart_content(session: Session, models: ModelCatalog, plan: ChartPlan) -> ChartContent:
+    """Every profile the plan shows, in a constant number of queries."""
+    rounds = [shown.round for shown in plan.shown]
+    names = {shown.round.region_id: shown.region.name for shown in plan.shown}
+    main, *overlays = round_results(session, models, rounds, names)
+    return ChartContent(main=main, overlays=tuple(results.profile for results in overlays))
+
+
+def build_spec(plan: ChartPlan, content: ChartContent) -> RadarSpec:
+    show_spread = plan.spread is not SpreadParam.NONE and plan.may_read_ratings
+    group = content.main.group if show_spread else None
+    kind: SpreadKind = "iqr" if plan.spread is SpreadParam.IQR else "minmax"
     try:
-        profiles = [main.profile, *inputs.overlays]
-        return radar_spec(main.model, profiles, group, kind, language=inputs.language)
+        profiles = [content.main.profile, *content.overlays]
+        return radar_spec(plan.model, profiles, group, kind, language=plan.language)
     except RatingError as exc:  # an overlay scored with another model
         raise ApiProblem(422, exc.message, field="query.compare") from None
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    for candidate in if_none_match.split(","):
-        tag = candidate.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
-            return True
-    return False
-
-
-def cache_headers(public: bool, language: str | None = None) -> dict[str, str]:
-    """Revalidate every time (a new round may be published); never share private charts.
-    With a ``language``, the answer names it and varies with ``Accept-Language`` too."""
-    vary = ("X-API-Key", "Accept")
-    headers = {"Cache-Control": f"{'public' if public else 'private'}, no-cache"}
-    if language is None:
-        return {**headers, "Vary": ", ".join(vary)}
-    return {**headers, **language_headers(language, vary)}
-
-
-@dataclass(frozen=True)
-class Renderer:
-    """What drawing a chart needs besides its description: the worker's image cache, and
-    the rate limits that make a caller wait when it asks for too many new drawings."""
-
-    cache: ChartCache
-    limits: RateLimits
-
-
-async def renderer(cache: ChartCacheDep, limits: RateLimitsDep) -> Renderer:
-    return Renderer(cache, limits)
-
-
-RendererDep = Annotated[Renderer, Depends(renderer)]
-
-
 def chart_response(
-    request: Request,
-    query: ChartQuery,
-    session: Session,
-    models: ModelCatalog,
-    fmt: RadarFormat,
-    draw: Renderer,
+    request: Request, chart: ChartRequest, session: Session, fmt: RadarFormat
 ) -> Response:
-    """The chart as ``fmt`` (or 304); reads what ``query`` asks for as the caller may see it."""
-    inputs = chart_inputs(session, models, query)
-    spec = build_spec(inputs)
-    key = chart_etag(spec, fmt.value)
-    etag = f'"{key}"'
-    headers = {"ETag": etag, **cache_headers(inputs.public, inputs.language)}
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    if fmt is RadarFormat.JSON:
-        body = spec_json(spec)
-    else:
-        image: ChartFormat = "png" if fmt is RadarFormat.PNG else "svg"
-        if key not in draw.cache:  # drawing costs: counted per caller
-            draw.limits.chart_render(query.principal, query.address)
-        body = render_radar(spec, image, draw.cache)
+    """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
+    names the chart before anything is loaded, and keys the worker's image cache; images
+    not in it count against the chart rate limits (429 beyond)."""
+    plan = chart.plan(session)
+    etag = make_etag(f"radar.{fmt.value}", plan.identity(session))
+    headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    body = chart.cache.get(etag)
+    if body is None:
+        spec = build_spec(plan, chart_content(session, chart.models, plan))
+        if fmt is RadarFormat.JSON:
+            body = spec_json(spec)
+        else:
+            chart.limits.chart_render(chart.principal, chart.address)  # drawing costs
+            body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
+        chart.cache.put(etag, body)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -378,17 +421,12 @@ _CHART_CONTENT = {
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
 def get_radar_file(
-    fmt: RadarFormat,
-    request: Request,
-    query: ChartQueryDep,
-    session: SessionDep,
-    models: ModelsDep,
-    draw: RendererDep,
+    fmt: RadarFormat, request: Request, chart: ChartRequestDep, session: SessionDep
 ) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description.
     Images not in the worker's cache count against the chart rate limits (429 beyond)."""
-    return chart_response(request, query, session, models, fmt, draw)
+    return chart_response(request, chart, session, fmt)
 
 
 @router.get(
@@ -397,16 +435,9 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(
-    request: Request,
-    query: ChartQueryDep,
-    session: SessionDep,
-    models: ModelsDep,
-    draw: RendererDep,
-) -> Response:
+def get_radar(request: Request, chart: ChartRequestDep, session: SessionDep) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    fmt = negotiate(request.headers.get("accept"))
-    return chart_response(request, query, session, models, fmt, draw)
+    return chart_response(request, chart, session, negotiate(request.headers.get("accept")))
 
 
 def negotiate(accept: str | None) -> RadarFormat:

@@ -4,6 +4,9 @@ Access is that of the matching reads: ratings need a key that can read the round
 (as ``/rounds/{id}/ratings``); profiles follow ``/regions/{id}/profile`` (public regions'
 published profiles need no key); the report shows the stakeholders' ratings and
 justifications only to keys that can read the region.
+
+Profiles and the report carry ETags computed before anything is loaded (``app.etags``), so
+revalidating them is cheap; published profiles are read as stored at publishing.
 """
 
 from __future__ import annotations
@@ -12,31 +15,27 @@ import datetime
 from enum import StrEnum
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
-from app.deps import (
-    ExportPageDep,
-    ModelsDep,
-    OptionalPrincipalDep,
-    PrincipalDep,
-    RateLimitsDep,
-    SessionDep,
-)
+from app.deps import ExportPageDep, ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
+from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, model_digest, not_modified
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import (
-    ChartInputs,
-    ChartQueryDep,
+    ChartPlan,
+    ChartRequestDep,
     SpreadParam,
-    cache_headers,
-    chart_inputs,
-    region_view,
+    chart_content,
+    shown_round,
 )
 from app.routers.rounds import readable_round
 from app.routing import ApiRoute
 from app.schemas import Id
+from app.services.profiles import people_digest, round_results, round_stamps
 from app.services.rounds import ensure_may_see_ratings
-from app.store import raters, rating_matrix
+from app.store import raters, rating_matrix, round_model
 from assessment import (
+    ModelCatalog,
     profile_to_csv,
     profile_to_json,
     ratings_to_csv,
@@ -66,15 +65,13 @@ _FILE_CONTENT = {
 }
 
 
-def _download(
-    text: str, fmt: ExportFormat, filename: str, public: bool, language: str | None = None
-) -> Response:
+def _download(text: str, fmt: ExportFormat, filename: str, headers: dict[str, str]) -> Response:
     return Response(
         text.encode("utf-8"),
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"',
-            **cache_headers(public, language),
+            **headers,
         },
     )
 
@@ -94,13 +91,13 @@ def export_ratings(
     models: ModelsDep,
     page: ExportPageDep,
 ) -> Response:
-    """CSV columns ``rater,dimension,score,justification``, "don't know" as an empty score;
-    text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them.
+    """CSV columns ``rater_id,rater,dimension,score,justification``, "don't know" as an empty
+    score; text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run
+    them. Hidden while the round is open (403), unless the round reveals its ratings.
 
     Paginated by rater (``limit`` raters from ``offset``, the largest page by default), so
     every page is a whole, re-importable file of whole raters; ``X-Total-Count`` counts the
-    raters and ``Link: <...>; rel="next"`` points to the next page while there is one.
-    Hidden while the round is open (403), unless the round reveals its ratings."""
+    raters and ``Link: <...>; rel="next"`` points to the next page while there is one."""
     round_ = readable_round(session, round_id, principal)
     ensure_may_see_ratings(principal, round_)
     people, total = raters(session, round_.id, page)
@@ -114,7 +111,7 @@ def export_ratings(
             field="query.offset",
         )
     text = ratings_to_csv(matrix) if fmt is ExportFormat.CSV else ratings_to_json(matrix)
-    response = _download(text, fmt, f"round-{round_id}-ratings", public=False)
+    response = _download(text, fmt, f"round-{round_id}-ratings", cache_headers(public=False))
     response.headers["X-Total-Count"] = str(total)
     following = page.offset + page.limit
     if following < total:
@@ -127,11 +124,12 @@ def export_ratings(
     "/regions/{region_id}/profile.{fmt}",
     summary="A region's profile (latest published, or ?round_id=) as CSV or JSON",
     response_class=Response,
-    responses=_FILE_CONTENT,  # type: ignore[arg-type]
+    responses={**_FILE_CONTENT, **NOT_MODIFIED_RESPONSE},  # type: ignore[dict-item]
 )
 def export_profile(
     region_id: Id,
     fmt: ExportFormat,
+    request: Request,
     principal: OptionalPrincipalDep,
     session: SessionDep,
     models: ModelsDep,
@@ -140,46 +138,67 @@ def export_profile(
 ) -> Response:
     """Stamped with the model id and version (the first two CSV columns); the CSV's
     dimension names are in the asked language."""
-    view = region_view(session, models, region_id, round_id, principal, with_ratings=False)
-    name = f"region-{region_id}-round-{view.round.id}-profile"
+    shown = shown_round(session, region_id, round_id, principal)
+    round_ = shown.round
+    assert round_.id is not None
+    model = round_model(models, round_)
+    stamp = round_stamps(session, [round_])[round_.id]
+    words = [language, model_digest(model)] if fmt is ExportFormat.CSV else []
+    etag = make_etag(f"profile.{fmt.value}", [round_.id, stamp, shown.region.name, *words])
+    headers = {
+        "ETag": etag,
+        **cache_headers(shown.public, language if fmt is ExportFormat.CSV else None),
+    }
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    names = {region_id: shown.region.name}
+    profile = round_results(session, models, [round_], names)[0].profile
+    name = f"region-{region_id}-round-{round_.id}-profile"
     if fmt is ExportFormat.JSON:
-        return _download(profile_to_json(view.profile), fmt, name, view.public)
-    text = profile_to_csv(view.profile, view.model.localized(language))
-    return _download(text, fmt, name, view.public, language)
+        return _download(profile_to_json(profile), fmt, name, headers)
+    return _download(profile_to_csv(profile, model.localized(language)), fmt, name, headers)
 
 
 @router.get(
     "/regions/{region_id}/report.html",
     summary="One-page HTML report: radar, scores, spread and justifications",
     response_class=Response,
-    responses={200: {"description": "Self-contained HTML page", "content": {"text/html": {}}}},
+    responses={
+        200: {"description": "Self-contained HTML page", "content": {"text/html": {}}},
+        **NOT_MODIFIED_RESPONSE,
+    },
 )
-def export_report(
-    query: ChartQueryDep, session: SessionDep, models: ModelsDep, limits: RateLimitsDep
-) -> Response:
+def export_report(request: Request, chart: ChartRequestDep, session: SessionDep) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
     read the region's ratings, whatever ``spread`` says, since they are half of the report.
-    The report draws its chart every time, so it counts against the chart rate limits."""
-    inputs = chart_inputs(session, models, query)
-    limits.chart_render(query.principal, query.address)
-    return report_response(inputs)
+    A report not revalidated draws its chart, so it counts against the chart rate limits."""
+    plan = chart.plan(session)
+    today = datetime.datetime.now(datetime.UTC).date()
+    shows_ratings = plan.may_read_ratings
+    people = people_digest(session, plan.main.region.id or 0) if shows_ratings else ""
+    etag = make_etag("report", [*plan.identity(session), shows_ratings, people, today.isoformat()])
+    headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
+    chart.limits.chart_render(chart.principal, chart.address)
+    html = report_html(session, chart.models, plan, today)
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 
 
-def report_response(inputs: ChartInputs) -> Response:
-    """The one-page report of what ``chart_inputs`` read (the API's and the pages')."""
-    main = inputs.main
-    html = render_report(
-        main.model.localized(inputs.language),
-        main.profile,
-        ratings=main.ratings,
-        group=main.group,
-        compare=inputs.overlays,
-        spread_kind="iqr" if inputs.spread is SpreadParam.IQR else "minmax",
-        generated_on=datetime.datetime.now(datetime.UTC).date(),
-    )
-    return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers=cache_headers(inputs.public, inputs.language),
+def report_html(
+    session: Session, models: ModelCatalog, plan: ChartPlan, today: datetime.date
+) -> str:
+    """The one-page report of a chart plan; the stakeholders' ratings and justifications
+    only when the plan's caller may read them."""
+    content = chart_content(session, models, plan)
+    shows_ratings = plan.may_read_ratings
+    return render_report(
+        plan.model.localized(plan.language),
+        content.main.profile,
+        ratings=rating_matrix(session, models, plan.main.round) if shows_ratings else None,
+        group=content.main.group if shows_ratings else None,
+        compare=content.overlays,
+        spread_kind="iqr" if plan.spread is SpreadParam.IQR else "minmax",
+        generated_on=today,
     )

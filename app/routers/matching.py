@@ -43,6 +43,7 @@ from app.schemas_matching import (
     Suggestions,
 )
 from app.services import matching as service
+from app.services.profiles import region_names
 from app.tables import utcnow
 from app.tables_matching import MatchingPairRow, MatchingRun
 from assessment import MatchingParams
@@ -206,5 +207,5 @@ def review_pair(
     pair.reviewed_at = utcnow()
     session.add(pair)
     session.commit()
-    names = service.region_names(session, (pair.receiving_region_id, pair.transferring_region_id))
+    names = region_names(session, (pair.receiving_region_id, pair.transferring_region_id))
     return service.run_pair_out(pair, names, service.run_model(models, run))

@@ -24,13 +24,13 @@ from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
 from app.schemas import Id, Page, Score, UtcDatetime, _Out
+from app.services.profiles import round_results
 from app.store import (
     current_rounds,
     ensure_room,
     get_or_404,
     published_rounds,
     resolve_model,
-    round_profile,
 )
 from app.tables import Region, utcnow
 from app.tables_matching import GoodPracticeRow
@@ -307,5 +307,5 @@ def get_region_practices(
         }
         for row in rows
     ]
-    report = practice_gaps(model, round_profile(session, models, latest), practices)
+    report = practice_gaps(model, round_results(session, models, [latest])[0].profile, practices)
     return RegionPractices(region_id=region_id, round_id=latest.id, report=report)

@@ -93,10 +93,10 @@ def put_rating(
     model = round_model(models, round_)
     model.index(dimension, ("path", "dimension"))
     score = parse_score(body.score, model, ("body", "score"))
-    store_ratings(session, round_id, stakeholder_id, [(dimension, score, body.justification)])
-    return next(
-        r for r in _ratings_of(session, round_id, stakeholder_id) if r.dimension == dimension
+    [stored] = store_ratings(
+        session, round_id, stakeholder_id, [(dimension, score, body.justification)]
     )
+    return stored
 
 
 @router.put(

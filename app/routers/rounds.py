@@ -17,6 +17,7 @@ from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
 from app.schemas import Id, Page, RoundCreate, RoundOut, RoundUpdate, Transition
+from app.services.profiles import stored_group
 from app.services.progress import RoundProgress, round_progress
 from app.services.rounds import (
     change_round,
@@ -264,7 +265,12 @@ def get_round_scores(
         rule = AgreementRule(**{name: value for name, value in given.items() if value is not None})
     except ValidationError as exc:
         raise from_validation_error(exc, ParameterError, ("query",)) from None
-    scores = group_scores(session, models, round_, rule)
+    scores = None
+    if round_.status == RoundStatus.PUBLISHED.value and rule == AgreementRule():
+        assert round_.id is not None
+        scores = stored_group(session, round_.id)  # final: scored once, at publishing
+    if scores is None:
+        scores = group_scores(session, models, round_, rule)
     if scores is None:
         raise ApiProblem(409, "nobody has rated in this round yet", field="path.round_id")
     return scores

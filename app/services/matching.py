@@ -43,9 +43,10 @@ from app.schemas_matching import (
     Suggestions,
     UnmetOut,
 )
+from app.services.profiles import current_profiles, region_names
 from app.settings import Settings
-from app.store import current_rounds, get_or_404, resolve_model, round_profile
-from app.tables import AssessmentRound, Region, Role, RoundStatus
+from app.store import get_or_404, resolve_model
+from app.tables import Region, Role
 from app.tables_matching import PAIR_FIGURES, MatchingPairRow, MatchingRun, MatchingRunRegion
 from assessment import (
     AssessmentError,
@@ -111,30 +112,12 @@ class Programme:
 
 
 def load_programme(session: Session, models: ModelCatalog, model: MaturityModel) -> Programme:
-    """Each region's profile of its current round on ``model`` (``current_rounds``)."""
-    rounds = session.exec(
-        select(AssessmentRound)
-        .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
-        .order_by(
-            col(AssessmentRound.region_id),
-            col(AssessmentRound.published_at),
-            col(AssessmentRound.id),
-        )
-    ).all()
-    current = current_rounds(rounds, model)
-    chosen = [current[region_id] for region_id in sorted(current)]
-    profiles = [round_profile(session, models, round_) for round_ in chosen]
-    ids = {p.region: round_.region_id for p, round_ in zip(profiles, chosen, strict=True)}
+    """Each region's profile of its current round on ``model`` (``current_rounds``): the
+    profiles stored at publishing, all loaded in one query."""
+    found = current_profiles(session, models, model)
+    profiles = [profile for _, profile in found]
+    ids = {profile.region: region_id for region_id, profile in found}
     return Programme(model=model, profiles=profiles, ids=ids)
-
-
-def region_names(session: Session, region_ids: Iterable[int]) -> dict[int, str]:
-    """Current names of the regions (a run shows regions renamed since by their new name)."""
-    wanted = set(region_ids)
-    if not wanted:
-        return {}
-    rows = session.exec(select(Region.id, Region.name).where(col(Region.id).in_(wanted))).all()
-    return {region_id: name for region_id, name in rows if region_id is not None}
 
 
 # --- shaping results --------------------------------------------------------------------------

@@ -17,14 +17,8 @@ from sqlmodel import Session, col, select
 
 from app.auth import Principal
 from app.problems import ApiProblem
-from app.store import (
-    consensus_rows,
-    ensure_status,
-    group_scores,
-    round_model,
-    round_profile,
-    upsert,
-)
+from app.services.profiles import round_results, store_published
+from app.store import consensus_rows, ensure_status, round_model, upsert
 from app.tables import AssessmentRound, ConsensusRow, FlagRow, RatingRow, RoundStatus, utcnow
 from assessment import AssessmentError, MaturityModel, ModelCatalog, RatingError
 from assessment.lifecycle import RATINGS_HIDDEN, check_transition, consensus_entry, ratings_hidden
@@ -113,7 +107,7 @@ def move_round(
     session: Session, models: ModelCatalog, round_: AssessmentRound, target: RoundStatus
 ) -> AssessmentRound:
     """Move a (locked) round to ``target`` when the life cycle allows it now; publishing
-    stamps ``published_at``."""
+    stamps ``published_at`` and stores the round's results, final from now on."""
     rated = session.exec(select(RatingRow.id).where(RatingRow.round_id == round_.id)).first()
     check_transition(
         round_model(models, round_),
@@ -128,6 +122,8 @@ def move_round(
         round_.published_at = utcnow()
     session.add(round_)
     session.flush()
+    if target is RoundStatus.PUBLISHED:
+        store_published(session, round_model(models, round_), round_)
     return round_
 
 
@@ -281,9 +277,9 @@ def accept_proposed(
     dimension; without one, the decision says where the score came from.
     """
     ensure_status(round_, RoundStatus.CONSENSUS)
-    group = group_scores(session, models, round_)
+    results = round_results(session, models, [round_])[0]
+    group, profile = results.group, results.profile
     stats = group.by_key() if group is not None else {}
-    profile = round_profile(session, models, round_, group)
     accepted, split, unrated = [], [], []
     for entry in profile.scores:
         if entry.source == "workshop":

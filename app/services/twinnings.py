@@ -18,8 +18,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.auth import Principal
 from app.problems import ApiProblem
 from app.schemas_twinning import TEXT_FIELDS, ActionOut, ActivityOut, LinkedTwinning
-from app.services.matching import region_names
-from app.store import current_rounds, get_or_404, published_rounds, round_profile
+from app.services.profiles import region_names, round_profile
+from app.store import current_rounds, get_or_404, published_rounds
 from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
 from app.tables_matching import PAIR_FIGURES, GoodPracticeRow, MatchingPairRow, MatchingRun
 from app.tables_twinning import (

@@ -4,8 +4,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from app.auth import API_KEY_HEADER_NAME, find_principal
 from app.db import Database
-from app.tables import ApiKey
+from app.tables import ApiKey, Region
+from app.text import name_key
 from tests.api.conftest import World, headers
 from tests.api.flows import API, ok, problem
 
@@ -120,3 +122,22 @@ def test_a_key_revokes_itself_but_not_an_admin(client: TestClient, world: World)
     ok(client.delete(f"{API}/keys/{me['id']}", headers=world.coordinator), 204)
     problem(client.get(f"{API}/regions", headers=world.coordinator), 401)
     problem(client.get(f"{API}/keys/me"), 401)
+
+
+def test_the_key_lookup_hands_its_connection_back_transactional(
+    migrated_url: str, database: Database, world: World
+) -> None:
+    """The lookup reads outside a transaction on PostgreSQL; the connection must go back to
+    the pool as it came, or the next request on it would commit each statement at once."""
+    single = Database(migrated_url, pool_size=1, max_overflow=0)  # the lookup's connection next
+    try:
+        assert find_principal(single, world.admin[API_KEY_HEADER_NAME]) is not None
+        name = "Never stored"
+        with single.session(write=True) as session:
+            session.add(Region(name=name, name_key=name_key(name), country="SE", kind="region"))
+            session.flush()
+            session.rollback()
+        with single.session() as session:
+            assert session.exec(select(Region).where(Region.name == name)).first() is None
+    finally:
+        single.dispose()

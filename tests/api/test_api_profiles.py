@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.db import Database
-from app.store import round_profile
+from app.services.profiles import round_profile
 from app.tables import AssessmentRound
 from assessment import MaturityModel
 from tests.api.conftest import World
@@ -179,7 +179,7 @@ def test_published_profiles_say_where_the_panel_was_split(
         )
     )
     check(compared["profiles"][1]["profile"])
-    # The profile matching reads for the region (app.store.round_profile).
+    # The profile matching reads for the region (app.services.profiles.round_profile).
     with database.session() as session:
         round_ = session.get(AssessmentRound, round_id)
         assert round_ is not None

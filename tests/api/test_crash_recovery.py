@@ -171,6 +171,13 @@ class Writer:
                         self.failures.append(f"write {n} failed before the kill: {exc!r}")
                     self.cut_off = alive
                     return
+                if response.status_code == 503 and "retry-after" in response.headers:
+                    # Refused under load (admission or SQLite's write lock): nothing stored,
+                    # as a client would, wait a moment and go on. Its justification is its
+                    # own, so were it stored after all, ``lost`` would see it.
+                    self.pending = None
+                    time.sleep(0.05)
+                    continue
                 if not response.is_success:
                     self.failures.append(f"write {n}: {response.status_code} {response.text}")
                     self.pending = None  # a rejected request stores nothing

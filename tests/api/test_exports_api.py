@@ -55,11 +55,13 @@ def test_ratings_csv_and_json_read_back_to_the_round(
         f'attachment; filename="round-{round_id}-ratings.csv"'
     )
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(rows[0]) == ["rater", "dimension", "score", "justification"]
+    assert list(rows[0]) == ["rater_id", "rater", "dimension", "score", "justification"]
     citizen = next(r for r in rows if r["rater"] == "North citizen representative")
     assert citizen["score"] == "" and citizen["justification"] == "'=1+1 <script>"
+    assert citizen["rater_id"] == str(world.north_people[3])
     matrix = parse_ratings_csv(response.text, api_model)
-    assert matrix.raters[:3] == ("North manager", "North clinician", "North IT")
+    assert matrix.raters == tuple(str(person) for person in world.north_people)
+    assert matrix.display_names[:3] == ("North manager", "North clinician", "North IT")
     lo = api_model.scale.min
     assert [int(v) for v in matrix.values[1][:3]] == [lo + 1, lo + 2, lo + 3]
 
@@ -68,9 +70,11 @@ def test_ratings_csv_and_json_read_back_to_the_round(
     back = parse_ratings_json(
         client.get(f"{API}/rounds/{round_id}/ratings.json", headers=world.admin).text, api_model
     )
-    cell = ("North citizen representative", api_model.keys[0])
+    cell = (str(world.north_people[3]), api_model.keys[0])
     assert back.justifications[cell] == "=1+1 <script>"
-    assert back.raters == matrix.raters
+    assert back.raters == matrix.raters and back.display_names == matrix.display_names
+    assert document["rater_ids"] == list(matrix.raters)
+    assert document["raters"] == list(matrix.display_names)
 
 
 def test_ratings_export_needs_a_key_of_the_region(

@@ -153,3 +153,14 @@ def test_liveness_needs_no_database_and_readiness_needs_a_current_one(
         app.state.database.dispose()
     unreachable = create_app(unlimited_settings("sqlite:////nonexistent-dir/x/never.db"))
     assert ok(TestClient(unreachable).get(f"{API}/health/live"))["status"] == "ok"
+
+
+def test_health_is_503_when_the_database_does_not_answer() -> None:
+    nobody = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # a port nothing listens on
+    app = create_app(unlimited_settings(nobody))
+    try:
+        response = TestClient(app).get(f"{API}/health")
+        problem(response, 503)
+        assert int(response.headers["retry-after"]) > 0
+    finally:
+        app.state.database.dispose()

@@ -22,7 +22,7 @@ from app.ratelimits import caller
 from app.routers.matching import review_pair
 from app.schemas_matching import PairReview, RunCreate
 from app.services import matching as matching_service
-from app.store import published_rounds, round_profile
+from app.services.profiles import latest_published, round_results
 from app.tables import Region, Role
 from app.tables_matching import MatchingRun, PairStatus
 from app.web.errors import WebError
@@ -73,14 +73,19 @@ def overview(request: Request, session: DbSession, models: Models, viewer: Staff
     coordinator(viewer)
     model: MaturityModel = models.default.localized(language_of(request))
     columns = []
-    for region in _regions(session).values():
-        assert region.id is not None
-        rounds = published_rounds(session, region.id)
-        latest = rounds[-1] if rounds else None
-        profile = round_profile(session, models, latest) if latest is not None else None
+    regions = _regions(session)
+    latest = latest_published(session, list(regions))
+    names = {region_id: region.name for region_id, region in regions.items()}
+    profiles = {
+        results.round.region_id: results.profile
+        for results in round_results(session, models, list(latest.values()), names)
+    }
+    for region_id, region in regions.items():
+        profile = profiles.get(region_id)
         if profile is not None and profile.model.id != model.id:
             profile = None
-        columns.append(RegionColumn(region, profile, latest.label if latest else ""))
+        label = latest[region_id].label if region_id in latest else ""
+        columns.append(RegionColumn(region, profile, label))
     return render(request, "coordinator/overview.html", {"model": model, "columns": columns})
 
 

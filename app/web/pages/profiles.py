@@ -8,6 +8,8 @@ admins (the spread only where the key may read the ratings, as in the API).
 
 from __future__ import annotations
 
+import datetime
+
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
@@ -15,11 +17,12 @@ from starlette.responses import Response
 from app.deps import get_rate_limits, get_settings
 from app.guard import client_address
 from app.pagination import PageParams
-from app.routers.charts import ChartQuery, RegionView, chart_inputs, region_view
-from app.routers.exports import report_response
-from app.routers.profiles import get_region_history
-from app.store import get_or_404, published_rounds
-from app.tables import Region
+from app.routers.charts import ChartQuery, chart_plan, shown_round
+from app.routers.exports import report_html
+from app.routers.profiles import history_of
+from app.services.profiles import RoundResults, round_results
+from app.store import get_or_404, published_rounds, round_model
+from app.tables import AssessmentRound, Region
 from app.web.errors import WebError
 from app.web.language import N_
 from app.web.pages.common import DbSession, Models, Staff, call, prepare
@@ -42,20 +45,21 @@ def readable_region(session: Session, viewer: Viewer, region_id: int) -> Region:
     return region
 
 
-def _previous(session: Session, models: ModelCatalog, view: RegionView) -> Profile | None:
+def _previous(
+    session: Session, models: ModelCatalog, view: RoundResults, published: list[AssessmentRound]
+) -> Profile | None:
     """The published round before the shown one, for the radar's "then and now"."""
-    earlier = [r for r in published_rounds(session, view.round.region_id) if r.id != view.round.id]
+    shown = view.round
     before = [
         r
-        for r in earlier
-        if (r.published_at or r.created_at) <= (view.round.published_at or view.round.created_at)
+        for r in published
+        if r.id != shown.id
+        and (r.published_at or r.created_at) <= (shown.published_at or shown.created_at)
     ]
     if not before:
         return None
-    previous = region_view(
-        session, models, view.round.region_id, before[-1].id, None, with_ratings=False
-    )
-    return previous.profile if previous.model.id == view.model.id else None
+    previous = round_results(session, models, [before[-1]])[0].profile
+    return previous if previous.model.id == view.profile.model.id else None
 
 
 @router.get("/regions/{region_id}/profile", name="profile")
@@ -68,16 +72,20 @@ def profile_page(
     round_id: int | None = None,
 ) -> Response:
     region = readable_region(session, viewer, region_id)
-    if not published_rounds(session, region_id) and round_id is None:
+    published = list(published_rounds(session, region_id))
+    if not published and round_id is None:
         return render(request, "profile.html", {"region": region, "view": None, "history": None})
-    view = call(lambda: region_view(session, models, region_id, round_id, viewer.staff))
-    model: MaturityModel = view.model.localized(language_of(request))
-    overlays = [p for p in [_previous(session, models, view)] if p is not None]
+    shown = call(lambda: shown_round(session, region_id, round_id, viewer.staff))
+    names = {region_id: region.name}
+    view = round_results(session, models, [shown.round], names)[0]
+    model: MaturityModel = round_model(models, shown.round).localized(language_of(request))
+    overlays = [p for p in [_previous(session, models, view, published)] if p is not None]
+    spread = view.group if viewer.staff.can_read_region(region_id) else None
     spec = radar_spec(
-        model, [view.profile, *overlays], spread=view.group, language=language_of(request)
+        model, [view.profile, *overlays], spread=spread, language=language_of(request)
     )
     everything = PageParams(limit=get_settings(request).page_max_limit, offset=0)
-    history = call(lambda: get_region_history(region_id, viewer.staff, session, models, everything))
+    history = history_of(session, models, region_id, published, everything, names)
     return render(
         request,
         "profile.html",
@@ -104,13 +112,14 @@ def report(
     """The library's one-page report (self-contained, printable), as the API serves it
     (drawn every time, so it counts against the key's chart rate limit)."""
     readable_region(session, viewer, region_id)
-    address = client_address(request.scope)
-    query = ChartQuery(
-        region_id, round_id, [], [], None, language_of(request), viewer.staff, address
+    query = ChartQuery(region_id, round_id, [], [], None, language_of(request))
+    settings = get_settings(request)
+    plan = call(lambda: chart_plan(session, models, settings, viewer.staff, query))
+    get_rate_limits(request).chart_render(viewer.staff, client_address(request.scope))
+    today = datetime.datetime.now(datetime.UTC).date()
+    response = Response(
+        report_html(session, models, plan, today), media_type="text/html; charset=utf-8"
     )
-    inputs = call(lambda: chart_inputs(session, models, query))
-    get_rate_limits(request).chart_render(viewer.staff, address)
-    response = report_response(inputs)
     response.headers["Content-Security-Policy"] = REPORT_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response

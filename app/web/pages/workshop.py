@@ -18,15 +18,9 @@ from starlette.responses import Response
 
 from app.deps import get_models
 from app.schemas import ConsensusIn
+from app.services.profiles import round_results
 from app.services.rounds import record_consensus, set_flags
-from app.store import (
-    consensus_rows,
-    flag_rows,
-    group_scores,
-    lock_round,
-    round_model,
-    round_profile,
-)
+from app.store import consensus_rows, flag_rows, lock_round, round_model
 from app.tables import AssessmentRound, RatingRow, Region, RoundStatus, Stakeholder
 from app.web.errors import WebError
 from app.web.language import N_
@@ -82,8 +76,8 @@ def workshop_items(
     session: Session, models: ModelCatalog, round_: AssessmentRound, language: str
 ) -> list[WorkshopItem]:
     model = round_model(models, round_).localized(language)
-    group = group_scores(session, models, round_)
-    profile = round_profile(session, models, round_, group)
+    results = round_results(session, models, [round_])[0]
+    group, profile = results.group, results.profile
     stats = group.by_key() if group is not None else {}
     scores = profile.by_key()
     decided = {row.dimension: row for row in consensus_rows(session, round_.id)}
