@@ -53,11 +53,13 @@ def model_digest(model: MaturityModel) -> str:
 
 
 def make_etag(kind: str, parts: Iterable[Part]) -> str:
-    """A strong ETag (quoted) for an answer of ``kind`` identified by ``parts``."""
+    """A weak ETag (``W/"..."``) for an answer of ``kind`` identified by ``parts``. Weak,
+    because it names the content, not one sequence of bytes: the same answer may go out
+    gzipped or not, and HTTP reserves a strong tag for identical bytes."""
     digest = hashlib.sha256()
     for part in (CONTENT_VERSION, _package_version(), kind, *parts):
         digest.update(repr(part).encode("utf-8") + b"\0")
-    return f'"{digest.hexdigest()[:40]}"'
+    return f'W/"{digest.hexdigest()[:40]}"'
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:
@@ -67,7 +69,7 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         return False
     for candidate in if_none_match.split(","):
         tag = candidate.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
+        if tag == "*" or tag.removeprefix("W/") == etag.removeprefix("W/"):
             return True
     return False
 
