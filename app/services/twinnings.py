@@ -17,7 +17,13 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth import Principal
 from app.problems import ApiProblem
-from app.schemas_twinning import TEXT_FIELDS, ActionOut, ActivityOut, LinkedTwinning
+from app.schemas_twinning import (
+    TEXT_FIELDS,
+    ActionOut,
+    ActivityOut,
+    LinkedTwinning,
+    ProgrammeOut,
+)
 from app.store import current_rounds, get_or_404, published_rounds, round_profile
 from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
 from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun
@@ -34,6 +40,7 @@ from assessment import (
     GoodPractice,
     MaturityModel,
     ModelCatalog,
+    ModelRef,
     Profile,
 )
 from assessment.twinning import (
@@ -50,7 +57,9 @@ from assessment.twinning import (
     Outcomes,
     Participant,
     ParticipantSide,
+    ProgrammeEntry,
     Rationale,
+    TransitionCheck,
     TwinningEffect,
     TwinningFacts,
     TwinningReport,
@@ -60,6 +69,8 @@ from assessment.twinning import (
     check_focus,
     is_overdue,
     local_conditions,
+    next_steps,
+    programme_view,
     twinning_effect,
     twinning_rationale,
 )
@@ -109,6 +120,18 @@ def visible_to(query: SelectOfScalar[Twinning], principal: Principal) -> SelectO
         (Twinning.receiving_region_id == principal.region_id)
         | (Twinning.transferring_region_id == principal.region_id)
     )
+
+
+def region_twinnings(session: Session, region_id: int) -> Sequence[Twinning]:
+    """The twinnings a region takes part in, receiving or transferring; oldest first."""
+    return session.exec(
+        select(Twinning)
+        .where(
+            (Twinning.receiving_region_id == region_id)
+            | (Twinning.transferring_region_id == region_id)
+        )
+        .order_by(col(Twinning.id))
+    ).all()
 
 
 def check_dates(start: dt.date | None, end: dt.date | None, field: str) -> None:
@@ -478,6 +501,47 @@ def facts_of(
             twinning.results_after_6_months.strip() or twinning.results_after_12_months.strip()
         ),
     )
+
+
+def next_moves(
+    session: Session, models: ModelCatalog, twinning: Twinning, today: dt.date
+) -> tuple[TransitionCheck, ...]:
+    """Every status the twinning may move to from where it is, with what each move needs."""
+    facts = facts_of(session, Profiles(session, models), twinning, today)
+    return next_steps(TwinningStatus(twinning.status), facts)
+
+
+def programme_of(
+    session: Session,
+    models: ModelCatalog,
+    model_id: str | None = None,
+    status: TwinningStatus | None = None,
+) -> ProgrammeOut:
+    """Every twinning (on ``model_id``, in ``status``) with the effect measured after its
+    receiving region re-assessed, and the programme's totals."""
+    query = select(Twinning).order_by(col(Twinning.id))
+    if model_id is not None:
+        query = query.where(Twinning.model_id == model_id)
+    if status is not None:
+        query = query.where(Twinning.status == status.value)
+    profiles = Profiles(session, models)
+    entries = []
+    for row in session.exec(query).all():
+        rationale = rationale_of(row)
+        entries.append(
+            ProgrammeEntry(
+                id=row.id or 0,
+                title=row.title,
+                receiving=rationale.receiving_region,
+                transferring=rationale.transferring_region,
+                type=TwinningType(row.type),
+                status=TwinningStatus(row.status),
+                model=ModelRef(id=row.model_id, version=row.model_version),
+                focus=tuple(row.focus),
+                effect=effect_of(profiles, row).effect,
+            )
+        )
+    return ProgrammeOut(view=programme_view(entries), twinning_ids=[e.id for e in entries])
 
 
 def activity_record(session: Session, row: TwinningActivity, twinning_id: int | None) -> Activity:
