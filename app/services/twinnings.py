@@ -313,6 +313,16 @@ def matching_pair(
     return pair, get_or_404(session, MatchingRun, pair.run_id, field)
 
 
+def twinnings_by_pair(session: Session, pair_ids: Sequence[int]) -> dict[int, int]:
+    """Which of the pairs a twinning started from: pair id -> twinning id."""
+    rows = session.exec(
+        select(Twinning.matching_pair_id, Twinning.id).where(
+            col(Twinning.matching_pair_id).in_(pair_ids)
+        )
+    ).all()
+    return {pair: twinning for pair, twinning in rows if pair is not None and twinning is not None}
+
+
 def _ensure_pair_free(session: Session, pair: MatchingPairRow, field: str) -> None:
     """A twinning starts from a pair a coordinator approved, and only one from each."""
     if pair.status != "approved":

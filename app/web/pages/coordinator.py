@@ -24,6 +24,7 @@ from app.routers.matching import (
     get_suggestions,
     review_pair,
 )
+from app.services.twinnings import twinnings_by_pair
 from app.store import published_rounds, round_profile
 from app.tables import Region, Role
 from app.tables_matching import MatchingRun, PairStatus
@@ -166,6 +167,7 @@ def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -
             .find(detail.model_id, detail.model_version)
             .localized(language),
             "statuses": [status.value for status in PairStatus],
+            "twinnings": twinnings_by_pair(session, [pair.id for pair in detail.pairs]),
         },
     )
 
