@@ -430,7 +430,9 @@ def save_note(
             )
         if dimension in condition_notes(session, twinning_id):
             return delete_condition_note(twinning_id, dimension, viewer.staff, session, models)
-        raise FormError(N_("The note could not be saved."), "", "body.note")
+        raise FormError(
+            N_("Write a note, or choose a dimension that has a note to remove."), "", "body.note"
+        )
 
     return _submit(request, session, models, viewer, twinning_id, "note", fields, operation)
 
