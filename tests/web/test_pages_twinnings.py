@@ -104,14 +104,14 @@ def test_forms_need_the_token_and_a_refused_form_keeps_what_was_typed(
 
     untitled = post(client, path, {**fields, "title": "  ", "host": "<i>South</i> council"})
     assert untitled.status_code == 422
-    assert 'id="activity-title-error"' in untitled.text  # beside the field at fault
-    assert 'aria-describedby="activity-title-hint activity-title-error"' in untitled.text
+    assert 'id="activities-title-error"' in untitled.text  # beside the field at fault
+    assert 'aria-describedby="activities-title-hint activities-title-error"' in untitled.text
     assert 'value="&lt;i&gt;South&lt;/i&gt; council"' in untitled.text  # kept, as text
     assert '<option value="study_visit" selected>' in untitled.text
 
     undated = post(client, path, {**fields, "date": "2025-02-30"})
     assert undated.status_code == 422
-    assert 'id="activity-date-error"' in undated.text and 'value="2025-02-30"' in undated.text
+    assert 'id="activities-date-error"' in undated.text and 'value="2025-02-30"' in undated.text
     assert activities(client, world, made["id"]) == []
 
     added = post(client, path, {**fields, "date": "2025-02-03", "participants": "Ann\n\nBo\n"})
@@ -146,7 +146,7 @@ def test_user_text_is_shown_as_text(client: TestClient, world: World) -> None:
     removed = post(client, f"{page}/conditions", {"dimension": "funding", "note": ""})
     assert removed.status_code == 303
     nothing = post(client, f"{page}/conditions", {"dimension": "funding", "note": ""})
-    assert nothing.status_code == 422 and 'id="note-note-error"' in nothing.text
+    assert nothing.status_code == 422 and 'id="conditions-note-error"' in nothing.text
 
 
 def test_an_action_on_an_unknown_dimension_is_refused_beside_the_field(
@@ -157,7 +157,7 @@ def test_an_action_on_an_unknown_dimension_is_refused_beside_the_field(
     bad = {"title": "Mandates", "dimension": "no_such_dimension", "status": "planned"}
     refused = post(client, f"/twinnings/{made['id']}/actions", bad)
     assert refused.status_code == 422
-    assert 'id="action-dimension-error"' in refused.text and 'value="Mandates"' in refused.text
+    assert 'id="actions-dimension-error"' in refused.text and 'value="Mandates"' in refused.text
     detail = ok(client.get(f"{API}/twinnings/{made['id']}", headers=world.coordinator))
     assert detail["action_plan"] == []
 
@@ -233,3 +233,9 @@ def test_the_report_opens_under_the_session_in_the_pages_language(
     italian = client.get(f"/twinnings/{made['id']}", headers={"Accept-Language": "it"}).text
     assert "Gemellaggio" in italian and "Pianificato" in italian
     assert session_token(client)  # still signed in
+
+
+def test_an_unknown_form_is_not_found(client: TestClient, world: World) -> None:
+    made = twinning(client, world)
+    sign_in(client, world.north_member)
+    assert post(client, f"/twinnings/{made['id']}/rationale", {}).status_code == 404

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
+from app.auth import Principal
 from app.routers.twinning_actions import create_twinning_action
 from app.routers.twinning_activities import create_twinning_activity
 from app.routers.twinnings import (
@@ -60,6 +61,7 @@ from app.services.twinnings import (
 )
 from app.tables import Region
 from app.tables_twinning import Twinning
+from app.web.errors import WebError
 from app.web.language import N_
 from app.web.pages.common import (
     DbSession,
@@ -103,31 +105,12 @@ REQUIREMENTS = {
     "status": N_("This move is not possible from the current status."),
 }
 
-# The forms of a twinning's page: their fields (the API's request bodies' where there is
-# one), and the heading of their error message.
-FORMS: Mapping[str, tuple[tuple[str, ...], str]] = {
-    "status": (("status",), N_("The status could not be changed.")),
-    "participant": (tuple(ParticipantIn.model_fields), N_("The participant could not be added.")),
-    "note": (("dimension", "note"), N_("The note could not be saved.")),
-    "activity": (tuple(ActivityIn.model_fields), N_("The activity could not be added.")),
-    "action": (tuple(ActionIn.model_fields), N_("The action could not be added.")),
-    "outcomes": (OUTCOME_FIELDS, N_("The results could not be saved.")),
-}
 # The choices of the forms' lists, in the library's words.
 CHOICES: Mapping[str, tuple[Any, ...]] = {
     "kind": tuple(ActivityKind),
     "format": tuple(ActivityFormat),
     "category": tuple(ChallengeCategory),
     "action_status": tuple(ActionStatus),
-}
-# Where the page scrolls to after each form (the id of its section).
-ANCHORS = {
-    "status": "status",
-    "participant": "participants",
-    "note": "conditions",
-    "activity": "activities",
-    "action": "actions",
-    "outcomes": "outcomes",
 }
 
 
@@ -153,8 +136,7 @@ class Attempt:
     def field(self) -> str:
         """The form field the API's error names (``body.title`` -> ``title``)."""
         parts = [p for p in (self.error.field or "").split(".") if p and not p.isdigit()]
-        names = FORMS[self.form][0]
-        return next((p for p in parts if p in names), "")
+        return next((p for p in parts if p in FORMS[self.form].fields), "")
 
 
 def words(request: Request) -> Callable[[str, str], str]:
@@ -331,161 +313,118 @@ def report(
     return response
 
 
-def _submit(
-    request: Request,
-    session: Session,
-    models: ModelCatalog,
-    viewer: Viewer,
-    twinning_id: int,
-    form: str,
-    fields: dict[str, str],
-    operation: Callable[[dict[str, str]], object],
-    *,
-    refused_status: int = 422,
-) -> Response:
-    """Run the API's operation on the form's fields; on refusal show the page again with
-    the error beside the field and the values as typed."""
-    names, message = FORMS[form]
-    values = {name: fields.get(name, "") for name in names}
-    call(lambda: twinning_for(session, twinning_id, viewer.staff, write=True))
-    try:
-        with api_rules(message):
-            operation(values)
-    except FormError as exc:
-        session.rollback()
-        twinning = call(lambda: twinning_for(session, twinning_id, viewer.staff))
-        attempt = Attempt(form, exc, values)
-        return _twinning_page(request, session, models, viewer, twinning, attempt, refused_status)
-    return redirect(f"/twinnings/{twinning_id}", "saved", ANCHORS[form])
-
-
 def _or_none(values: dict[str, str], *names: str) -> dict[str, Any]:
     """The fields with their edges trimmed; the empty ``names`` left out (the API's default)."""
     trimmed = {name: value.strip() for name, value in values.items()}
     return {k: v for k, v in trimmed.items() if v or k not in names}
 
 
-@router.post("/twinnings/{twinning_id}/status", name="twinning_status")
-def move(
-    request: Request,
-    twinning_id: int,
-    session: DbSession,
-    models: Models,
-    viewer: Staff,
-    fields: Fields,
-) -> Response:
-    def operation(values: dict[str, str]) -> object:
-        body = TransitionIn.model_validate(values)
-        return transition_twinning(twinning_id, body, viewer.staff, session, models)
+# Each form calls one of the API's operations with the signed-in key's rights:
+# ``(twinning id, the form's values, key, session, models)``.
+Operation = Callable[[int, dict[str, str], Principal, Session, ModelCatalog], object]
 
-    return _submit(
-        request,
-        session,
-        models,
-        viewer,
-        twinning_id,
-        "status",
-        fields,
-        operation,
-        refused_status=409,
+
+def _move(tid: int, values: dict[str, str], key: Principal, s: Session, m: ModelCatalog) -> object:
+    return transition_twinning(tid, TransitionIn.model_validate(values), key, s, m)
+
+
+def _participant(
+    tid: int, values: dict[str, str], key: Principal, s: Session, m: ModelCatalog
+) -> object:
+    body = ParticipantIn.model_validate(_or_none(values, "side"))
+    return create_twinning_participant(tid, body, key, s)
+
+
+def _note(tid: int, values: dict[str, str], key: Principal, s: Session, m: ModelCatalog) -> object:
+    """The note on the conditions as a whole (no dimension chosen) or on one dimension; an
+    empty note removes a dimension's note."""
+    dimension, note = values["dimension"], values["note"].strip()
+    if not dimension:
+        return update_twinning(tid, TwinningUpdate(conditions_note=note), key, s, m)
+    if note:
+        return put_condition_note(tid, dimension, NoteIn(note=note), key, s, m)
+    if dimension in condition_notes(s, tid):
+        return delete_condition_note(tid, dimension, key, s, m)
+    raise FormError(
+        N_("Write a note, or choose a dimension that has a note to remove."), "", "body.note"
     )
 
 
-@router.post("/twinnings/{twinning_id}/participants", name="twinning_participant")
-def add_participant(
+def _activity(
+    tid: int, values: dict[str, str], key: Principal, s: Session, m: ModelCatalog
+) -> object:
+    given = _or_none(values, "kind", "date", "format")
+    given["participants"] = [
+        line.strip() for line in values["participants"].splitlines() if line.strip()
+    ]
+    return create_twinning_activity(tid, ActivityIn.model_validate(given), key, s)
+
+
+def _action(
+    tid: int, values: dict[str, str], key: Principal, s: Session, m: ModelCatalog
+) -> object:
+    body = ActionIn.model_validate(_or_none(values, "category", "dimension", "due_date", "status"))
+    return create_twinning_action(tid, body, key, s, m)
+
+
+def _outcomes(
+    tid: int, values: dict[str, str], key: Principal, s: Session, m: ModelCatalog
+) -> object:
+    body = OutcomesUpdate.model_validate({k: v.strip() for k, v in values.items()})
+    return update_twinning_outcomes(tid, body, key, s)
+
+
+@dataclass(frozen=True)
+class TwinningForm:
+    """A form of the twinning page: its fields (the API's request body's, where there is
+    one), the heading of its error, the operation, and the status of a refusal."""
+
+    fields: tuple[str, ...]
+    message: str
+    save: Operation
+    refused: int = 422
+
+
+# Keyed by the path the form posts to, which is also the id of its section on the page.
+FORMS: Mapping[str, TwinningForm] = {
+    "status": TwinningForm(("status",), N_("The status could not be changed."), _move, 409),
+    "participants": TwinningForm(
+        tuple(ParticipantIn.model_fields), N_("The participant could not be added."), _participant
+    ),
+    "conditions": TwinningForm(("dimension", "note"), N_("The note could not be saved."), _note),
+    "activities": TwinningForm(
+        tuple(ActivityIn.model_fields), N_("The activity could not be added."), _activity
+    ),
+    "actions": TwinningForm(
+        tuple(ActionIn.model_fields), N_("The action could not be added."), _action
+    ),
+    "outcomes": TwinningForm(OUTCOME_FIELDS, N_("The results could not be saved."), _outcomes),
+}
+
+
+@router.post("/twinnings/{twinning_id}/{part}", name="twinning_form")
+def submit(
     request: Request,
     twinning_id: int,
+    part: str,
     session: DbSession,
     models: Models,
     viewer: Staff,
     fields: Fields,
 ) -> Response:
-    def operation(values: dict[str, str]) -> object:
-        body = ParticipantIn.model_validate(_or_none(values, "side"))
-        return create_twinning_participant(twinning_id, body, viewer.staff, session)
-
-    return _submit(request, session, models, viewer, twinning_id, "participant", fields, operation)
-
-
-@router.post("/twinnings/{twinning_id}/conditions", name="twinning_note")
-def save_note(
-    request: Request,
-    twinning_id: int,
-    session: DbSession,
-    models: Models,
-    viewer: Staff,
-    fields: Fields,
-) -> Response:
-    """The note on the conditions as a whole (no dimension chosen) or on one dimension; an
-    empty note removes a dimension's note."""
-
-    def operation(values: dict[str, str]) -> object:
-        dimension, note = values["dimension"], values["note"].strip()
-        if not dimension:
-            body = TwinningUpdate(conditions_note=note)
-            return update_twinning(twinning_id, body, viewer.staff, session, models)
-        if note:
-            return put_condition_note(
-                twinning_id, dimension, NoteIn(note=note), viewer.staff, session, models
-            )
-        if dimension in condition_notes(session, twinning_id):
-            return delete_condition_note(twinning_id, dimension, viewer.staff, session, models)
-        raise FormError(
-            N_("Write a note, or choose a dimension that has a note to remove."), "", "body.note"
-        )
-
-    return _submit(request, session, models, viewer, twinning_id, "note", fields, operation)
-
-
-@router.post("/twinnings/{twinning_id}/activities", name="twinning_activity")
-def add_activity(
-    request: Request,
-    twinning_id: int,
-    session: DbSession,
-    models: Models,
-    viewer: Staff,
-    fields: Fields,
-) -> Response:
-    def operation(values: dict[str, str]) -> object:
-        given = _or_none(values, "kind", "date", "format")
-        given["participants"] = [
-            line.strip() for line in values["participants"].splitlines() if line.strip()
-        ]
-        body = ActivityIn.model_validate(given)
-        return create_twinning_activity(twinning_id, body, viewer.staff, session)
-
-    return _submit(request, session, models, viewer, twinning_id, "activity", fields, operation)
-
-
-@router.post("/twinnings/{twinning_id}/actions", name="twinning_action")
-def add_action(
-    request: Request,
-    twinning_id: int,
-    session: DbSession,
-    models: Models,
-    viewer: Staff,
-    fields: Fields,
-) -> Response:
-    def operation(values: dict[str, str]) -> object:
-        body = ActionIn.model_validate(
-            _or_none(values, "category", "dimension", "due_date", "status")
-        )
-        return create_twinning_action(twinning_id, body, viewer.staff, session, models)
-
-    return _submit(request, session, models, viewer, twinning_id, "action", fields, operation)
-
-
-@router.post("/twinnings/{twinning_id}/outcomes", name="twinning_outcomes")
-def save_outcomes(
-    request: Request,
-    twinning_id: int,
-    session: DbSession,
-    models: Models,
-    viewer: Staff,
-    fields: Fields,
-) -> Response:
-    def operation(values: dict[str, str]) -> object:
-        body = OutcomesUpdate.model_validate({k: v.strip() for k, v in values.items()})
-        return update_twinning_outcomes(twinning_id, body, viewer.staff, session)
-
-    return _submit(request, session, models, viewer, twinning_id, "outcomes", fields, operation)
+    """Run the form's operation; on refusal show the page again with the error beside the
+    field and the values as typed, else back to the form's section."""
+    form = FORMS.get(part)
+    if form is None:
+        raise WebError(404, N_("This page does not exist."))
+    values = {name: fields.get(name, "") for name in form.fields}
+    call(lambda: twinning_for(session, twinning_id, viewer.staff, write=True))
+    try:
+        with api_rules(form.message):
+            form.save(twinning_id, values, viewer.staff, session, models)
+    except FormError as exc:
+        session.rollback()
+        twinning = call(lambda: twinning_for(session, twinning_id, viewer.staff))
+        attempt = Attempt(part, exc, values)
+        return _twinning_page(request, session, models, viewer, twinning, attempt, form.refused)
+    return redirect(f"/twinnings/{twinning_id}", "saved", part)

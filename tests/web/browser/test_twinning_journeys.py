@@ -32,19 +32,19 @@ def test_facilitator_opens_a_twinning_and_adds_an_activity_with_the_keyboard(
     look(page, "twinning")
 
     title = "Follow-up call <b>with</b> NHS24"
-    page.focus("#activity-title")
+    page.focus("#activities-title")
     page.keyboard.type(title)
     page.keyboard.press("Tab")  # the kind of activity
     page.keyboard.press("End")  # the last kind: a meeting
     # The date field's segments follow the browser's locale: set it whole.
-    page.fill("#activity-date", "2025-03-04")
-    page.focus("#activity-format")
+    page.fill("#activities-date", "2025-03-04")
+    page.focus("#activities-format")
     page.keyboard.press("ArrowDown")  # held digitally
-    page.focus("#activity-participants")
+    page.focus("#activities-participants")
     page.keyboard.type("Lisa Lundgren")
     page.keyboard.press("Enter")
     page.keyboard.type("Ewan Ross")
-    page.focus("#activity-form button[type=submit]")
+    page.focus("#activities-form button[type=submit]")
     page.keyboard.press("Enter")
 
     expect(page.locator(".notice")).to_be_visible()
