@@ -60,3 +60,16 @@ def add_missing(headers: list[Header], defaults: tuple[Header, ...]) -> list[Hea
     """``headers`` with each default whose name it lacks."""
     present = {name.lower() for name, _ in headers}
     return headers + [header for header in defaults if header[0] not in present]
+
+
+def weaken_encoded_etag(headers: list[Header]) -> list[Header]:
+    """A strong ``ETag`` names one sequence of bytes, and the gzip middleware sends other
+    bytes under the handler's tag: once an answer is content-encoded its tag becomes weak
+    (``W/"..."``), as HTTP asks. Revalidation is unchanged: ``If-None-Match`` compares
+    weakly, so either form of the tag still earns a 304."""
+    if not any(name == b"content-encoding" for name, _ in headers):
+        return headers
+    return [
+        (name, b"W/" + value if name == b"etag" and not value.startswith(b"W/") else value)
+        for name, value in headers
+    ]

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import metrics
 from app.auth import Principal
 from app.guard import PRINCIPAL_SCOPE_KEY, client_address
-from app.headers import add_missing, default_headers
+from app.headers import add_missing, default_headers, weaken_encoded_etag
 from app.problems import problem
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -116,7 +116,9 @@ class Observability:
             if message["type"] == "http.response.start":
                 answered = True
                 status = message["status"]
-                message["headers"] = add_missing(list(message.get("headers", [])), defaults)
+                message["headers"] = weaken_encoded_etag(
+                    add_missing(list(message.get("headers", [])), defaults)
+                )
             await send(message)
 
         try:

@@ -90,12 +90,19 @@ def _strings(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[str,
             yield from _strings(item, (*location, index))
 
 
-def _check(field: str, value: str) -> None:
+def unstorable(field: str, value: str) -> str | None:
+    """Why ``value`` cannot be stored (a sentence naming ``field``), or None when it can."""
     found = _UNSTORABLE.search(value)
-    if found is not None:
-        char = found.group()
-        what = "the NUL character" if char == "\x00" else "a lone surrogate (not text)"
-        raise ApiProblem(422, f"{field} contains {what}, which cannot be stored", field=field)
+    if found is None:
+        return None
+    what = "the NUL character" if found.group() == "\x00" else "a lone surrogate (not text)"
+    return f"{field} contains {what}, which cannot be stored"
+
+
+def _check(field: str, value: str) -> None:
+    reason = unstorable(field, value)
+    if reason is not None:
+        raise ApiProblem(422, reason, field=field)
 
 
 async def refuse_unstorable_text(request: Request) -> None:

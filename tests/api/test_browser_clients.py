@@ -92,3 +92,21 @@ def test_docs_load_their_assets_from_the_app(client: TestClient) -> None:
             assert asset.startswith("/"), f"{page} loads {asset} from elsewhere"
             assert client.get(asset).status_code == 200, asset
         assert "cdn" not in html.text.lower() and "https://" not in html.text
+
+
+def test_a_gzipped_answer_carries_a_weak_etag_that_still_revalidates(
+    client: TestClient, world: World
+) -> None:
+    model = ok(client.get(f"{API}/models"))["items"][0]
+    scores = [model["scale_min"]] * len(model["dimensions"])
+    published_round(client, world.south_member, world.south, world.south_people[:1], scores)
+    path = f"{API}/regions/{world.south}/radar.svg"
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    strong = plain.headers["etag"]
+    assert not strong.startswith("W/")
+    assert zipped.headers["etag"] == f"W/{strong}"  # other bytes, same content
+    for tag in (strong, zipped.headers["etag"]):
+        again = client.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+        assert again.status_code == 304, tag

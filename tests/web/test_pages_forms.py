@@ -226,3 +226,23 @@ def test_malformed_requests_get_pages_not_json(client: TestClient, world: World)
     assert bad_form.status_code == 422 and "text/html" in bad_form.headers["content-type"]
     api = client.get("/api/v1/rounds/not-a-number", headers=world.north_member)
     assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_text_no_database_can_store_is_refused_with_its_field(
+    client: TestClient, database: Database, world: World
+) -> None:
+    round_id = open_round(client, world)
+    client.get(f"/invite/{invite(database, round_id, world.north_people[2])}")
+    refused = post(client, f"/questionnaire/{KEYS[0]}", {"level": "2", "justification": "a\x00b"})
+    assert refused.status_code == 422 and "text/html" in refused.headers["content-type"]
+    assert "justification contains the NUL character" in refused.text
+    with database.session() as session:
+        stored = session.exec(select(RatingRow).where(RatingRow.round_id == round_id)).all()
+    assert stored == []
+
+    staff = TestClient(client.app)
+    sign_in(staff, world.north_member)
+    before = stakeholder_count(staff, world)
+    named = post(staff, f"/regions/{world.north}/stakeholders", {"name": "A\x00n", "role": "IT"})
+    assert named.status_code == 422 and "name contains the NUL character" in named.text
+    assert stakeholder_count(staff, world) == before

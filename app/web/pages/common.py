@@ -12,10 +12,12 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from app.deps import ModelsDep, SessionDep, SettingsDep
 from app.problems import ApiProblem
 from app.tables_web import SessionKind
+from app.text import unstorable
 from app.web.errors import FormError, InvitationRequired, SignInRequired, WebError
 from app.web.language import N_, choose_language
 from app.web.security import (
@@ -47,6 +49,18 @@ async def prepare(request: Request, session: DbSession) -> None:
         form = await request.form()
         expected = viewer.csrf_token if viewer else request.cookies.get(PRESESSION_COOKIE)
         check_token(form.get(CSRF_FIELD), expected)
+        refuse_unstorable_fields(form)
+
+
+def refuse_unstorable_fields(form: FormData) -> None:
+    """The pages' side of ``app.text``'s rule: a form field holding text no database can
+    store (NUL) is refused with the field named, on SQLite as on PostgreSQL, before any
+    handler writes."""
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            reason = unstorable(name, name) or unstorable(name, value)
+            if reason is not None:
+                raise FormError(N_("This could not be saved."), reason, name)
 
 
 def current_viewer(request: Request) -> Viewer | None:
