@@ -95,7 +95,9 @@ def test_png_and_svg_are_drawn_from_the_same_chart(
     text = " ".join(" ".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "North 2024" in text and api_model.dimensions[-1].name.split()[0] in text
     etags = {png.headers["etag"], svg.headers["etag"]}
-    assert len(etags) == 2 and all(tag.startswith('"') for tag in etags)
+    # The SVG goes out gzipped, so its tag is weak (W/"...") since the gzip middleware's
+    # change on main; both are still quoted tags, and different.
+    assert len(etags) == 2 and all(tag.removeprefix("W/").startswith('"') for tag in etags)
 
 
 def test_if_none_match_gets_304_until_the_chart_changes(
