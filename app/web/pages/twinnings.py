@@ -24,6 +24,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.auth import Principal
+from app.deps import get_models
 from app.routers.twinning_actions import create_twinning_action
 from app.routers.twinning_activities import create_twinning_activity
 from app.routers.twinnings import (
@@ -177,7 +178,7 @@ class TwinningLine:
 def twinning_lines(request: Request, session: Session, region_id: int) -> list[TwinningLine]:
     """The region's twinnings, receiving or transferring, with the partner's name and the
     focus dimensions' names in the page's language."""
-    models: ModelCatalog = request.app.state.models
+    models = get_models(request)
     language = language_of(request)
     lines = []
     for row in region_twinnings(session, region_id):
