@@ -57,6 +57,16 @@ def test_facilitator_opens_a_twinning_and_adds_an_activity_with_the_keyboard(
     expect(row).to_contain_text("2025-03-04")
     look(page, "twinning-activity-added")
 
+    # An empty note on a dimension that has none is refused beside the note, choice kept.
+    page.select_option("#conditions-dimension", label="Population approach")
+    page.click("#conditions-form button[type=submit]")
+    expect(page.locator("#conditions-note-error")).to_contain_text("Write a note")
+    expect(page.locator("#conditions-dimension option:checked")).to_have_text("Population approach")
+    assert page.get_attribute("#conditions-note", "aria-invalid") == "true"
+    page.click("#error-summary a")  # the summary at the top leads to the field
+    expect(page).to_have_url(re.compile("#conditions-note$"))
+    look(page, "twinning-form-error")
+
 
 def test_twinning_pages_and_report_in_swedish(open_context: OpenContext) -> None:
     page = sign_in(open_context(locale="sv-SE"), DEMO_KEYS["helsingborg"])
