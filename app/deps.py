@@ -21,7 +21,7 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from app.auth import API_KEY_HEADER_NAME, Principal, ensure_role, require_key, unknown_key
-from app.db import get_session
+from app.db import Database, get_session
 from app.guard import PRINCIPAL_SCOPE_KEY, client_address
 from app.pagination import OFFSET_MAX, PageParams
 from app.problems import ApiProblem
@@ -44,6 +44,11 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
 
 
 def get_models(request: Request) -> ModelCatalog:
@@ -80,7 +85,14 @@ async def _client_address(request: Request) -> str:
     return client_address(request.scope)
 
 
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+"""The app's database, for handlers that manage their own short transactions (a matching
+run reads, computes without a session, then writes)."""
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
 ChartCacheDep = Annotated[ChartCache, Depends(_chart_cache)]

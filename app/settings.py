@@ -141,6 +141,26 @@ class Settings(BaseSettings):
     invitation_days: int = Field(
         default=30, ge=1, le=365, description="how long a stakeholder's invitation link works"
     )
+    matching_max_suggestions: int = Field(
+        default=10_000,
+        ge=1,
+        description="pairs one page of matching suggestions may return (top_k x regions)",
+    )
+    matching_max_scored_pairs: int = Field(
+        default=200_000_000,
+        ge=1,
+        description="allowed pairs one page of suggestions may score (2e8: about 1.5 s)",
+    )
+    matching_max_pairs: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="allowed pairs a matching run may hold (about 60 bytes each)",
+    )
+    matching_max_assignment_edges: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="edges of a matching run's assignment graph (about 40 bytes each)",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

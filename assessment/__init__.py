@@ -49,6 +49,7 @@ from assessment.matching import (
     assign_partners,
     candidate_pairs,
     estimate_work,
+    receiving_regions,
     suggest_partners,
 )
 from assessment.model import (
@@ -157,6 +158,7 @@ __all__ = [
     "ratings_to_csv",
     "ratings_to_json",
     "read_ratings",
+    "receiving_regions",
     "render_radar",
     "render_report",
     "safe_cell",

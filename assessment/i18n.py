@@ -215,11 +215,14 @@ class Localizer:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalogue.ngettext(singular, plural, n)
 
-    def format_number(self, value: float | None, digits: int = 2, missing: str = "-") -> str:
-        """``value`` with at most ``digits`` decimals, trailing zeros dropped (``2,5``)."""
+    def format_number(
+        self, value: float | None, digits: int = 2, missing: str = "-", fixed: bool = False
+    ) -> str:
+        """``value`` with at most ``digits`` decimals, trailing zeros dropped (``2,5``), or
+        with exactly ``digits`` when ``fixed`` (``0,60``: figures read side by side)."""
         if value is None:
             return missing
-        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+        pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits > 0 else "")
         return babel_format_decimal(value, format=pattern, locale=self.locale)
 
     def format_percent(self, share: float, digits: int = 0) -> str:

@@ -73,7 +73,7 @@ would exceed its ``budget`` (:class:`MatchingBudget`; README, "Bounded work").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Literal
 
 import numpy as np
@@ -88,15 +88,22 @@ from assessment.matching_budget import (
     check,
     measure,
 )
-from assessment.matching_explain import proposals, sorted_needs, unconsidered_needs, unmet_needs
+from assessment.matching_explain import (
+    proposals,
+    sorted_needs,
+    unconsidered_cells,
+    unconsidered_needs,
+    unmet_needs,
+)
 from assessment.matching_kernel import Pairs, ScoreTable, all_pairs, one_blas_thread, top_k
 from assessment.matching_params import (
+    CAPACITY_LIMIT,
     TOP_K_LIMIT,
     FlagPolicy,
     MatchingParams,
     UncertainPolicy,
 )
-from assessment.matching_regions import Regions, dimension_filter, prepare
+from assessment.matching_regions import Regions, dimension_filter, prepare, restrict
 from assessment.matching_results import (
     Assignment,
     ContextDimension,
@@ -110,11 +117,13 @@ from assessment.matching_results import (
     UnmetCondition,
     UnmetNeed,
     UnmetReason,
+    for_people,
 )
 from assessment.model import MaturityModel
 from assessment.profile import Profile
 
 __all__ = [
+    "CAPACITY_LIMIT",
     "TOP_K_LIMIT",
     "Assignment",
     "BudgetError",
@@ -137,6 +146,8 @@ __all__ = [
     "assign_partners",
     "candidate_pairs",
     "estimate_work",
+    "for_people",
+    "receiving_regions",
     "suggest_partners",
 ]
 
@@ -148,10 +159,13 @@ def _start(
     operation: Operation,
     budget: MatchingBudget | None,
     dimension: str | None = None,
+    receiving: Collection[str] | None = None,
 ) -> tuple[Regions, range]:
     """Checked inputs, the columns to match on, and the budget checked."""
     params = MatchingParams() if params is None else params
     reg = prepare(model, profiles, params)
+    if receiving is not None:
+        reg = restrict(reg, receiving)
     dims = dimension_filter(model, dimension)
     check(measure(reg, dims), operation, budget or MatchingBudget(), params)
     return reg, dims
@@ -199,6 +213,22 @@ def estimate_work(
     return measure(reg, dimension_filter(model, dimension))
 
 
+def receiving_regions(
+    model: MaturityModel,
+    profiles: Sequence[Profile],
+    params: MatchingParams | None = None,
+) -> tuple[str, ...]:
+    """The regions suggestions report on, in their order (by name): those with a need the
+    rule counts, or a flagged need it cannot consider (reported unmet). Counted without
+    scoring (linear in regions x dimensions), so a service can page through a large programme
+    with :func:`suggest_partners`'s ``receiving``."""
+    reg = prepare(model, profiles, MatchingParams() if params is None else params)
+    listed = reg.receive.any(axis=1)
+    for cells in unconsidered_cells(reg, range(len(model.keys))):
+        listed |= cells.any(axis=1)
+    return tuple(reg.names[i] for i in np.flatnonzero(listed).tolist())
+
+
 def candidate_pairs(
     model: MaturityModel,
     profiles: Sequence[Profile],
@@ -222,15 +252,19 @@ def suggest_partners(
     profiles: Sequence[Profile],
     params: MatchingParams | None = None,
     *,
+    receiving: Collection[str] | None = None,
     budget: MatchingBudget | None = None,
 ) -> MatchingResult:
     """The ``top_k`` best pairs per receiving region, over all its needs.
 
-    Scores only allowed pairs, bucket by bucket, and stops looking at a region's lower gaps
-    once its k-th best cannot be beaten (``assessment.matching_kernel``). Memory: a few
-    blocks of 8 MiB plus (regions x dimensions) arrays, for any number of regions.
+    ``receiving`` (region names) limits the receiving regions to those, every region still
+    offering: their pairs and unmet needs are exactly those of the whole call, at the cost of
+    their share of the work (a page of :func:`receiving_regions`). Scores only allowed pairs,
+    bucket by bucket, and stops looking at a region's lower gaps once its k-th best cannot be
+    beaten (``assessment.matching_kernel``). Memory: a few blocks of 8 MiB plus (regions x
+    dimensions) arrays, for any number of regions.
     """
-    reg, dims = _start(model, profiles, params, "suggestions", budget)
+    reg, dims = _start(model, profiles, params, "suggestions", budget, receiving=receiving)
     table = ScoreTable.build(reg)
     with one_blas_thread():
         pairs = top_k(reg, table, reg.params.top_k)

@@ -354,34 +354,37 @@ def unmet_needs(
     return out
 
 
-def unconsidered_needs(reg: Regions, dims: Iterable[int]) -> list[UnmetNeed]:
-    """Dimensions flagged for improvement that the rule cannot consider as needs: unscored,
-    within ``min_gap`` of the top, or (``uncertain_scores="exclude"``) uncertain. Reported
-    unless ``improvement_flags="ignored"``, where nothing is flagged on purpose."""
+def unconsidered_cells(reg: Regions, dims: Iterable[int]) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """(regions x dimensions) flagged needs of the receiving rows that the rule cannot
+    consider: unscored, within ``min_gap`` of the top, uncertain and excluded (all empty
+    under ``improvement_flags="ignored"``, where nothing is flagged on purpose)."""
     params = reg.params
-    if params.improvement_flags == "ignored":
-        return []
     wanted = np.zeros(reg.level.shape[1], dtype=bool)
     wanted[list(dims)] = True
-    flagged = reg.improvement & wanted[None, :]
+    flagged = reg.improvement & wanted[None, :] & reg.receivers[:, None]
+    if params.improvement_flags == "ignored":
+        flagged = np.zeros_like(flagged)
     scored = reg.scored
     no_room = scored & (reg.level + reg.model.scale.min > reg.model.scale.max - params.min_gap)
     uncertain = scored & ~no_room & reg.uncertain & (params.uncertain_scores == "exclude")
     if params.max_receiving_level is not None:
         uncertain &= reg.level + reg.model.scale.min <= params.max_receiving_level
-    cases: tuple[tuple[UnmetReason, UnmetCondition, BoolArray, dict[str, Any]], ...] = (
-        ("missing_score", "missing_score", ~scored, {"parameter": None}),
-        ("no_room", "no_room", no_room, {"parameter": "min_gap", "limit": params.min_gap}),
-        (
-            "uncertain",
-            "uncertain_need",
-            uncertain,
-            {"parameter": "uncertain_scores", "policy": "exclude"},
-        ),
+    return flagged & ~scored, flagged & no_room, flagged & uncertain
+
+
+def unconsidered_needs(reg: Regions, dims: Iterable[int]) -> list[UnmetNeed]:
+    """Dimensions flagged for improvement that the rule cannot consider as needs: unscored,
+    within ``min_gap`` of the top, or (``uncertain_scores="exclude"``) uncertain. Reported
+    unless ``improvement_flags="ignored"``, where nothing is flagged on purpose."""
+    params = reg.params
+    cases: tuple[tuple[UnmetReason, UnmetCondition, dict[str, Any]], ...] = (
+        ("missing_score", "missing_score", {"parameter": None}),
+        ("no_room", "no_room", {"parameter": "min_gap", "limit": params.min_gap}),
+        ("uncertain", "uncertain_need", {"parameter": "uncertain_scores", "policy": "exclude"}),
     )
     out = []
-    for reason, condition, mask, extra in cases:
-        for r, d in zip(*np.nonzero(flagged & mask), strict=True):
+    for (reason, condition, extra), mask in zip(cases, unconsidered_cells(reg, dims), strict=True):
+        for r, d in zip(*np.nonzero(mask), strict=True):
             out.append(
                 _unmet(
                     reg, int(r), int(d), reason=reason, condition=condition, candidates=0, **extra

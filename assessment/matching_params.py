@@ -16,6 +16,10 @@ FlagPolicy = Literal["when_flagged", "required", "ignored"]
 UncertainPolicy = Literal["include", "exclude", "down_weight"]
 
 TOP_K_LIMIT = 1000
+CAPACITY_LIMIT = 100_000
+"""The most needs one transferring region may coach: more than any programme asks of one
+region (its slots never exceed the needs it could serve), so it works as "no limit", and it
+keeps capacities far inside the 64-bit integers the assignment computes with."""
 
 
 class MatchingParams(ParameterModel):
@@ -45,8 +49,10 @@ class MatchingParams(ParameterModel):
     neutral_similarity: float = Field(
         default=0.5, ge=0, le=1, description="similarity of regions with no shared context"
     )
-    capacity: int = Field(default=2, ge=1, description="needs one transferring region coaches")
-    capacity_overrides: dict[str, Annotated[int, Field(ge=0)]] = Field(
+    capacity: int = Field(
+        default=2, ge=1, le=CAPACITY_LIMIT, description="needs one transferring region coaches"
+    )
+    capacity_overrides: dict[str, Annotated[int, Field(ge=0, le=CAPACITY_LIMIT)]] = Field(
         default_factory=dict, description="capacity per region name; 0 stops it coaching"
     )
     top_k: int = Field(

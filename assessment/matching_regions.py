@@ -7,8 +7,8 @@ offer (flags, policy, uncertainty), which the explanations and the unmet reasons
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,7 @@ class Regions:
     give: BoolArray  # an offer under the whole rule
     capacity: IntArray  # (regions,)
     context: BoolArray  # (dimensions,) similarity dimensions
+    receivers: BoolArray  # (regions,) rows whose needs are matched and reported
 
     @property
     def span(self) -> int:
@@ -118,7 +119,23 @@ def prepare(model: MaturityModel, profiles: Sequence[Profile], params: MatchingP
         give=give,
         capacity=capacity,
         context=context,
+        receivers=np.ones(n, dtype=bool),
     )
+
+
+def restrict(reg: Regions, receiving: Collection[str]) -> Regions:
+    """Only the ``receiving`` regions' needs are matched and reported; every region still
+    offers. A region's pairs and unmet needs depend on its own needs and on the offers only,
+    so they are those of the unrestricted call (a page of a large programme costs the work of
+    that page)."""
+    if isinstance(receiving, str):
+        raise ParameterError("receiving must be a collection of region names", ("receiving",))
+    known, wanted = set(reg.names), set(receiving)
+    for name in receiving:
+        if name not in known:
+            raise ParameterError(f"no profile for region {name!r}", ("receiving", name))
+    rows = np.array([name in wanted for name in reg.names], dtype=bool).reshape(-1)
+    return replace(reg, receive=reg.receive & rows[:, None], receivers=rows)
 
 
 def counted(flags: BoolArray, policy: FlagPolicy) -> BoolArray:

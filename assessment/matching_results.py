@@ -33,6 +33,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+PEOPLE_DIGITS = 2
+
+
+def for_people(value: float) -> float:
+    """A figure as people read it (0.82, not 0.8181818181818181); the exact one orders."""
+    return round(value, PEOPLE_DIGITS)
+
+
 def _number(value: float) -> str:
     """A parameter or level as people write it: 3, 1.5."""
     return f"{value:g}"
@@ -163,12 +171,12 @@ class PairProposal(_Frozen):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def similarity_rounded(self) -> float:
-        return round(self.similarity, 2)
+        return for_people(self.similarity)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def score_rounded(self) -> float:
-        return round(self.score, 2)
+        return for_people(self.score)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

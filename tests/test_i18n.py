@@ -206,6 +206,10 @@ def test_numbers_percentages_and_dates_are_written_the_readers_way() -> None:
     )
     assert en.format_number(3.0) == "3" and en.format_number(None) == "-"
     assert en.format_number(1.23456, digits=1) == "1.2"
+    assert (en.format_number(0.6, fixed=True), sv.format_number(0.6, fixed=True)) == (
+        "0.60",
+        "0,60",
+    )
     assert sv.format_number(1234.5) == "1\N{NO-BREAK SPACE}234,5"
     assert (en.format_percent(0.8333), sv.format_percent(0.8333)) == (
         "83%",

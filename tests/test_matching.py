@@ -1,7 +1,7 @@
 import itertools
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -20,8 +20,10 @@ from assessment import (
     estimate_work,
     matching_kernel,
     parse_model,
+    receiving_regions,
     suggest_partners,
 )
+from assessment.matching import CAPACITY_LIMIT
 from assessment.matching_reference import COMPARED
 from tests.conftest import make_model_data
 
@@ -354,6 +356,9 @@ def test_assignment_total_matches_brute_force(seed: int) -> None:
         ({"neutral_similarity": 1.5}, ("neutral_similarity",)),
         ({"capacity": 0}, ("capacity",)),
         ({"capacity_overrides": {"X": -1}}, ("capacity_overrides", "X")),
+        ({"capacity": 2**63}, ("capacity",)),  # beyond 64-bit integers: never an overflow
+        ({"capacity": CAPACITY_LIMIT + 1}, ("capacity",)),
+        ({"capacity_overrides": {"X": 2**63}}, ("capacity_overrides", "X")),
         ({"top_k": 0}, ("top_k",)),
         ({"min_gap": math.nan}, ("min_gap",)),
         ({"improvement_flags": "sometimes"}, ("improvement_flags",)),
@@ -724,11 +729,12 @@ def test_work_over_budget_is_refused_naming_the_parameter(
     profiles = [
         region(small_model, f"N{i}", {"alpha": 0, **flat}, improve=("alpha",)) for i in range(3)
     ] + [region(small_model, f"T{i}", {"alpha": 5, **flat}, coach=("alpha",)) for i in range(3)]
-    run = {
+    runs: dict[str, Callable[..., object]] = {
         "suggest": suggest_partners,
         "candidates": candidate_pairs,
         "assign": assign_partners,
-    }[call]
+    }
+    run = runs[call]
     with pytest.raises(BudgetError) as caught:
         run(small_model, profiles, params, budget=budget)
     assert caught.value.location == location
@@ -754,3 +760,27 @@ def test_assignment_at_a_huge_capacity_stays_sparse_and_optimal() -> None:
     best = sum(p.score for p in candidates if p.rank == 1)
     assert result.total_score == pytest.approx(best, abs=1e-9)
     assert all(p.rank == 1 for p in result.pairs)
+
+
+def test_suggestions_for_a_page_of_receiving_regions(small_model: MaturityModel) -> None:
+    """A page of receiving regions costs its own share of the budget and gets its own share
+    of the answer; names outside the profiles are refused by name."""
+    flat = {"beta": 1, "gamma": 1}
+    profiles = [
+        region(small_model, f"N{i}", {"alpha": 0, **flat}, improve=("alpha",)) for i in range(3)
+    ] + [region(small_model, f"T{i}", {"alpha": 5, **flat}, coach=("alpha",)) for i in range(3)]
+    # The transferring regions flagged nothing for improvement: every dimension is a need.
+    assert receiving_regions(small_model, profiles) == ("N0", "N1", "N2", "T0", "T1", "T2")
+    flagged = MatchingParams(top_k=2, improvement_flags="required")
+    assert receiving_regions(small_model, profiles, flagged) == ("N0", "N1", "N2")
+    budget = MatchingBudget(max_suggestions=3)
+    with pytest.raises(BudgetError):
+        suggest_partners(small_model, profiles, flagged, budget=budget)
+    page = suggest_partners(small_model, profiles, flagged, receiving=["N1"], budget=budget)
+    assert [(p.receiving, p.transferring) for p in page.pairs] == [("N1", "T0"), ("N1", "T1")]
+    with pytest.raises(ParameterError) as caught:
+        suggest_partners(small_model, profiles, receiving=["N1", "Nowhere"])
+    assert caught.value.location == ("receiving", "Nowhere")
+    with pytest.raises(ParameterError) as caught:
+        suggest_partners(small_model, profiles, receiving="N1")
+    assert caught.value.location == ("receiving",)

@@ -36,6 +36,7 @@ from assessment import (
     matching_assign,
     parse_model,
     practice_gaps,
+    receiving_regions,
     suggest_partners,
 )
 from tests.conftest import make_model_data
@@ -498,6 +499,30 @@ def test_suggestions_are_the_head_of_each_regions_ranking(world: World) -> None:
     )
     assert suggestions.without_candidates == candidates.without_candidates
     check_without_candidates(world, suggestions)
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_worlds, st.data())
+def test_suggestions_for_some_receiving_regions_are_a_slice_of_all(
+    world: World, data: st.DataObject
+) -> None:
+    """A page of receiving regions (``receiving``) gets exactly its share of the whole
+    answer, and ``receiving_regions`` lists every region the whole answer reports on."""
+    model, params = world.model, world.params
+    whole = suggest_partners(model, world.profiles, params)
+    listed = receiving_regions(model, world.profiles, params)
+    reported = (
+        {p.receiving for p in whole.pairs}
+        | {u.receiving for u in whole.unmet}
+        | set(whole.without_candidates)
+    )
+    assert listed == tuple(sorted(reported))
+    names = [p.region for p in world.profiles]
+    page = data.draw(st.sets(st.sampled_from(names)) if names else st.just(set[str]()))
+    part = suggest_partners(model, world.profiles, params, receiving=page)
+    assert part.pairs == tuple(p for p in whole.pairs if p.receiving in page)
+    assert part.unmet == tuple(u for u in whole.unmet if u.receiving in page)
+    assert part.without_candidates == tuple(r for r in whole.without_candidates if r in page)
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,145 +1,59 @@
-"""Twinning over HTTP: partner suggestions, stored assignment runs reviewed by a coordinator,
-good practices and a region's feasibility for them.
+"""Twinning partners over HTTP: suggestions a page of receiving regions at a time, and stored
+assignment runs that a coordinator reviews pair by pair.
 
-Matching works on each region's latest published profile of one model (the default model
-unless ``model_id``/``model_version`` say otherwise); regions without one take no part. The
-rule and its parameters are the library's (``assessment.matching``; README, "Twinning").
+Matching works on each region's profile of its current round on one model (the default
+model unless ``model_id``/``model_version`` say otherwise); regions without one take no
+part. The rule, its parameters and the explanations are the library's
+(``assessment.matching``; README, "Twinning"); ``app.services.matching`` does the work.
+
+Suggestions and runs count against the key's ``rate_limit_matching`` (``app.guard``, by
+path). Who reads what: coordinators and admins everything; a region's keys (its facilitators and
+stakeholders) the suggestions for their region and the runs that matched it, narrowed to
+what involves their region. Computing runs and reviewing pairs stay with coordinators and
+admins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from app.deps import CoordinatorDep, ModelsDep, PageDep, QueryModelDep, SessionDep
+from app.deps import (
+    CoordinatorDep,
+    DatabaseDep,
+    ModelsDep,
+    PageDep,
+    PrincipalDep,
+    QueryModelDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
-from app.schemas import Id, Page, UtcDatetime, _Out
-from app.store import (
-    current_rounds,
-    get_or_404,
-    resolve_model,
-    round_profile,
+from app.routing import ApiRoute
+from app.schemas import Id, Page
+from app.schemas_matching import (
+    PairReview,
+    RunCreate,
+    RunDetail,
+    RunPairOut,
+    RunSummary,
+    Suggestions,
 )
-from app.tables import AssessmentRound, Region, RoundStatus, utcnow
-from app.tables_matching import MatchingPairRow, MatchingRun, PairStatus
-from assessment import (
-    AssessmentError,
-    MatchingParams,
-    MaturityModel,
-    ModelCatalog,
-    ModelRef,
-    PairProposal,
-    Profile,
-    assign_partners,
-    suggest_partners,
+from app.services import matching as service
+from app.tables import utcnow
+from app.tables_matching import MatchingPairRow, MatchingRun
+from assessment import MatchingParams
+from assessment.matching import TOP_K_LIMIT, FlagPolicy, UncertainPolicy
+
+router = APIRouter(
+    route_class=ApiRoute, tags=["matching"], responses=problem_responses(400, 401, 403, 404, 422)
 )
-from assessment.matching import FlagPolicy
-
-router = APIRouter(tags=["matching"], responses=problem_responses(400, 401, 403, 404, 422))
 
 
-# --- schemas --------------------------------------------------------------------------------
-
-
-class PairOut(PairProposal):
-    receiving_region_id: Id
-    transferring_region_id: Id
-
-
-class Suggestions(BaseModel):
-    model: ModelRef
-    params: MatchingParams
-    regions: int = Field(description="regions with a published profile of this model")
-    pairs: list[PairOut]
-    without_candidates: list[int] = Field(description="receiving regions with no allowed partner")
-
-
-class RunCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "parameters": {"min_gap": 1, "capacity": 2, "similarity_weight": 0.4},
-                    "capacity_overrides": {"2": 1},
-                }
-            ]
-        },
-    )
-
-    model_id: str | None = None
-    model_version: str | None = None
-    parameters: dict[str, Any] = Field(
-        default_factory=dict,
-        description='MatchingParams fields (README, "Twinning") except capacity_overrides',
-    )
-    capacity_overrides: dict[Id, int] = Field(
-        default_factory=dict, description="capacity per transferring region id"
-    )
-
-
-class RunPairOut(_Out):
-    id: int
-    run_id: Id
-    receiving_region_id: Id
-    transferring_region_id: Id
-    dimension: str
-    receiving_score: int
-    transferring_score: int
-    gap: int
-    similarity: float
-    shared_context: int
-    score: float
-    rank: int
-    explanation: str
-    status: PairStatus
-    note: str
-    reviewed_by: int | None
-    reviewed_at: UtcDatetime | None
-
-
-class RunSummary(_Out):
-    id: int
-    model_id: str
-    model_version: str
-    parameters: dict[str, Any]
-    regions: int
-    needs: int
-    total_score: float
-    created_by: int | None
-    created_at: UtcDatetime
-
-
-class RunDetail(RunSummary):
-    unmet: list[dict[str, Any]]
-    pairs: list[RunPairOut]
-
-
-class PairReview(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"status": "approved"}]}
-    )
-
-    status: PairStatus
-    note: str | None = Field(default=None, max_length=2000)
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _params(data: dict[str, Any], *where: str) -> MatchingParams:
-    try:
-        return MatchingParams(**data)
-    except AssessmentError as exc:
-        raise exc.within(*where) from None
-
-
-def query_params(
+async def query_params(
     min_gap: float | None = Query(None, description="smallest gap, scale points (default 1)"),
     min_transfer_level: float | None = Query(
         None, description="lowest transferring score (default 3; the scale min for no floor)"
@@ -153,9 +67,24 @@ def query_params(
         None, description="context dimensions, repeated; default all"
     ),
     neutral_similarity: float | None = Query(None, description="default 0.5"),
-    top_k: int | None = Query(None, description="suggestions per region (default 3)"),
+    top_k: int | None = Query(
+        None,
+        ge=1,
+        le=TOP_K_LIMIT,
+        description=f"suggestions per receiving region, 1-{TOP_K_LIMIT:,} (default 3)",
+    ),
+    uncertain_scores: UncertainPolicy | None = Query(
+        None,
+        description="needs and offers whose score stands on a split panel: include (default), "
+        "exclude, or down_weight the pair's score",
+    ),
+    uncertain_weight: float | None = Query(
+        None,
+        description="with down_weight: multiplier per uncertain side, in (0, 1] (default 0.5)",
+    ),
 ) -> MatchingParams:
-    """Matching parameters from the query string; those left out keep the library default."""
+    """Matching parameters from the query string; those left out keep the library default
+    (async: pure parsing, no worker thread of its own)."""
     given: dict[str, Any] = {
         "min_gap": min_gap,
         "min_transfer_level": min_transfer_level,
@@ -167,90 +96,38 @@ def query_params(
         "similarity_dimensions": tuple(similarity_dimension) if similarity_dimension else None,
         "neutral_similarity": neutral_similarity,
         "top_k": top_k,
+        "uncertain_scores": uncertain_scores,
+        "uncertain_weight": uncertain_weight,
     }
-    return _params({k: v for k, v in given.items() if v is not None}, "query")
-
-
-def _latest_profiles(
-    session: Session, models: ModelCatalog, model: MaturityModel
-) -> tuple[list[Profile], list[int]]:
-    """Each region's profile of its current round on ``model`` (``current_rounds``), with the
-    region ids."""
-    rounds = session.exec(
-        select(AssessmentRound)
-        .where(AssessmentRound.status == RoundStatus.PUBLISHED.value)
-        .order_by(
-            col(AssessmentRound.region_id),
-            col(AssessmentRound.published_at),
-            col(AssessmentRound.id),
-        )
-    ).all()
-    current = current_rounds(rounds, model)
-    chosen = [current[rid] for rid in sorted(current)]
-    profiles = [round_profile(session, models, round_) for round_ in chosen]
-    return profiles, [r.region_id for r in chosen]
-
-
-def _run_matching(
-    model: MaturityModel, profiles: Sequence[Profile], params: MatchingParams, where: str
-) -> Any:
-    """Library errors about parameters, located in the request."""
-    try:
-        if where == "query":
-            return suggest_partners(model, profiles, params)
-        return assign_partners(model, profiles, params)
-    except AssessmentError as exc:
-        prefix = ("query",) if where == "query" else ("body", "parameters")
-        raise exc.within(*prefix) from None
-
-
-def _pair_out(pair: PairProposal, ids: dict[str, int]) -> PairOut:
-    return PairOut(
-        **pair.model_dump(),
-        receiving_region_id=ids[pair.receiving],
-        transferring_region_id=ids[pair.transferring],
-    )
-
-
-# --- suggestions and runs -------------------------------------------------------------------
+    with service.located("query"):
+        return MatchingParams(**{k: v for k, v in given.items() if v is not None})
 
 
 @router.get(
     "/matching/suggestions",
     response_model=Suggestions,
-    summary="Top-k twinning partners per receiving region (coordinator or admin)",
+    summary="Best twinning partners per receiving region, a page of regions at a time",
 )
 def get_suggestions(
-    _: CoordinatorDep,
+    principal: PrincipalDep,
     params: Annotated[MatchingParams, Depends(query_params)],
     model: QueryModelDep,
+    page: PageDep,
     session: SessionDep,
     models: ModelsDep,
-    region_id: Id | None = Query(None, description="only this receiving region"),
+    settings: SettingsDep,
+    region_id: Id | None = Query(
+        None, description="only this receiving region (a region's keys: their own, the default)"
+    ),
 ) -> Suggestions:
-    """Computed on the fly from the latest published profiles; nothing is stored."""
-    profiles, region_ids = _latest_profiles(session, models, model)
-    ids = {p.region: rid for p, rid in zip(profiles, region_ids, strict=True)}
-    if region_id is not None and region_id not in region_ids:
-        get_or_404(session, Region, region_id, "query.region_id")
-        raise ApiProblem(
-            404,
-            f"region {region_id} has no published profile of {model.id} {model.version}",
-            field="query.region_id",
-        )
-    result = _run_matching(model, profiles, params, "query")
-    pairs = [_pair_out(pair, ids) for pair in result.pairs]
-    lonely = [ids[name] for name in result.without_candidates]
-    if region_id is not None:
-        pairs = [p for p in pairs if p.receiving_region_id == region_id]
-        lonely = [rid for rid in lonely if rid == region_id]
-    return Suggestions(
-        model=model.ref,
-        params=params,
-        regions=len(profiles),
-        pairs=pairs,
-        without_candidates=lonely,
-    )
+    """Computed on the fly from the current published profiles; nothing is stored. Pages
+    (``limit``, ``offset``) run over the receiving regions in name order, ``total`` counts
+    them; each lists its ``top_k`` partners with their reasons and its unmet needs with the
+    condition that failed. Coordinators and admins read every region; a region's keys read
+    their own region's suggestions."""
+    region = service.suggestions_region(principal, region_id)
+    budget = service.matching_budget(settings)
+    return service.suggestions_page(session, models, model, params, budget, page, region)
 
 
 @router.post(
@@ -258,108 +135,51 @@ def get_suggestions(
     response_model=RunDetail,
     status_code=201,
     summary="Assign partners programme-wide and store the proposal (coordinator or admin)",
+    responses=problem_responses(409),
 )
 def create_run(
     body: RunCreate,
     principal: CoordinatorDep,
     session: SessionDep,
+    database: DatabaseDep,
     models: ModelsDep,
+    settings: SettingsDep,
 ) -> RunDetail:
     """Maximises the total score under each transferring region's capacity; every pair starts
-    ``proposed``. The stored parameters name regions by name, as the library does."""
-    model = resolve_model(models, body.model_id, body.model_version, "body.model_id")
-    if "capacity_overrides" in body.parameters:
-        raise ApiProblem(
-            422,
-            "give capacity_overrides beside parameters, by region id",
-            field="body.parameters.capacity_overrides",
-        )
-    profiles, region_ids = _latest_profiles(session, models, model)
-    names = {rid: p.region for p, rid in zip(profiles, region_ids, strict=True)}
-    for rid in body.capacity_overrides:
-        if rid not in names:
-            raise ApiProblem(
-                422,
-                f"region {rid} has no published profile of {model.id} {model.version}",
-                field=f"body.capacity_overrides.{rid}",
-            )
-    overrides = {names[rid]: capacity for rid, capacity in body.capacity_overrides.items()}
-    try:
-        params = MatchingParams(**body.parameters, capacity_overrides=overrides)
-    except AssessmentError as exc:
-        if exc.location[:1] == ("capacity_overrides",):
-            raise ApiProblem(422, exc.message, field="body.capacity_overrides") from None
-        raise exc.within("body", "parameters") from None
-    result = _run_matching(model, profiles, params, "body")
-    ids = {name: rid for rid, name in names.items()}
-    run = MatchingRun(
-        model_id=model.id,
-        model_version=model.version,
-        parameters=params.model_dump(mode="json"),
-        regions=len(profiles),
-        needs=result.needs,
-        total_score=result.total_score,
-        unmet=[
-            {**need.model_dump(mode="json"), "receiving_region_id": ids[need.receiving]}
-            for need in result.unmet
-        ],
-        created_by=principal.key_id,
-    )
-    session.add(run)
-    session.flush()
-    assert run.id is not None
-    for pair in result.pairs:
-        fields = pair.model_dump(exclude={"receiving", "transferring"})
-        session.add(
-            MatchingPairRow(
-                run_id=run.id,
-                receiving_region_id=ids[pair.receiving],
-                transferring_region_id=ids[pair.transferring],
-                **fields,
-            )
-        )
-    session.commit()
-    return _run_detail(session, run)
-
-
-def _run_detail(session: Session, run: MatchingRun) -> RunDetail:
-    pairs = session.exec(
-        select(MatchingPairRow)
-        .where(MatchingPairRow.run_id == run.id)
-        .order_by(col(MatchingPairRow.id))
-    ).all()
-    return RunDetail(
-        **RunSummary.model_validate(run).model_dump(),
-        unmet=run.unmet,
-        pairs=[RunPairOut.model_validate(p) for p in pairs],
-    )
+    ``proposed``. The stored parameters name regions by name, as the library does. Computed
+    outside any write transaction: a large programme never holds the database's write lock
+    while it is assigned."""
+    budget = service.matching_budget(settings)
+    return service.create_run(session, database, models, budget, principal, body)
 
 
 @router.get(
     "/matching/runs",
     response_model=Page[RunSummary],
-    summary="Stored assignment runs, newest first (coordinator or admin)",
+    summary="Stored assignment runs, newest first (a region's keys: the runs that matched it)",
 )
-def list_runs(
-    params: PageDep,
-    _: CoordinatorDep,
-    session: SessionDep,
-) -> Page[MatchingRun]:
-    query = select(MatchingRun).order_by(col(MatchingRun.id).desc())
-    return paginate(session, query, params)
+def list_runs(params: PageDep, principal: PrincipalDep, session: SessionDep) -> Page[RunSummary]:
+    query = service.visible_runs(select(MatchingRun), principal)
+    found = paginate(session, query.order_by(col(MatchingRun.id).desc()), params)
+    view = service.region_view(principal)
+    return Page[RunSummary](
+        items=[service.run_summary(run, view) for run in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
+    )
 
 
 @router.get(
     "/matching/runs/{run_id}",
     response_model=RunDetail,
-    summary="A run with its pairs and unmet needs (coordinator or admin)",
+    summary="A run with its pairs, unmet needs and load (a region's keys: their region's part)",
 )
 def get_run(
-    run_id: Id,
-    _: CoordinatorDep,
-    session: SessionDep,
+    run_id: Id, principal: PrincipalDep, session: SessionDep, models: ModelsDep
 ) -> RunDetail:
-    return _run_detail(session, get_or_404(session, MatchingRun, run_id, "path.run_id"))
+    run = service.run_for(session, run_id, principal)
+    return service.read_run(session, models, run, principal)
 
 
 @router.patch(
@@ -373,8 +193,9 @@ def review_pair(
     body: PairReview,
     principal: CoordinatorDep,
     session: SessionDep,
-) -> MatchingPairRow:
-    get_or_404(session, MatchingRun, run_id, "path.run_id")
+    models: ModelsDep,
+) -> RunPairOut:
+    run = service.run_for(session, run_id, principal)
     pair = session.get(MatchingPairRow, pair_id)
     if pair is None or pair.run_id != run_id:
         raise ApiProblem(404, f"run {run_id} has no pair {pair_id}", field="path.pair_id")
@@ -385,4 +206,5 @@ def review_pair(
     pair.reviewed_at = utcnow()
     session.add(pair)
     session.commit()
-    return pair
+    names = service.region_names(session, (pair.receiving_region_id, pair.transferring_region_id))
+    return service.run_pair_out(pair, names, service.run_model(models, run))

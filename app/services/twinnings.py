@@ -24,9 +24,10 @@ from app.schemas_twinning import (
     LinkedTwinning,
     ProgrammeOut,
 )
+from app.services.matching import region_names
 from app.store import current_rounds, get_or_404, published_rounds, round_profile
 from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
-from app.tables_matching import GoodPracticeRow, MatchingPairRow, MatchingRun
+from app.tables_matching import PAIR_FIGURES, GoodPracticeRow, MatchingPairRow, MatchingRun
 from app.tables_twinning import (
     ActionRow,
     ActivityLink,
@@ -193,26 +194,11 @@ def _ensure_on_model(
 
 def pair_evidence(session: Session, pair: MatchingPairRow) -> MatchEvidence:
     """The stored pair of a matching run, as the rationale keeps it."""
-    names = {
-        region.id: region.name
-        for region in session.exec(
-            select(Region).where(
-                col(Region.id).in_([pair.receiving_region_id, pair.transferring_region_id])
-            )
-        ).all()
-    }
+    names = region_names(session, (pair.receiving_region_id, pair.transferring_region_id))
     proposal = MatchedPair(
         receiving=names[pair.receiving_region_id],
         transferring=names[pair.transferring_region_id],
-        dimension=pair.dimension,
-        receiving_score=pair.receiving_score,
-        transferring_score=pair.transferring_score,
-        gap=pair.gap,
-        similarity=pair.similarity,
-        shared_context=pair.shared_context,
-        score=pair.score,
-        rank=pair.rank,
-        explanation=pair.explanation,
+        **{figure: getattr(pair, figure) for figure in PAIR_FIGURES},
     )
     return MatchEvidence(source="matching_run", run_id=pair.run_id, pair_id=pair.id, pair=proposal)
 

@@ -22,6 +22,7 @@ _MESSAGES = {
     404: N_("This page does not exist."),
     405: N_("This page cannot be used that way."),
     409: N_("This is not possible in the round's current state."),
+    429: N_("Too many requests: please wait a moment and try again."),
 }
 
 
@@ -103,7 +104,7 @@ def install(app: FastAPI) -> None:
         message = _MESSAGES.get(exc.status_code, N_("Something went wrong."))
         if exc.status_code == 404:
             detail = ""  # the API's wording ("no round with id 7") adds nothing here
-        return render_error(request, exc.status_code, message, detail)
+        return render_error(request, exc.status_code, message, detail, exc.headers)
 
     async def invalid_page(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

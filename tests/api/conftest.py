@@ -127,9 +127,21 @@ NO_RATE_LIMITS: dict[str, Any] = {
 }
 
 
+# Admission refuses a request that waits longer than admission_timeout for a slot (0.5 s by
+# default). On a loaded 2-core test machine a burst of concurrent writes (the concurrency
+# tests) can wait that long, and the test is about what is stored, not about refusals, which
+# test_guard.py covers with its own settings. Test apps let a request wait longer.
+TEST_ADMISSION: dict[str, Any] = {"admission_timeout": 30.0}
+
+
 def unlimited_settings(database_url: str, **changes: Any) -> Settings:
-    """Settings of a test app: the deployment's defaults without the rate limits."""
-    return Settings(database_url=database_url, chart_warm_up=False, **{**NO_RATE_LIMITS, **changes})
+    """Settings of a test app: the deployment's defaults without the rate limits and with a
+    patient admission queue."""
+    return Settings(
+        database_url=database_url,
+        chart_warm_up=False,
+        **{**NO_RATE_LIMITS, **TEST_ADMISSION, **changes},
+    )
 
 
 def app_settings(database_url: str, model_name: str = "scirocco") -> Settings:
@@ -214,8 +226,12 @@ def client(api_app: FastAPI, database: Database) -> TestClient:
     return TestClient(api_app)
 
 
+AppFactory = Callable[..., FastAPI]
+"""``custom_app``: builds an app with the given setting changes."""
+
+
 @pytest.fixture
-def custom_app(migrated_url: str, database: Database) -> Iterator[Callable[..., FastAPI]]:
+def custom_app(migrated_url: str, database: Database) -> Iterator[AppFactory]:
     """Builds apps over the test database (emptied) with settings of the test's choosing:
     ``custom_app(max_body_bytes=1024)``; ``world`` and ``client`` share that database."""
     apps: list[FastAPI] = []

@@ -122,9 +122,10 @@ def test_demo_matching_shows_the_seeds_case(client: TestClient, database: Databa
             headers=coordinator,
         )
     )
+    (norrbotten,) = suggestions["items"]
     partners = [
         p["transferring"]
-        for p in suggestions["pairs"]
+        for p in norrbotten["pairs"]
         if p["receiving"] == "Norrbotten" and p["dimension"] == "innovation_management"
     ]
     assert partners[0] == "Scotland"

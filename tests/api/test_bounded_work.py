@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import World
+from tests.api.conftest import AppFactory, World
 from tests.api.flows import API, move, new_round, ok, problem, rate
-
-AppFactory = Callable[..., FastAPI]
 
 
 def test_stakeholders_and_rounds_per_region_are_limited(

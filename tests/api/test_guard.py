@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,10 +21,8 @@ from app.db import Database, begin_write
 from app.deps import SessionDep
 from app.routing import ApiRoute
 from app.tables import Region
-from tests.api.conftest import World
+from tests.api.conftest import AppFactory, World
 from tests.api.flows import API, ok, problem, published_round
-
-AppFactory = Callable[..., FastAPI]
 
 
 @pytest.fixture

@@ -109,8 +109,7 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                 unmet=[],
                 created_by=coordinator.id,
             )
-            session.add(run)
-            session.flush()
+            _insert(session, run)
             assert run.id is not None
             pair = MatchingPairRow(
                 run_id=run.id,
@@ -129,7 +128,7 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
                 reviewed_by=coordinator.id,
                 reviewed_at=utcnow(),
             )
-            session.add(pair)
+            _insert(session, pair)
             _insert(
                 session,
                 GoodPracticeRow(
@@ -149,7 +148,8 @@ def _store_matching_era_data(url: str) -> tuple[str, int]:
 
 def _insert(session: Session, row: SQLModel) -> None:
     """Insert ``row`` with only the columns its table has at this revision (the ORM knows
-    the columns of later migrations too, e.g. 0007's name keys) and set its id."""
+    the columns of later migrations too, e.g. 0007's name keys, 0008's run reasons) and set
+    its id."""
     table = type(row).__table__  # type: ignore[attr-defined]
     present = {c["name"] for c in inspect(session.connection()).get_columns(table.name)}
     columns = [c for c in table.columns if c.name in present and c.name != "id"]

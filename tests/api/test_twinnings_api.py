@@ -847,7 +847,7 @@ def test_municipalities_assess_match_and_twin_on_the_procurement_model(
         client.get(f"{API}/matching/suggestions", params=model, headers=world.coordinator)
     )
     assert suggestions["regions"] == 2
-    first = suggestions["pairs"][0]
+    first = suggestions["items"][0]["pairs"][0]
     assert (first["receiving"], first["transferring"], first["dimension"]) == (
         "North",
         "South",

@@ -7,6 +7,7 @@ from tests.api.conftest import (  # noqa: F401
     api_app,
     backend,
     client,
+    custom_app,
     database,
     empty_database_url,
     migrated_url,

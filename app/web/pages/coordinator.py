@@ -11,19 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from app.deps import get_models
-from app.routers.matching import (
-    PairReview,
-    RunCreate,
-    create_run,
-    get_run,
-    get_suggestions,
-    review_pair,
-)
+from app.deps import get_database, get_rate_limits, get_settings
+from app.guard import client_address
+from app.pagination import PageParams
+from app.ratelimits import caller
+from app.routers.matching import review_pair
+from app.schemas_matching import PairReview, RunCreate
+from app.services import matching as matching_service
 from app.services.twinnings import twinnings_by_pair
 from app.store import published_rounds, round_profile
 from app.tables import Region, Role
@@ -60,6 +58,12 @@ class RegionColumn:
     published: str  # the round's label
 
 
+def charge_matching(request: Request, viewer: Viewer) -> None:
+    """Suggestions and runs count against the key's matching rate limit, as over the API."""
+    limits = get_rate_limits(request)
+    limits.matching.charge(caller(viewer.staff, client_address(request.scope)))
+
+
 def _regions(session: Session) -> dict[int, Region]:
     rows = session.exec(select(Region).order_by(col(Region.name))).all()
     return {row.id: row for row in rows if row.id is not None}
@@ -82,32 +86,33 @@ def overview(request: Request, session: DbSession, models: Models, viewer: Staff
 
 
 @router.get("/suggestions", name="suggestions")
-def suggestions(request: Request, session: DbSession, models: Models, viewer: Staff) -> Response:
+def suggestions(
+    request: Request,
+    session: DbSession,
+    models: Models,
+    viewer: Staff,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Response:
+    """A page of receiving regions with their best partners and unmet needs, explained."""
     coordinator(viewer)
     model = models.default
+    settings = get_settings(request)
+    page = PageParams(limit=settings.page_default_limit, offset=offset)
+    charge_matching(request, viewer)
     result = call(
-        lambda: get_suggestions(
-            _=viewer.staff,
-            region_id=None,
-            params=MatchingParams(),
-            model=model,
-            session=session,
-            models=models,
+        lambda: matching_service.suggestions_page(
+            session,
+            models,
+            model,
+            MatchingParams(),
+            matching_service.matching_budget(settings),
+            page,
         )
     )
-    regions = _regions(session)
-    by_receiver: dict[int, list[object]] = {}
-    for pair in result.pairs:
-        by_receiver.setdefault(pair.receiving_region_id, []).append(pair)
     return render(
         request,
         "coordinator/suggestions.html",
-        {
-            "model": model.localized(language_of(request)),
-            "result": result,
-            "regions": regions,
-            "by_receiver": by_receiver,
-        },
+        {"model": model.localized(language_of(request)), "result": result},
     )
 
 
@@ -134,12 +139,20 @@ def new_run(
 ) -> Response:
     """Assign partners programme-wide with the given capacity and smallest gap."""
     coordinator(viewer)
+    charge_matching(request, viewer)
     try:
         with api_rules(N_("The assignment could not be computed.")):
             body = RunCreate.model_validate(
                 {"parameters": {"capacity": capacity, "min_gap": min_gap}}
             )
-            run = create_run(body, viewer.staff, session, models)
+            run = matching_service.create_run(
+                session,
+                get_database(request),
+                models,
+                matching_service.matching_budget(get_settings(request)),
+                viewer.staff,
+                body,
+            )
     except FormError as exc:
         session.rollback()
         form = {"capacity": capacity, "min_gap": min_gap}
@@ -153,19 +166,22 @@ def new_run(
 
 
 @router.get("/runs/{run_id}", name="run")
-def run_page(request: Request, run_id: int, session: DbSession, viewer: Staff) -> Response:
+def run_page(
+    request: Request, run_id: int, session: DbSession, models: Models, viewer: Staff
+) -> Response:
+    """A run's pairs with their reasons and review forms, the partners' load, unmet needs."""
     coordinator(viewer)
-    detail = call(lambda: get_run(run_id, viewer.staff, session))
-    language = language_of(request)
+    run = call(lambda: matching_service.run_for(session, run_id, viewer.staff))
+    detail = matching_service.read_run(session, models, run, viewer.staff)
+    model = matching_service.run_model(models, run)
+    if model is None:  # the deployment no longer has the run's model
+        raise WebError(404, N_("This page does not exist."))
     return render(
         request,
         "coordinator/run.html",
         {
             "run": detail,
-            "regions": _regions(session),
-            "model": get_models(request)
-            .find(detail.model_id, detail.model_version)
-            .localized(language),
+            "model": model.localized(language_of(request)),
             "statuses": [status.value for status in PairStatus],
             "twinnings": twinnings_by_pair(session, [pair.id for pair in detail.pairs]),
         },
@@ -178,6 +194,7 @@ def review(
     run_id: int,
     pair_id: int,
     session: DbSession,
+    models: Models,
     viewer: Staff,
     status: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
@@ -185,5 +202,5 @@ def review(
     coordinator(viewer)
     with api_rules(N_("The review could not be saved.")):
         body = PairReview.model_validate({"status": status, "note": note.strip()})
-        review_pair(run_id, pair_id, body, viewer.staff, session)
+        review_pair(run_id, pair_id, body, viewer.staff, session, models)
     return redirect(f"/coordination/runs/{run_id}", "reviewed", f"pair-{pair_id}")

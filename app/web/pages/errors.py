@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import Request
@@ -11,10 +12,19 @@ from starlette.responses import Response
 from app.web.templating import render
 
 
-def render_error(request: Request, status: int, message: str, detail: str) -> Response:
-    return render(
+def render_error(
+    request: Request,
+    status: int,
+    message: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error page; ``headers`` the refusal's own (``Retry-After`` of a 429 or 503)."""
+    response = render(
         request, "error.html", {"status": status, "message": message, "detail": detail}, status
     )
+    response.headers.update(headers or {})
+    return response
 
 
 def render_sign_in_redirect(request: Request) -> Response:

@@ -222,6 +222,10 @@ def test_coordinator_compares_regions_and_approves_a_pair(open_context: OpenCont
     look(page, "coordinator-regions")
     page.goto("/coordination/suggestions")
     expect(page.locator("main")).to_contain_text("Scotland")
+    reasons = page.locator("details.reasons").first
+    reasons.locator("summary").click()
+    expect(reasons).to_contain_text("marked this dimension for improvement")
+    expect(reasons).to_contain_text("Alike on:")
     look(page, "coordinator-suggestions")
     page.goto("/coordination/runs")
     look(page, "coordinator-runs")
@@ -233,6 +237,9 @@ def test_coordinator_compares_regions_and_approves_a_pair(open_context: OpenCont
     expect(page.locator(".notice")).to_be_visible()
     pair = page.locator("li.pair").first
     expect(pair.locator(".badge")).to_have_text(re.compile("Approved"))
+    pair.locator("details.reasons summary").click()
+    expect(pair.locator("details.reasons")).to_contain_text("a coach needs at least level 3")
+    expect(page.locator("main")).to_contain_text("Coaching load of the transferring regions")
     assert pair.locator("textarea").input_value() == "Kick-off in spring; <b>Scotland</b> agreed."
     look(page, "coordinator-run")
     page.goto("/regions/1/profile")
