@@ -54,10 +54,12 @@ from app.services.twinnings import (
     facts_of,
     linked_twinnings,
     matching_pair,
+    next_moves,
     outcomes_of,
     participants_of,
     patch_changes,
     practice_row,
+    programme_of,
     rationale_of,
     report_of,
     save,
@@ -80,14 +82,11 @@ from assessment.twinning import (
     ConditionParams,
     Outcomes,
     ParticipantSide,
-    ProgrammeEntry,
     TwinningReport,
     TwinningStatus,
     TwinningType,
     check_focus,
     check_transition,
-    next_steps,
-    programme_view,
     render_twinning_report,
     summarise_plan,
 )
@@ -139,7 +138,6 @@ def _detail(session: Session, models: ModelCatalog, twinning: Twinning) -> Twinn
     today = utc_today()
     profiles = Profiles(session, models)
     actions = actions_of(session, twinning.id)
-    facts = facts_of(session, profiles, twinning, today)
     return TwinningDetail(
         **_twinning_out(twinning).model_dump(),
         rationale=rationale_of(twinning),
@@ -154,7 +152,7 @@ def _detail(session: Session, models: ModelCatalog, twinning: Twinning) -> Twinn
         ),
         outcomes=outcomes_of(twinning),
         effect=_effect_out(profiles, twinning),
-        next_steps=list(next_steps(TwinningStatus(twinning.status), facts)),
+        next_steps=list(next_moves(session, models, twinning, today)),
     )
 
 
@@ -176,30 +174,7 @@ def get_twinning_programme(
     """For a dashboard: counts by status and type, how many receiving regions re-assessed,
     the verdicts on their focus dimensions and the mean changes, per twinning and per focus
     dimension."""
-    query = select(Twinning).order_by(col(Twinning.id))
-    if model_id is not None:
-        query = query.where(Twinning.model_id == model_id)
-    if status is not None:
-        query = query.where(Twinning.status == status.value)
-    rows = session.exec(query).all()
-    profiles = Profiles(session, models)
-    entries = []
-    for row in rows:
-        rationale = rationale_of(row)
-        entries.append(
-            ProgrammeEntry(
-                id=row.id or 0,
-                title=row.title,
-                receiving=rationale.receiving_region,
-                transferring=rationale.transferring_region,
-                type=TwinningType(row.type),
-                status=TwinningStatus(row.status),
-                model=ModelRef(id=row.model_id, version=row.model_version),
-                focus=tuple(row.focus),
-                effect=effect_of(profiles, row).effect,
-            )
-        )
-    return ProgrammeOut(view=programme_view(entries), twinning_ids=[e.id for e in entries])
+    return programme_of(session, models, model_id, status)
 
 
 @router.post(

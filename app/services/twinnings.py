@@ -17,7 +17,13 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth import Principal
 from app.problems import ApiProblem
-from app.schemas_twinning import TEXT_FIELDS, ActionOut, ActivityOut, LinkedTwinning
+from app.schemas_twinning import (
+    TEXT_FIELDS,
+    ActionOut,
+    ActivityOut,
+    LinkedTwinning,
+    ProgrammeOut,
+)
 from app.services.profiles import region_names, round_profile
 from app.store import current_rounds, get_or_404, published_rounds
 from app.tables import AssessmentRound, Region, Role, RoundStatus, utcnow
@@ -35,6 +41,7 @@ from assessment import (
     GoodPractice,
     MaturityModel,
     ModelCatalog,
+    ModelRef,
     Profile,
 )
 from assessment.twinning import (
@@ -51,7 +58,9 @@ from assessment.twinning import (
     Outcomes,
     Participant,
     ParticipantSide,
+    ProgrammeEntry,
     Rationale,
+    TransitionCheck,
     TwinningEffect,
     TwinningFacts,
     TwinningReport,
@@ -61,6 +70,8 @@ from assessment.twinning import (
     check_focus,
     is_overdue,
     local_conditions,
+    next_steps,
+    programme_view,
     twinning_effect,
     twinning_rationale,
 )
@@ -110,6 +121,18 @@ def visible_to(query: SelectOfScalar[Twinning], principal: Principal) -> SelectO
         (Twinning.receiving_region_id == principal.region_id)
         | (Twinning.transferring_region_id == principal.region_id)
     )
+
+
+def region_twinnings(session: Session, region_id: int) -> Sequence[Twinning]:
+    """The twinnings a region takes part in, receiving or transferring; oldest first."""
+    return session.exec(
+        select(Twinning)
+        .where(
+            (Twinning.receiving_region_id == region_id)
+            | (Twinning.transferring_region_id == region_id)
+        )
+        .order_by(col(Twinning.id))
+    ).all()
 
 
 def check_dates(start: dt.date | None, end: dt.date | None, field: str) -> None:
@@ -274,6 +297,16 @@ def matching_pair(
     """A stored pair of a matching run, with its run."""
     pair = get_or_404(session, MatchingPairRow, pair_id, field)
     return pair, get_or_404(session, MatchingRun, pair.run_id, field)
+
+
+def twinnings_by_pair(session: Session, pair_ids: Sequence[int]) -> dict[int, int]:
+    """Which of the pairs a twinning started from: pair id -> twinning id."""
+    rows = session.exec(
+        select(Twinning.matching_pair_id, Twinning.id).where(
+            col(Twinning.matching_pair_id).in_(pair_ids)
+        )
+    ).all()
+    return {pair: twinning for pair, twinning in rows if pair is not None and twinning is not None}
 
 
 def _ensure_pair_free(session: Session, pair: MatchingPairRow, field: str) -> None:
@@ -464,6 +497,47 @@ def facts_of(
             twinning.results_after_6_months.strip() or twinning.results_after_12_months.strip()
         ),
     )
+
+
+def next_moves(
+    session: Session, models: ModelCatalog, twinning: Twinning, today: dt.date
+) -> tuple[TransitionCheck, ...]:
+    """Every status the twinning may move to from where it is, with what each move needs."""
+    facts = facts_of(session, Profiles(session, models), twinning, today)
+    return next_steps(TwinningStatus(twinning.status), facts)
+
+
+def programme_of(
+    session: Session,
+    models: ModelCatalog,
+    model_id: str | None = None,
+    status: TwinningStatus | None = None,
+) -> ProgrammeOut:
+    """Every twinning (on ``model_id``, in ``status``) with the effect measured after its
+    receiving region re-assessed, and the programme's totals."""
+    query = select(Twinning).order_by(col(Twinning.id))
+    if model_id is not None:
+        query = query.where(Twinning.model_id == model_id)
+    if status is not None:
+        query = query.where(Twinning.status == status.value)
+    profiles = Profiles(session, models)
+    entries = []
+    for row in session.exec(query).all():
+        rationale = rationale_of(row)
+        entries.append(
+            ProgrammeEntry(
+                id=row.id or 0,
+                title=row.title,
+                receiving=rationale.receiving_region,
+                transferring=rationale.transferring_region,
+                type=TwinningType(row.type),
+                status=TwinningStatus(row.status),
+                model=ModelRef(id=row.model_id, version=row.model_version),
+                focus=tuple(row.focus),
+                effect=effect_of(profiles, row).effect,
+            )
+        )
+    return ProgrammeOut(view=programme_view(entries), twinning_ids=[e.id for e in entries])
 
 
 def activity_record(session: Session, row: TwinningActivity, twinning_id: int | None) -> Activity:

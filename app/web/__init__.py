@@ -14,14 +14,22 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.web import errors
-from app.web.pages import coordinator, facilitator, profiles, public, questionnaire, workshop
+from app.web.pages import (
+    coordinator,
+    facilitator,
+    profiles,
+    public,
+    questionnaire,
+    twinnings,
+    workshop,
+)
 from app.web.security import SecurityHeaders, redact_access_log
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (public, questionnaire, facilitator, workshop, profiles, coordinator):
+    for module in (public, questionnaire, facilitator, workshop, profiles, coordinator, twinnings):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

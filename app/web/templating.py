@@ -26,6 +26,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NOTICES = {
     "signed_out": N_("You are signed out."),
     "saved": N_("Saved."),
+    "twinning_started": N_("The twinning is started: it is planned until you move it on."),
     "round_created": N_("The round was created in draft. Add invitation links, then open it."),
     "stakeholder_added": N_("The stakeholder was added."),
     "revoked": N_("The link was revoked: it no longer opens the questionnaire."),

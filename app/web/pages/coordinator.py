@@ -23,6 +23,7 @@ from app.routers.matching import review_pair
 from app.schemas_matching import PairReview, RunCreate
 from app.services import matching as matching_service
 from app.services.profiles import latest_published, round_results
+from app.services.twinnings import twinnings_by_pair
 from app.tables import Region, Role
 from app.tables_matching import MatchingRun, PairStatus
 from app.web.errors import WebError
@@ -187,6 +188,7 @@ def run_page(
             "run": detail,
             "model": model.localized(language_of(request)),
             "statuses": [status.value for status in PairStatus],
+            "twinnings": twinnings_by_pair(session, [pair.id for pair in detail.pairs]),
         },
     )
 

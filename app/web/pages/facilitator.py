@@ -42,6 +42,7 @@ from app.web.pages.common import (
     prepare,
     redirect,
 )
+from app.web.pages.twinnings import region_context
 from app.web.sessions import Viewer
 from app.web.templating import language_of, render
 
@@ -108,6 +109,7 @@ def _region_page(
             "models": get_models(request).models,
             "error": error,
             "form": form or {},
+            **region_context(request, session, region.id),
         },
         status,
     )
