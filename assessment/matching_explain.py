@@ -275,10 +275,7 @@ def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairPropos
     if not pairs.size:
         return ()
     with no_collection():
-        values = _values(reg, table, pairs)
-        built = trusted_many(PairProposal, values)
-        del values
-        return tuple(built)
+        return tuple(trusted_many(PairProposal, _values(reg, table, pairs)))
 
 
 def _values(reg: Regions, table: ScoreTable, pairs: Pairs) -> list[dict[str, Any]]:
