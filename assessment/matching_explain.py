@@ -1,23 +1,28 @@
 """Turning pairs and needs into the explained result objects of ``matching_results``.
 
-A suggestion run at 30,000 regions returns 90,000 pairs, so the pieces of an explanation are
-built once and shared (frozen models): a pair's flag reasons, level checks and confidence
-come from a handful of distinct values, context dimensions from (dimension, score, score)
-triples. Each pair then costs two object constructions from trusted values.
+A suggestion run at 30,000 regions returns 90,000 pairs, the candidates of one dimension at
+3,000 regions half a million, so the pieces of an explanation are built once and shared
+(frozen models): a pair's flag reasons, level checks and confidence come from a handful of
+distinct values, context dimensions from (dimension, score, score) triples, and the alike and
+different tuples from the distinct rows of those. Every field is computed for all pairs at
+once as a column; per pair there remain a dictionary and an object built from trusted values
+without a Python call of its own (``trusted_many``).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from assessment.matching_kernel import Pairs, ScoreTable, context_differences
+from assessment.matching_kernel import Pairs, ScoreTable
 from assessment.matching_regions import AGREEMENT_CODES, BoolArray, IntArray, Regions
 from assessment.matching_results import (
     ContextDimension,
@@ -37,19 +42,28 @@ Model = TypeVar("Model", bound=BaseModel)
 CONTEXT_SHOWN = 3
 FLAG_BASES: tuple[FlagBasis, ...] = ("flagged", "region_flagged_none", "flags_ignored")
 STATUSES = len(AGREEMENT_CODES)
+Objects = npt.NDArray[np.object_]
+Ids = npt.NDArray[np.int64]
+Keys = npt.NDArray[np.signedinteger[Any]]
 
 
-def trusted(cls: type[Model], values: dict[str, Any], fields: set[str]) -> Model:
-    """``cls.model_construct(**values)`` for values that set every field, without its
-    per-field default handling (five times faster; equal to the validated object).
-    ``fields`` (the field names) is shared by every object built: frozen models never
-    change it."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", fields)
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+def trusted_many(cls: type[Model], values: list[dict[str, Any]]) -> list[Model]:
+    """``[cls.model_construct(**v) for v in values]`` for values that set every field, without
+    the per-field default handling and without a Python call per object: each of the
+    object's four slots is set for all objects in one ``map`` over C functions. Equal to
+    validated objects; every object shares one ``__pydantic_fields_set__`` (frozen models
+    never change it)."""
+    fields = set(cls.model_fields)
+    objects = list(map(object.__new__, repeat(cls, len(values))))
+    slots: tuple[tuple[str, Iterable[object]], ...] = (
+        ("__dict__", values),
+        ("__pydantic_fields_set__", repeat(fields)),
+        ("__pydantic_extra__", repeat(None)),
+        ("__pydantic_private__", repeat(None)),
+    )
+    for slot, column in slots:
+        deque(map(vars(BaseModel)[slot].__set__, objects, column), maxlen=0)
+    return objects
 
 
 @contextmanager
@@ -75,49 +89,90 @@ def _flag_basis(flags: BoolArray, policy: str, row: IntArray, dim: IntArray) -> 
     return np.where(flags[row, dim], 0, unflagged)
 
 
-def _context_ids(reg: Regions, pairs: Pairs) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Per pair, ids of its closest and furthest context dimensions (-1 pads), each id
-    ``(dimension * levels + receiving level) * levels + transferring level``.
+def _context_ids(reg: Regions, pairs: Pairs) -> tuple[Ids, Ids]:
+    """Per pair, ids of its closest and furthest context dimensions ((pairs, 3), -1 pads
+    last), each id ``(dimension * levels + receiving level) * levels + transferring level``.
 
     Closest: smallest difference, then model order. Furthest: largest difference, then model
-    order, among differences above 0 not already listed as closest. Both are one sort of
-    keys ``rank * ids + id`` per row.
+    order, among differences above 0 not already listed as closest. Each dimension gives
+    every pair a key (``difference * dimensions + dimension`` for the closest,
+    ``(levels - difference) * dimensions + dimension`` for the furthest, unique within a
+    pair), and a running sorted best three takes them in, one dimension at a time: a few
+    array operations per dimension instead of a sort per pair.
     """
-    diff, valid = context_differences(reg, pairs.row, pairs.col, pairs.dim)
-    m, levels = diff.shape[1], reg.span + 1
-    ids = m * levels * levels
-    a = reg.level[pairs.row].astype(np.int64)
-    b = reg.level[pairs.col].astype(np.int64)
-    cell = (np.arange(m) * levels + a) * levels + b
-    skip = np.iinfo(np.int64).max
-    near = np.sort(np.where(valid, diff * ids + cell, skip), axis=1)[:, :CONTEXT_SHOWN]
-    listed = np.zeros_like(valid)
-    for column in range(near.shape[1]):
-        shown = near[:, column] != skip
-        listed[np.flatnonzero(shown), (near[shown, column] % ids) // (levels * levels)] = True
-    eligible = valid & (diff > 0) & ~listed
-    far = np.sort(np.where(eligible, (levels - diff) * ids + cell, skip), axis=1)
-    far = far[:, :CONTEXT_SHOWN]
-    return (
-        np.where(near != skip, near % ids, -1),
-        np.where(far != skip, far % ids, -1),
+    m, levels, n = reg.level.shape[1], reg.span + 1, pairs.size
+    dtype: type[np.signedinteger[Any]] = (
+        np.int16 if levels * m < np.iinfo(np.int16).max else np.int32
     )
+    skip = int(np.iinfo(dtype).max)
+    by_dimension = np.ascontiguousarray(reg.level.T)
+    a, b = by_dimension[:, pairs.row], by_dimension[:, pairs.col]
+    columns = []
+    near: list[Keys] = [np.full(n, skip, dtype=dtype) for _ in range(CONTEXT_SHOWN)]
+    for c in np.flatnonzero(reg.context).tolist():
+        valid = (a[c] >= 0) & (b[c] >= 0) & (pairs.dim != c)
+        diff = np.abs(a[c].astype(dtype) - b[c])
+        key: Keys = np.where(valid, diff * m + c, skip).astype(dtype)
+        _take_in(near, key)
+        columns.append((c, diff, valid, key))
+    far: list[Keys] = [np.full(n, skip, dtype=dtype) for _ in range(CONTEXT_SHOWN)]
+    for c, diff, valid, key in columns:
+        eligible = valid & (diff > 0)
+        for listed in near:
+            eligible &= key != listed
+        _take_in(far, np.where(eligible, (levels - diff) * m + c, skip).astype(dtype))
+    return _cells(a, b, near, skip, levels), _cells(a, b, far, skip, levels)
 
 
-def _tuples(
-    ids: npt.NDArray[np.int64], contexts: list[ContextDimension | None]
-) -> tuple[list[tuple[ContextDimension, ...]], list[int]]:
-    """Distinct rows of ids as tuples of shared objects, and each pair's row index."""
-    if not ids.shape[0]:
-        return [], []
-    base = int(ids.max(initial=0)) + 2
+def _take_in(best: list[Keys], key: Keys) -> None:
+    """Insert ``key`` into the per-pair ascending ``best`` columns, keeping the smallest."""
+    carry = key
+    for i, current in enumerate(best):
+        best[i] = np.minimum(current, carry)
+        carry = np.maximum(current, carry)
+
+
+def _cells(
+    a: npt.NDArray[np.int8],
+    b: npt.NDArray[np.int8],
+    keys: list[Keys],
+    skip: int,
+    levels: int,
+) -> Ids:
+    """The context ids of keys ``rank * dimensions + dimension`` (-1 for ``skip``)."""
+    m, n = a.shape
+    everyone = np.arange(n)
+    out = np.full((n, len(keys)), -1, dtype=np.int64)
+    for slot, key in enumerate(keys):
+        shown = np.flatnonzero(key != skip)
+        dim = (key[shown] % m).astype(np.int64)
+        at_a, at_b = a[dim, everyone[shown]], b[dim, everyone[shown]]
+        out[shown, slot] = (dim * levels + at_a) * levels + at_b
+    return out
+
+
+def _objects(values: Sequence[object]) -> Objects:
+    """``values`` as a one-dimensional object array (tuples stay elements, never rows)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _tuples(ids: Ids, contexts: Objects) -> Objects:
+    """Per row of ids (-1 pads, last), the tuple of its context dimensions, one shared tuple
+    per distinct row; the distinct rows' tuples are zipped from columns, by length."""
+    base = contexts.size + 1
     key = np.zeros(ids.shape[0], dtype=np.int64)
     for column in range(ids.shape[1]):
         key = key * base + ids[:, column] + 1
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    # Every id >= 0 has its object (``_Pieces.contexts`` built them all).
-    out = [tuple([contexts[i] for i in row if i >= 0]) for row in ids[first].tolist()]
-    return out, inverse.tolist()
+    rows = ids[first]
+    count = (rows >= 0).sum(axis=1)
+    out = np.empty(rows.shape[0], dtype=object)
+    for length in range(rows.shape[1] + 1):
+        where = np.flatnonzero(count == length)
+        if where.size:
+            columns = [contexts[rows[where, j]].tolist() for j in range(length)]
+            out[where] = _objects(list(zip(*columns, strict=True)) if length else [()])
+    return out[inverse]
 
 
 class _Pieces:
@@ -148,12 +203,15 @@ class _Pieces:
         ]
         self.model, self.lo = reg.model, lo
 
-    def contexts(self, ids: npt.NDArray[np.int64]) -> list[ContextDimension | None]:
+    def contexts(self, *ids: Ids) -> Objects:
         """Context dimensions by id (``(dimension * levels + a) * levels + b``), built for
-        the ids that occur."""
+        the ids that occur (None for the others)."""
         levels = self.levels
-        out: list[ContextDimension | None] = [None] * (len(self.model.keys) * levels * levels)
-        for i in np.unique(ids[ids >= 0]).tolist():
+        out = np.full(len(self.model.keys) * levels * levels, None, dtype=object)
+        present = np.zeros(out.size, dtype=bool)
+        for some in ids:
+            present[some[some >= 0]] = True
+        for i in np.flatnonzero(present).tolist():
             dim, rest = divmod(i, levels * levels)
             a, b = divmod(rest, levels)
             out[i] = ContextDimension(
@@ -173,8 +231,8 @@ class _Pieces:
         high: IntArray,
         low: IntArray,
         conf: IntArray,
-    ) -> tuple[list[PairReasons], list[int]]:
-        """The distinct reasons of many pairs, and each pair's index among them."""
+    ) -> Objects:
+        """Each pair's reasons, one shared object per distinct combination."""
         parts = (need, offer, gap, high, low, conf)
         sizes = (len(FLAG_BASES), self.levels, self.levels, self.levels, len(self.confidence))
         key = parts[0].astype(np.int64)
@@ -192,7 +250,7 @@ class _Pieces:
             )
             for n, o, g, h, lo, c in zip(*(p[first].tolist() for p in parts), strict=True)
         ]
-        return distinct, inverse.tolist()
+        return _objects(distinct)[inverse]
 
 
 def _flag_reasons(side: str, parameter: str, policy: str) -> list[FlagReason]:
@@ -216,11 +274,18 @@ def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairPropos
     """The pairs as :class:`PairProposal` objects, in the given order."""
     if not pairs.size:
         return ()
+    with no_collection():
+        return tuple(trusted_many(PairProposal, _values(reg, table, pairs)))
+
+
+def _values(reg: Regions, table: ScoreTable, pairs: Pairs) -> list[dict[str, Any]]:
+    """Each pair's field values. Every field is computed for all pairs at once, as a column
+    (numpy, or object arrays of shared values: names, figures, reasons, context tuples);
+    the only work per pair is the dictionary itself."""
     params, model, lo = reg.params, reg.model, reg.model.scale.min
-    names, keys = reg.names, model.keys
-    dim_names = [d.name for d in model.dimensions]
     pieces = _Pieces(reg)
     near, far = _context_ids(reg, pairs)
+    contexts = pieces.contexts(near, far)
     need_basis = _flag_basis(reg.improvement, params.improvement_flags, pairs.row, pairs.dim)
     offer_basis = _flag_basis(reg.coaching, params.coaching_flags, pairs.col, pairs.dim)
     confidence = (
@@ -229,49 +294,45 @@ def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairPropos
     ) * 3 + pairs.sides
     low = reg.level[pairs.row, pairs.dim].astype(np.intp)
     high = reg.level[pairs.col, pairs.dim].astype(np.intp)
-    fields = set(PairProposal.model_fields)
-    out = []
-    with no_collection():
-        contexts = pieces.contexts(np.concatenate([near.ravel(), far.ravel()]))
-        alike, alike_of = _tuples(near, contexts)
-        different, different_of = _tuples(far, contexts)
-        reasons, reasons_of = pieces.reasons_of(
-            need_basis, offer_basis, pairs.gap, high, low, confidence
+    names = _objects(reg.names)
+    cell = np.ravel_multi_index((pairs.gap, pairs.sides, pairs.code), table.score.shape)
+    columns = (
+        names[pairs.row].tolist(),
+        names[pairs.col].tolist(),
+        _objects(model.keys)[pairs.dim].tolist(),
+        _objects([d.name for d in model.dimensions])[pairs.dim].tolist(),
+        (low + lo).tolist(),
+        (high + lo).tolist(),
+        pairs.gap.tolist(),
+        _objects(table.similarity.tolist())[pairs.code].tolist(),
+        table.shared[pairs.code].tolist(),
+        _objects(table.score.ravel().tolist())[cell].tolist(),
+        pairs.rank.tolist(),
+        pieces.reasons_of(need_basis, offer_basis, pairs.gap, high, low, confidence).tolist(),
+        _tuples(near, contexts).tolist(),
+        _tuples(far, contexts).tolist(),
+    )
+    return [
+        {
+            "receiving": r,
+            "transferring": t,
+            "dimension": d,
+            "dimension_name": dn,
+            "receiving_score": rs,
+            "transferring_score": ts,
+            "gap": g,
+            "similarity": sim,
+            "shared_context": shared,
+            "score": score,
+            "rank": rank,
+            "reasons": why,
+            "alike": alike,
+            "different": different,
+        }
+        for r, t, d, dn, rs, ts, g, sim, shared, score, rank, why, alike, different in zip(
+            *columns, strict=True
         )
-        for r, t, d, lv, hv, g, sim, shared, score, rank, ri, ai, di in zip(
-            pairs.row.tolist(),
-            pairs.col.tolist(),
-            pairs.dim.tolist(),
-            low.tolist(),
-            high.tolist(),
-            pairs.gap.tolist(),
-            table.similarity[pairs.code].tolist(),
-            table.shared[pairs.code].tolist(),
-            pairs.score(table).tolist(),
-            pairs.rank.tolist(),
-            reasons_of,
-            alike_of,
-            different_of,
-            strict=True,
-        ):
-            values = {
-                "receiving": names[r],
-                "transferring": names[t],
-                "dimension": keys[d],
-                "dimension_name": dim_names[d],
-                "receiving_score": lv + lo,
-                "transferring_score": hv + lo,
-                "gap": g,
-                "similarity": sim,
-                "shared_context": shared,
-                "score": score,
-                "rank": rank,
-                "reasons": reasons[ri],
-                "alike": alike[ai],
-                "different": different[di],
-            }
-            out.append(trusted(PairProposal, values, fields))
-    return tuple(out)
+    ]
 
 
 # --- needs -------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 import itertools
 import math
+import pickle
 import random
 from collections.abc import Callable, Mapping
 
 import pytest
+from pydantic import ValidationError
 
 from assessment import (
     BudgetError,
@@ -498,6 +500,27 @@ def test_a_pair_says_why_it_is_allowed_and_what_makes_the_regions_alike() -> Non
     assert data["reasons"]["need"]["text"] == "flagged for improvement"
     assert data["score_rounded"] == 0.73 and data["explanation"] == pair.explanation
     assert type(pair).model_validate(data) == pair
+
+
+def test_pairs_built_without_validation_behave_as_validated_ones() -> None:
+    """Result pairs are assembled from trusted values slot by slot (no validation per pair):
+    each must be indistinguishable from the same pair validated field by field."""
+    model = default_model()
+    levels = ({**dict.fromkeys(model.keys, 2), "funding": v} for v in (0, 1, 3, 4, 5))
+    regions = [region(model, f"R{i}", scores) for i, scores in enumerate(levels)]
+    pairs = candidate_pairs(model, regions, dimension="funding").pairs
+    assert len(pairs) >= 4
+    for pair in pairs:
+        validated = type(pair).model_validate(pair.model_dump())
+        assert pair == validated and hash(pair) == hash(validated)
+        assert pair.model_fields_set == validated.model_fields_set == set(type(pair).model_fields)
+        assert pair.__pydantic_extra__ is None and pair.__pydantic_private__ is None
+        assert pickle.loads(pickle.dumps(pair)) == pair
+        assert pair.model_dump_json() == validated.model_dump_json()
+        moved = pair.model_copy(update={"rank": pair.rank + 1})
+        assert moved.rank == pair.rank + 1 and pair == validated
+    with pytest.raises(ValidationError):
+        pairs[0].rank = 0  # type: ignore[misc]
 
 
 def test_flag_reasons_name_the_policy_that_counted_the_dimension(
