@@ -120,13 +120,22 @@ def load_programme(session: Session, models: ModelCatalog, model: MaturityModel)
     return Programme(model=model, profiles=profiles, ids=ids)
 
 
+_ABSENT = object()
+
+
 # --- shaping results --------------------------------------------------------------------------
 
 
 def pair_out(pair: PairProposal, ids: Mapping[str, int]) -> PairOut:
     """A library pair with the regions' ids beside their names (its parts are shared, not
-    copied: suggestions of a large page stay cheap)."""
-    values = {name: getattr(pair, name) for name in PairOut.model_fields if hasattr(pair, name)}
+    copied: suggestions of a large page stay cheap). Each field is read once: some are
+    computed properties (the explanation), which ``hasattr`` followed by ``getattr`` would
+    build twice."""
+    values = {
+        name: value
+        for name in PairOut.model_fields
+        if (value := getattr(pair, name, _ABSENT)) is not _ABSENT
+    }
     return PairOut.model_validate(
         {
             **values,
