@@ -120,25 +120,19 @@ def load_programme(session: Session, models: ModelCatalog, model: MaturityModel)
     return Programme(model=model, profiles=profiles, ids=ids)
 
 
-_ABSENT = object()
-
-
 # --- shaping results --------------------------------------------------------------------------
 
 
 def pair_out(pair: PairProposal, ids: Mapping[str, int]) -> PairOut:
     """A library pair with the regions' ids beside their names (its parts are shared, not
-    copied: suggestions of a large page stay cheap). Each field is read once: some are
-    computed properties (the explanation), which ``hasattr`` followed by ``getattr`` would
-    build twice."""
-    values = {
-        name: value
-        for name in PairOut.model_fields
-        if (value := getattr(pair, name, _ABSENT)) is not _ABSENT
-    }
+    copied: suggestions of a large page stay cheap). The pair's fields are taken as stored
+    and each computed one (the explanation is the costly one) is built once: reading every
+    field through ``getattr`` costs a third of building a large page's pairs."""
+    computed = {name: getattr(pair, name) for name in type(pair).model_computed_fields}
     return PairOut.model_validate(
         {
-            **values,
+            **pair.__dict__,
+            **computed,
             "receiving_region_id": ids[pair.receiving],
             "transferring_region_id": ids[pair.transferring],
         }
