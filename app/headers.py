@@ -60,4 +60,3 @@ def add_missing(headers: list[Header], defaults: tuple[Header, ...]) -> list[Hea
     """``headers`` with each default whose name it lacks."""
     present = {name.lower() for name, _ in headers}
     return headers + [header for header in defaults if header[0] not in present]
-
