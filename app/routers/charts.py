@@ -30,6 +30,7 @@ from app.auth import Principal, ensure_can_read, require_key
 from app.deps import (
     OptionalPrincipalDep,
     SessionDep,
+    get_chart_cache,
     get_models,
     get_rate_limits,
     get_settings,
@@ -291,8 +292,7 @@ class ChartRequest:
 
     @property
     def cache(self) -> ChartCache:
-        cache: ChartCache = self.request.app.state.chart_cache
-        return cache
+        return get_chart_cache(self.request)
 
     @property
     def limits(self) -> RateLimits:
