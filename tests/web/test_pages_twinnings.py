@@ -187,6 +187,15 @@ def test_the_page_offers_the_moves_the_rules_allow(client: TestClient, world: Wo
     assert outcomes["results_at_conclusion"] == "Mandates agreed"
     assert outcomes["worked_well"] == "Visits"
 
+    held = {"kind": "workshop", "title": "Kick-off", "date": "2025-02-03", "format": "digital"}
+    assert post(client, f"{page}/activities", held).status_code == 303
+    plan = {"title": "Mandates", "dimension": "funding", "status": "planned"}
+    assert post(client, f"{page}/actions", plan).status_code == 303
+    assert "Move to: Concluded" in client.get(page).text
+    assert post(client, f"{page}/status", {"status": "concluded"}).status_code == 303
+    concluded = client.get(page).text
+    assert "Reopen: back to Running" in concluded and "Move to: Running" not in concluded
+
 
 def test_a_coordinator_starts_a_twinning_from_an_approved_pair(
     client: TestClient, world: World
