@@ -133,8 +133,10 @@ def get_region_profile(
     database: DatabaseDep,
     session: SessionDep,
 ) -> RoundProfile | Response:
-    """The ETag comes from one read of plain values (the region and its latest published
-    round's id and publishing time); the session is used only for the full answer."""
+    """Readable without a key when the region's profile is public. ``If-None-Match`` with
+    the ETag answers ``304`` until a newer round is published or the region is renamed."""
+    # The ETag from one read of plain values (the region, its latest published round's id
+    # and publishing time); the session only for the full answer.
     found = latest_head(database, region_id)
     head, round_id, published_at = readable_head(found, region_id, principal, "path.region_id")
     etag = make_etag("region-profile", [round_id, published_stamp(published_at), head.name])
