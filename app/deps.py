@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.auth import API_KEY_HEADER_NAME, Principal, ensure_role, require_key, unknown_key
 from app.db import Database, get_session
-from app.guard import PRINCIPAL_SCOPE_KEY, client_address
+from app.guard import PRINCIPAL_SCOPE_KEY
 from app.pagination import OFFSET_MAX, PageParams
 from app.problems import ApiProblem
 from app.ratelimits import RateLimits
@@ -61,6 +61,11 @@ def get_rate_limits(request: Request) -> RateLimits:
     return limits
 
 
+def get_chart_cache(request: Request) -> ChartCache:
+    cache: ChartCache = request.app.state.chart_cache
+    return cache
+
+
 # The dependencies: async, so that FastAPI gives none of them a worker thread of its own.
 
 
@@ -70,19 +75,6 @@ async def _settings(request: Request) -> Settings:
 
 async def _models(request: Request) -> ModelCatalog:
     return get_models(request)
-
-
-async def _chart_cache(request: Request) -> ChartCache:
-    cache: ChartCache = request.app.state.chart_cache
-    return cache
-
-
-async def _rate_limits(request: Request) -> RateLimits:
-    return get_rate_limits(request)
-
-
-async def _client_address(request: Request) -> str:
-    return client_address(request.scope)
 
 
 async def _database(request: Request) -> Database:
@@ -95,10 +87,6 @@ DatabaseDep = Annotated[Database, Depends(_database)]
 run reads, computes without a session, then writes)."""
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
-ChartCacheDep = Annotated[ChartCache, Depends(_chart_cache)]
-RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
-ClientAddressDep = Annotated[str, Depends(_client_address)]
-"""The client's address (the proxy's ``X-Forwarded-For`` when trusted), for rate limits."""
 
 
 async def query_model(

@@ -332,9 +332,14 @@ def ensure_published_readable(
 
 def check_published_readable(region: Region, principal: Principal | None) -> None:
     """``ensure_published_readable`` for a region read already (e.g. several at once)."""
-    if not region.public_profile:
-        assert region.id is not None
-        ensure_can_read(require_key(principal), region.id)
+    assert region.id is not None
+    check_profile_readable(region.id, region.public_profile, principal)
+
+
+def check_profile_readable(region_id: int, public: bool, principal: Principal | None) -> None:
+    """The rule itself, from the region's id and its ``public_profile``."""
+    if not public:
+        ensure_can_read(require_key(principal), region_id)
 
 
 def upsert(

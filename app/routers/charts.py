@@ -28,15 +28,15 @@ from sqlmodel import Session, col, select
 
 from app.auth import Principal, ensure_can_read, require_key
 from app.deps import (
-    ChartCacheDep,
-    ClientAddressDep,
-    ModelsDep,
     OptionalPrincipalDep,
-    RateLimitsDep,
     SessionDep,
-    SettingsDep,
+    get_chart_cache,
+    get_models,
+    get_rate_limits,
+    get_settings,
 )
 from app.etags import cache_headers, make_etag, model_digest, not_modified
+from app.guard import client_address
 from app.language import Language
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
@@ -273,17 +273,34 @@ class ChartPlan:
 
 @dataclass(frozen=True)
 class ChartRequest:
-    """Everything but the session a chart handler resolves its plan from, and what drawing
-    needs: the worker's image cache, and the rate limits that make a caller wait when it asks
-    for too many new drawings."""
+    """What a chart handler resolves its plan from (the parsed query and the caller), with
+    what only a full answer needs (the models, the worker's image cache, the rate limits
+    that make a caller wait when it asks for too many new drawings) read from the app as it
+    is used: a ``304`` gathers nothing it does not use."""
 
     query: ChartQuery
     principal: Principal | None
-    address: str
-    models: ModelCatalog
-    settings: Settings
-    cache: ChartCache
-    limits: RateLimits
+    request: Request
+
+    @property
+    def models(self) -> ModelCatalog:
+        return get_models(self.request)
+
+    @property
+    def settings(self) -> Settings:
+        return get_settings(self.request)
+
+    @property
+    def cache(self) -> ChartCache:
+        return get_chart_cache(self.request)
+
+    @property
+    def limits(self) -> RateLimits:
+        return get_rate_limits(self.request)
+
+    @property
+    def address(self) -> str:
+        return client_address(self.request.scope)
 
     def plan(self, session: Session) -> ChartPlan:
         return chart_plan(session, self.models, self.settings, self.principal, self.query)
@@ -292,14 +309,10 @@ class ChartRequest:
 async def chart_request(
     principal: OptionalPrincipalDep,  # first: an unknown key is 401 whatever the query says
     query: ChartQueryDep,
-    address: ClientAddressDep,
-    models: ModelsDep,
-    settings: SettingsDep,
-    cache: ChartCacheDep,
-    limits: RateLimitsDep,
+    request: Request,
 ) -> ChartRequest:
     # async: it only gathers what the other dependencies resolved (no thread-pool trip).
-    return ChartRequest(query, principal, address, models, settings, cache, limits)
+    return ChartRequest(query, principal, request)
 
 
 ChartRequestDep = Annotated[ChartRequest, Depends(chart_request)]

@@ -17,7 +17,14 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from app.auth import ensure_can_read, require_key
-from app.deps import ModelsDep, OptionalPrincipalDep, PageDep, SessionDep
+from app.deps import (
+    DatabaseDep,
+    ModelsDep,
+    OptionalPrincipalDep,
+    PageDep,
+    SessionDep,
+    get_models,
+)
 from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, not_modified
 from app.pagination import PageParams
 from app.problems import ApiProblem, problem_responses
@@ -25,6 +32,9 @@ from app.routing import ApiRoute
 from app.schemas import HistoryEntry, Id, PairDelta, RegionComparison, RegionHistory, RoundProfile
 from app.services.profiles import (
     RoundResults,
+    latest_head,
+    published_stamp,
+    readable_head,
     readable_latest,
     regions_with_latest,
     round_results,
@@ -89,7 +99,6 @@ def get_round_profile(
     response: Response,
     principal: OptionalPrincipalDep,
     session: SessionDep,
-    models: ModelsDep,
 ) -> RoundProfile | Response:
     """Readable without a key once published, when the region's profile is public. While
     the round is open its proposed scores (medians) are hidden like its ratings (403)."""
@@ -108,7 +117,7 @@ def get_round_profile(
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
     response.headers.update({"ETag": etag, **headers})
-    return _view(round_results(session, models, [round_], names)[0])
+    return _view(round_results(session, get_models(request), [round_], names)[0])
 
 
 @router.get(
@@ -121,18 +130,23 @@ def get_region_profile(
     request: Request,
     response: Response,
     principal: OptionalPrincipalDep,
+    database: DatabaseDep,
     session: SessionDep,
-    models: ModelsDep,
 ) -> RoundProfile | Response:
-    found = regions_with_latest(session, [region_id]).get(region_id)
-    region, round_ = readable_latest(found, region_id, principal, "path.region_id")
-    names = {region_id: region.name}
-    etag = make_etag("region-profile", _identity(session, [round_], names))
-    headers = cache_headers(region.public_profile)
+    """Readable without a key when the region's profile is public. ``If-None-Match`` with
+    the ETag answers ``304`` until a newer round is published or the region is renamed."""
+    # The ETag from one read of plain values (the region, its latest published round's id
+    # and publishing time); the session only for the full answer.
+    found = latest_head(database, region_id)
+    head, round_id, published_at = readable_head(found, region_id, principal, "path.region_id")
+    etag = make_etag("region-profile", [round_id, published_stamp(published_at), head.name])
+    headers = cache_headers(head.public_profile)
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
+    round_ = get_or_404(session, AssessmentRound, round_id, "path.region_id")
     response.headers.update({"ETag": etag, **headers})
-    return _view(round_results(session, models, [round_], names)[0])
+    names = {region_id: head.name}
+    return _view(round_results(session, get_models(request), [round_], names)[0])
 
 
 @router.get(

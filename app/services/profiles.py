@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -23,8 +24,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.auth import Principal
+from app.db import Database
 from app.problems import ApiProblem
-from app.store import check_published_readable, rebuild_results, round_model
+from app.store import (
+    check_profile_readable,
+    check_published_readable,
+    rebuild_results,
+    round_model,
+)
 from app.tables import (
     AssessmentRound,
     ConsensusRow,
@@ -254,6 +261,59 @@ def regions_with_latest(
     return {region.id: (region, round_) for region, round_ in rows if region.id is not None}
 
 
+@dataclass(frozen=True)
+class LatestHead:
+    """What names a region's latest published profile, as plain values: enough to check
+    access and compute the profile's ETag (``latest_head``) before anything is loaded."""
+
+    region_id: int
+    name: str
+    public_profile: bool
+    round_id: int | None  # None: nothing published yet
+    published_at: datetime | None
+
+
+@cache
+def _latest_head_statement() -> Any:
+    ranked = _latest_ranked(some_regions=True)
+    latest = sa.select(ranked.c.id, ranked.c.region_id).where(ranked.c.rank == 1).subquery()
+    return (
+        sa.select(
+            col(Region.id),
+            col(Region.name),
+            col(Region.public_profile),
+            col(AssessmentRound.id),
+            col(AssessmentRound.published_at),
+        )
+        .select_from(Region)
+        .outerjoin(latest, latest.c.region_id == Region.id)
+        .outerjoin(AssessmentRound, col(AssessmentRound.id) == latest.c.id)
+        .where(col(Region.id).in_(_REGION_IDS))
+    )
+
+
+def latest_head(database: Database, region_id: int) -> LatestHead | None:
+    """A region (None when it does not exist) and its latest published round, in one read of
+    plain rows on a connection of its own (``Database.read``), from a statement built once:
+    what a conditional request needs before its ``304``."""
+    rows = database.read(_latest_head_statement(), {"region_ids": [region_id]})
+    return LatestHead(*rows[0]) if rows else None
+
+
+def readable_head(
+    head: LatestHead | None, region_id: int, principal: Principal | None, field: str
+) -> tuple[LatestHead, int, datetime]:
+    """``readable_latest`` for a ``latest_head``: the head with its round's id and publishing
+    time, once the caller may read the region's published profiles (the same errors, in the
+    same order)."""
+    if head is None:
+        raise ApiProblem(404, f"no region with id {region_id}", field=field)
+    check_profile_readable(region_id, head.public_profile, principal)
+    if head.round_id is None or head.published_at is None:
+        raise ApiProblem(404, f"region {region_id} has no published round yet", field=field)
+    return head, head.round_id, head.published_at
+
+
 def readable_latest(
     found: tuple[Region, AssessmentRound | None] | None,
     region_id: int,
@@ -305,10 +365,15 @@ def round_stamps(session: Session, rounds: Iterable[AssessmentRound]) -> dict[in
     for round_ in rounds:
         assert round_.id is not None
         if round_.status == PUBLISHED and round_.published_at is not None:
-            stamps[round_.id] = f"published {round_.published_at.isoformat()}"
+            stamps[round_.id] = published_stamp(round_.published_at)
         else:
             stamps[round_.id] = _rows_digest(session, round_)
     return stamps
+
+
+def published_stamp(published_at: datetime) -> str:
+    """A published round's stamp: its publishing time, as it never changes after."""
+    return f"published {published_at.isoformat()}"
 
 
 def _rows_digest(session: Session, round_: AssessmentRound) -> str:

@@ -169,3 +169,26 @@ def test_language_parameters_and_names_change_the_etag(
         session.commit()
     assert etag_of(client, report, reader) != english[2]
     assert etag_of(client, radar, reader) == english[0]  # the chart shows no names
+
+
+def test_the_region_profiles_etag_read_before_its_session(client: TestClient, world: World) -> None:
+    """The region profile's ETag is read apart from the answer (plain rows, no session): it
+    must still follow a rename and a newer round, answer 304 only to who may read it, and
+    say 404 only to who could read the region."""
+    url = f"{API}/regions/{world.north}/profile"
+    # no published round yet: 404 for a reader of the region, 403/401 for the others first
+    problem(client.get(url, headers=world.coordinator), 404)
+    problem(client.get(url, headers=world.south_member), 403)
+    problem(client.get(url), 401)
+    problem(client.get(f"{API}/regions/99999/profile", headers=world.coordinator), 404)
+    published_round(client, world.admin, world.north, world.north_people, 2, "2022")
+    first = etag_of(client, url, world.coordinator)
+    problem(client.get(url, headers={**world.south_member, "If-None-Match": first}), 403)
+    ok(client.patch(f"{API}/regions/{world.north}", json={"name": "Norr"}, headers=world.admin))
+    renamed = etag_of(client, url, world.coordinator)
+    body = ok(client.get(url, headers=world.coordinator))
+    assert renamed != first and body["profile"]["region"] == "Norr"
+    later = published_round(client, world.admin, world.north, world.north_people, 3, "2024")
+    newer = etag_of(client, url, world.coordinator)
+    body = ok(client.get(url, headers=world.coordinator))
+    assert newer not in (first, renamed) and body["round_id"] == later

@@ -11,12 +11,14 @@ from contextlib import closing
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from app.db import Database
+from app.schemas_matching import PairOut
 from app.services import matching as matching_service
-from assessment import assign_partners, find_model
+from assessment import MatchingParams, MaturityModel, assign_partners, find_model, suggest_partners
 from tests.api import flows
 from tests.api.conftest import AppFactory, World
 from tests.api.flows import API, ok, problem
@@ -128,6 +130,43 @@ def test_suggestions_explain_each_pair_and_each_unmet_need(
     assert only["params"]["min_transfer_level"] == 0 and only["total"] == 1
     (south,) = only["items"]
     assert south["pairs"] == [] and south["unmet"][0]["condition"] == "gap"
+
+
+def test_suggested_pairs_are_the_librarys_pairs_field_for_field(
+    client: TestClient, world: World, api_app: FastAPI, api_model: MaturityModel
+) -> None:
+    """The pairs are shaped from the library's pairs without reading each field through
+    ``getattr``: the answer must stay what every field read one by one gives, and what the
+    endpoint sends."""
+    east_wants_innovation(client, world)
+    body = suggestions(client, world.coordinator)
+    with api_app.state.database.session() as session:
+        programme = matching_service.load_programme(session, api_app.state.models, api_model)
+    result = suggest_partners(api_model, programme.profiles, MatchingParams())
+    assert result.pairs
+    sent = {
+        (p["receiving"], p["transferring"], p["dimension"]): p
+        for item in body["items"]
+        for p in item["pairs"]
+    }
+    assert len(sent) == len(result.pairs)
+    for pair in result.pairs:
+        one_by_one = PairOut.model_validate(
+            {
+                **{
+                    name: getattr(pair, name)
+                    for name in PairOut.model_fields
+                    if hasattr(pair, name)
+                },
+                "receiving_region_id": programme.ids[pair.receiving],
+                "transferring_region_id": programme.ids[pair.transferring],
+            }
+        )
+        shaped = matching_service.pair_out(pair, programme.ids)
+        assert shaped.model_dump_json() == one_by_one.model_dump_json()
+        assert sent[(pair.receiving, pair.transferring, pair.dimension)] == shaped.model_dump(
+            mode="json"
+        )
 
 
 def test_suggestions_page_through_the_receiving_regions(client: TestClient, world: World) -> None:
