@@ -114,12 +114,6 @@ def problem_response(
     return problem(status, detail, instance=request.url.path, errors=errors, headers=headers)
 
 
-def field_problem(status: int, detail: str, field: str, *, instance: str) -> JSONResponse:
-    return problem(
-        status, detail, instance=instance, errors=[FieldProblem(field=field, detail=detail)]
-    )
-
-
 def retry_later(seconds: int = RETRY_AFTER_SECONDS) -> dict[str, str]:
     return {"Retry-After": str(max(1, seconds))}
 

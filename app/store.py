@@ -313,14 +313,6 @@ def current_rounds(
     return {rid: r for rid, r in latest.items() if r.model_version == model.version}
 
 
-def latest_published_round(session: Session, region_id: int, field: str) -> AssessmentRound:
-    """The round that stands for the region today; 404 naming ``field`` before it has one."""
-    rounds = published_rounds(session, region_id)
-    if not rounds:
-        raise ApiProblem(404, f"region {region_id} has no published round yet", field=field)
-    return rounds[-1]
-
-
 def ensure_published_readable(
     session: Session, region_id: int, principal: Principal | None, field: str
 ) -> Region:
