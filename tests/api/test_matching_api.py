@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from app.db import Database
-from app.schemas_matching import PairOut
+from app.schemas_matching import PairOut, Suggestions
 from app.services import matching as matching_service
 from assessment import MatchingParams, MaturityModel, assign_partners, find_model, suggest_partners
 from tests.api import flows
@@ -150,7 +150,8 @@ def test_suggested_pairs_are_the_librarys_pairs_field_for_field(
         for p in item["pairs"]
     }
     assert len(sent) == len(result.pairs)
-    for pair in result.pairs:
+    shaped_pairs = matching_service.pair_outs(result.pairs, programme.ids)
+    for pair, shaped in zip(result.pairs, shaped_pairs, strict=True):
         one_by_one = PairOut.model_validate(
             {
                 **{
@@ -162,11 +163,42 @@ def test_suggested_pairs_are_the_librarys_pairs_field_for_field(
                 "transferring_region_id": programme.ids[pair.transferring],
             }
         )
-        shaped = matching_service.pair_out(pair, programme.ids)
+        assert shaped == one_by_one
         assert shaped.model_dump_json() == one_by_one.model_dump_json()
         assert sent[(pair.receiving, pair.transferring, pair.dimension)] == shaped.model_dump(
             mode="json"
         )
+
+
+def test_the_suggestions_answer_is_its_response_model_validated_byte_for_byte(
+    client: TestClient, world: World
+) -> None:
+    """Pairs are built without validating them again (their values were validated by the
+    library): the answer's bytes must be what validating the whole answer as the response
+    model and writing it again gives (no value of another type, no field out of order), for
+    pairs with every kind of reason (split panels, down-weighted scores, receiving levels,
+    counted flags) and unmet needs."""
+    east_wants_innovation(client, world)
+    west = add_region(client, world, "West")
+    split_round(
+        client,
+        world.admin,
+        west.id,
+        west.people,
+        panel={"innovation_management": [5], "funding": [0]},
+        decided={"innovation_management": 5, "funding": 0},
+        improve=["funding"],
+    )
+    for params in (
+        {},
+        {"uncertain_scores": "down_weight", "max_receiving_level": 2, "top_k": 5},
+        {"coaching_flags": "ignored", "min_transfer_level": 2, "similarity_dimension": "funding"},
+    ):
+        response = client.get(SUGGESTIONS, params=params, headers=world.coordinator)
+        answer = ok(response)
+        assert sum(len(item["pairs"]) for item in answer["items"]) >= 2, params
+        validated = Suggestions.model_validate_json(response.content)
+        assert validated.model_dump_json().encode() == response.content, params
 
 
 def test_suggestions_page_through_the_receiving_regions(client: TestClient, world: World) -> None:
