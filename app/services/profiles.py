@@ -349,6 +349,11 @@ def _parsed_profile(stored: str, region: str) -> Profile:
     return _loaded(stored, None, region)[0]
 
 
+def forget_parsed_profiles() -> None:
+    """Drop the stored profiles kept parsed (the benchmark times a first read with it)."""
+    _parsed_profile.cache_clear()
+
+
 def current_profiles(
     session: Session, models: ModelCatalog, model: MaturityModel
 ) -> list[tuple[int, Profile]]:

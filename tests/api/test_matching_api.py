@@ -277,6 +277,10 @@ def test_suggestions_show_renames_new_publications_and_results_stored_again(
     first, again = programme(), programme()
     assert [p.region for p in first.profiles] == ["North", "South"]
     assert all(a is b for a, b in zip(first.profiles, again.profiles, strict=True))  # kept
+    profiles_service.forget_parsed_profiles()
+    parsed_again = programme()
+    assert parsed_again.profiles == first.profiles
+    assert not any(a is b for a, b in zip(first.profiles, parsed_again.profiles, strict=True))
     (pair,) = north(client, world)["pairs"]
     assert (pair["transferring"], pair["transferring_score"]) == ("South", 4)
 
