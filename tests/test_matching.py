@@ -651,12 +651,18 @@ def test_uncertain_scores_can_be_included_excluded_or_down_weighted(
     assert both[0].score == pytest.approx(included[0].score * 0.25, abs=1e-12)
 
 
-def test_an_excluded_uncertain_need_is_reported_and_uncertain_offers_are_named(
-    small_model: MaturityModel,
-) -> None:
+def need_and_shaky(small_model: MaturityModel) -> tuple[Profile, Profile]:
+    """Need wants alpha (at 0); Shaky offers it at 5, on a split panel."""
     flat = {"beta": 0, "gamma": 0}
     need = region(small_model, "Need", {"alpha": 0, **flat}, improve=("alpha",))
     shaky = split(region(small_model, "Shaky", {"alpha": 5, **flat}, coach=("alpha",)), "alpha")
+    return need, shaky
+
+
+def test_an_excluded_uncertain_need_is_reported_and_uncertain_offers_are_named(
+    small_model: MaturityModel,
+) -> None:
+    need, shaky = need_and_shaky(small_model)
     params = MatchingParams(uncertain_scores="exclude", **ONLY_FLAGS)
     (offers,) = assign_partners(small_model, [need, shaky], params).unmet
     assert (offers.condition, offers.parameter, offers.policy) == (
@@ -682,9 +688,7 @@ def test_uncertain_weight_must_be_a_share() -> None:
 def test_an_uncertain_pairs_explanation_says_how_its_score_was_weighted(
     small_model: MaturityModel,
 ) -> None:
-    flat = {"beta": 0, "gamma": 0}
-    need = region(small_model, "Need", {"alpha": 0, **flat}, improve=("alpha",))
-    shaky = split(region(small_model, "Shaky", {"alpha": 5, **flat}, coach=("alpha",)), "alpha")
+    need, shaky = need_and_shaky(small_model)
     params = MatchingParams(uncertain_scores="down_weight", max_receiving_level=1, **ONLY_FLAGS)
     (pair,) = suggest_partners(small_model, [split(need, "alpha"), shaky], params).pairs
     assert pair.explanation == (
