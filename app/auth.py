@@ -139,12 +139,17 @@ _KEY_BY_HASH = sa.select(
 
 
 def find_principal(database: Database, token: str) -> Principal | None:
-    """The caller behind ``token``, None for an unknown or revoked one: one indexed read on
+    """The caller behind ``token``, None for an unknown or revoked one (``principal_by_hash``)."""
+    key_hash = key_hash_of(token)
+    return None if key_hash is None else principal_by_hash(database, key_hash)
+
+
+def principal_by_hash(database: Database, key_hash: str) -> Principal | None:
+    """The caller behind a key's hash, None for an unknown or revoked key: one indexed read on
     a connection of its own (``Database.read``: the request's own session has not begun
-    yet), from a statement built once, since every keyed request pays for it."""
-    if not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    rows = database.read(_KEY_BY_HASH, {"key_hash": hash_token(token)})
+    yet), from a statement built once, since every keyed request the key cache does not
+    answer pays for it."""
+    rows = database.read(_KEY_BY_HASH, {"key_hash": key_hash})
     if not rows:
         return None
     key_id, role, region_id, stakeholder_id, revoked_at = rows[0]
@@ -153,6 +158,13 @@ def find_principal(database: Database, token: str) -> Principal | None:
     return Principal(
         key_id=key_id, role=Role(role), region_id=region_id, stakeholder_id=stakeholder_id
     )
+
+
+def key_hash_of(token: str) -> str | None:
+    """The hash a key is stored under, None for a token no issued key can be."""
+    if not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return hash_token(token)
 
 
 def unknown_key() -> ApiProblem:

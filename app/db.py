@@ -21,19 +21,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.sql import Executable
+from sqlalchemy import Select, event
+from sqlalchemy.engine import Compiled, Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
 
 from app.settings import Settings
 
 _WRITE_OPTION = "twinning_write"
+AnySelect = Select[*tuple[Any, ...]]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -153,24 +155,101 @@ class Database:
         event.listen(session, "after_commit", reads_from_now_on)
         return session
 
-    def read(self, statement: Executable, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """The rows of one read on a pooled connection of its own, which goes back to the
-        pool at once: no ORM session or objects, about half the cost of a session's read.
-        For the small reads every request of a kind pays (the key, a conditional request's
-        ETag); a handler's reads that must agree with each other belong in its session."""
+    def read(self, statement: AnySelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one small read that every request of a kind pays (the key, a
+        conditional request's ETag), as plain tuples, on a pooled connection that goes back
+        at once. The statement is compiled once per dialect and run on the driver's own
+        cursor with the column types' result conversions: SQLAlchemy's work per execution
+        (cache lookup, events, result objects) costs several times such a query on SQLite.
+        A handler's reads that must agree with each other belong in its session."""
         engine = self.engine
-        with engine.connect() as connection:
-            if engine.dialect.name == "postgresql":
-                # A single read needs no transaction: without one, PostgreSQL is spared a
-                # BEGIN and the pool a ROLLBACK, two of the read's four round trips.
-                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return [tuple(row) for row in connection.execute(statement, params)]
+        compiled = _driver_statement(statement, engine.dialect)
+        connection = engine.raw_connection()  # the pool's own errors are SQLAlchemy's
+        try:
+            driver = connection.driver_connection
+            # A single read needs no transaction: without one, PostgreSQL is spared a BEGIN
+            # and the pool's ROLLBACK on return, two of the read's four round trips.
+            autocommit = engine.dialect.name == "postgresql" and driver is not None
+            if autocommit:
+                driver.autocommit = True  # type: ignore[union-attr]
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(compiled.sql, compiled.parameters(params))
+                    rows = cursor.fetchall()
+                finally:
+                    cursor.close()
+            finally:
+                if autocommit:
+                    driver.autocommit = False  # type: ignore[union-attr]
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(exc, compiled.sql) from exc
+        finally:
+            connection.close()
+        return [compiled.converted(row) for row in rows]
 
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
             self._write_engine = None
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A statement as its driver takes it: the SQL text, how to lay out the parameters (with
+    the statement's own bound values, such as a LIMIT) and each column's conversion from the
+    driver's value (None: taken as it comes)."""
+
+    compiled: Compiled
+    positions: tuple[str, ...] | None  # the parameters' order, for positional drivers
+    converters: tuple[Callable[[Any], Any] | None, ...]
+
+    @property
+    def sql(self) -> str:
+        return self.compiled.string
+
+    def parameters(self, params: Mapping[str, Any]) -> Any:
+        values = self.compiled.construct_params(dict(params)) or {}
+        if self.positions is None:
+            return values
+        return tuple(values[name] for name in self.positions)
+
+    def converted(self, row: Any) -> tuple[Any, ...]:
+        return tuple(
+            value if convert is None or value is None else convert(value)
+            for convert, value in zip(self.converters, row, strict=True)
+        )
+
+
+_compiled: dict[tuple[int, str], _DriverStatement] = {}
+
+
+def _driver_statement(statement: AnySelect, dialect: Dialect) -> _DriverStatement:
+    """``statement`` compiled for ``dialect``, once (the statements ``Database.read`` runs
+    are built once too, so this holds as many as the code has)."""
+    key = (id(statement), dialect.name)
+    found = _compiled.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=dialect)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("Database.read takes no expanding (IN) parameters")
+        found = _DriverStatement(
+            compiled=compiled,
+            positions=tuple(compiled.positiontup or ()) if compiled.positional else None,
+            converters=tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in statement.selected_columns
+            ),
+        )
+        _compiled[key] = found
+    return found
+
+
+def _wrapped(exc: Exception, sql: str) -> StatementError:
+    """A driver error as SQLAlchemy would raise it (parameters hidden), so that callers
+    handle one kind: ``OperationalError`` for a database that does not answer."""
+    return DBAPIError.instance(sql, None, exc, Exception, hide_parameters=True)
 
 
 def begin_write(session: Session) -> None:

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.auth import API_KEY_HEADER_NAME, Principal, ensure_role, require_key, unknown_key
 from app.db import Database, get_session
 from app.guard import PRINCIPAL_SCOPE_KEY
+from app.keycache import KeyCache
 from app.pagination import OFFSET_MAX, PageParams
 from app.problems import ApiProblem
 from app.ratelimits import RateLimits
@@ -61,6 +62,11 @@ def get_rate_limits(request: Request) -> RateLimits:
     return limits
 
 
+def get_key_cache(request: Request) -> KeyCache:
+    cache: KeyCache = request.app.state.key_cache
+    return cache
+
+
 def get_chart_cache(request: Request) -> ChartCache:
     cache: ChartCache = request.app.state.chart_cache
     return cache
@@ -77,6 +83,10 @@ async def _models(request: Request) -> ModelCatalog:
     return get_models(request)
 
 
+async def _key_cache(request: Request) -> KeyCache:
+    return get_key_cache(request)
+
+
 async def _database(request: Request) -> Database:
     return get_database(request)
 
@@ -85,6 +95,8 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 """The app's database, for handlers that manage their own short transactions (a matching
 run reads, computes without a session, then writes)."""
+KeyCacheDep = Annotated[KeyCache, Depends(_key_cache)]
+"""The keys this worker checked a moment ago: a handler that ends keys clears it."""
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]
 """The maturity models this deployment offers (shipped ones and its models directory)."""
 

@@ -11,8 +11,9 @@ A pure ASGI middleware (no per-request task or body buffering), in this order:
    ``max_concurrent_writes`` writes in progress, in two lanes so that neither crowds the
    other out (SQLite writes one at a time anyway); the next ones wait briefly, the rest get
    503 with ``Retry-After``. Liveness and metrics are exempt, so they answer under any load;
-4. the key is looked up (one indexed read in a short session of its own, in a worker
-   thread) and an unknown or revoked one is 401, on every path, before the body is read;
+4. the key is looked up (one indexed read on a connection of its own, in a worker thread,
+   unless ``app.keycache`` checked it a moment ago) and an unknown or revoked one is 401, on
+   every path, before the body is read;
 5. matching runs and suggestions are counted against ``rate_limit_matching`` (429 beyond).
 
 The caller is left in the request scope for ``app.deps``; handlers never look keys up
@@ -30,8 +31,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.admission import Admission
-from app.auth import API_KEY_HEADER_NAME, Principal, find_principal, require_key, unknown_key
+from app.auth import (
+    API_KEY_HEADER_NAME,
+    Principal,
+    key_hash_of,
+    principal_by_hash,
+    require_key,
+    unknown_key,
+)
 from app.db import READ_METHODS, Database
+from app.keycache import KeyCache
 from app.problems import (
     BUSY_DETAIL,
     ApiProblem,
@@ -64,6 +73,7 @@ class Guard:
         admission: Admission,
         write_admission: Admission,
         limits: RateLimits,
+        keys: KeyCache,
     ) -> None:
         self.app = app
         self.max_body = settings.max_body_bytes
@@ -71,6 +81,7 @@ class Guard:
         self.admission = admission
         self.write_admission = write_admission
         self.limits = limits
+        self.keys = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,13 +128,19 @@ class Guard:
     async def _authenticate(self, token: str | None, address: str) -> Principal | None:
         if token is None:
             return None
-        try:
-            principal = await run_in_threadpool(find_principal, self.database, token)
-        except (OperationalError, PoolTimeoutError) as exc:
-            raise database_unavailable(exc) from None
-        if principal is None:
+        key_hash = key_hash_of(token)
+        principal = None if key_hash is None else self.keys.get(key_hash)
+        if principal is not None:
+            return principal
+        if key_hash is not None:
+            try:
+                principal = await run_in_threadpool(principal_by_hash, self.database, key_hash)
+            except (OperationalError, PoolTimeoutError) as exc:
+                raise database_unavailable(exc) from None
+        if key_hash is None or principal is None:
             self.limits.failed_keys.charge(caller(None, address))
             raise unknown_key()
+        self.keys.put(key_hash, principal)
         return principal
 
     def _check_announced_size(self, length: int | None) -> None:

@@ -28,6 +28,7 @@ from app.admission import Admission
 from app.auth import API_KEY_HEADER_NAME
 from app.db import Database
 from app.guard import Guard
+from app.keycache import KeyCache
 from app.logs import configure_logging
 from app.observability import REQUEST_ID_HEADER, Observability
 from app.ratelimits import RateLimits
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.chart_cache = ChartCache(settings.chart_cache_size)
     app.state.rate_limits = RateLimits(settings)
+    app.state.key_cache = KeyCache(settings.key_cache_seconds, settings.key_cache_size)
     problems.install(app)
     openapi.install(app, settings)
     # Health first: probes are the most frequent requests, and routes match in order.
@@ -163,6 +165,7 @@ def install_middleware(app: FastAPI, settings: Settings, database: Database) -> 
         admission=admission,
         write_admission=write_admission,
         limits=app.state.rate_limits,
+        keys=app.state.key_cache,
     )
     app.add_middleware(
         CORSMiddleware,

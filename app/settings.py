@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     max_practices: int = Field(default=1_000, ge=1, description="good practices in all")
     page_default_limit: int = Field(default=50, ge=1, description="items per page by default")
     page_max_limit: int = Field(default=200, ge=1, description="the largest page a client gets")
+    key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="seconds a worker keeps a valid API key's caller (0: look every key up); "
+        "a key revoked elsewhere keeps working in a worker this long at most",
+    )
+    key_cache_size: int = Field(default=1_000, ge=1, description="keys a worker keeps checked")
     chart_cache_size: int = Field(
         default=64, ge=0, description="rendered charts kept per worker (0: no cache)"
     )

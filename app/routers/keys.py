@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from sqlmodel import col, select
 
 from app.auth import ensure_can_manage, issue_key
-from app.deps import AdminDep, PageDep, PrincipalDep, SessionDep, SettingsDep
+from app.deps import AdminDep, KeyCacheDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from app.pagination import paginate
 from app.problems import ApiProblem, problem_responses
 from app.routing import ApiRoute
@@ -108,7 +108,10 @@ def revoke_key(
     key_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
+    checked_keys: KeyCacheDep,
 ) -> Response:
+    """The key stops working at once in this worker, and within ``key_cache_seconds`` in the
+    others (they keep a key they checked that long)."""
     if principal.is_admin or key_id == principal.key_id:
         key = get_or_404(session, ApiKey, key_id, "path.key_id")
     else:
@@ -127,4 +130,5 @@ def revoke_key(
         key.revoked_at = utcnow()
         session.add(key)
         session.commit()
+        checked_keys.clear()
     return Response(status_code=204)

@@ -131,7 +131,6 @@ def get_region_profile(
     response: Response,
     principal: OptionalPrincipalDep,
     database: DatabaseDep,
-    session: SessionDep,
 ) -> RoundProfile | Response:
     """Readable without a key when the region's profile is public. ``If-None-Match`` with
     the ETag answers ``304`` until a newer round is published or the region is renamed."""
@@ -143,10 +142,11 @@ def get_region_profile(
     headers = cache_headers(head.public_profile)
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
-    round_ = get_or_404(session, AssessmentRound, round_id, "path.region_id")
     response.headers.update({"ETag": etag, **headers})
     names = {region_id: head.name}
-    return _view(round_results(session, get_models(request), [round_], names)[0])
+    with database.session() as session:
+        round_ = get_or_404(session, AssessmentRound, round_id, "path.region_id")
+        return _view(round_results(session, get_models(request), [round_], names)[0])
 
 
 @router.get(

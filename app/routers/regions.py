@@ -8,6 +8,7 @@ from sqlmodel import Session, col, or_, select
 from app.auth import Principal, ensure_can_manage, ensure_can_read, require_key
 from app.deps import (
     AdminDep,
+    KeyCacheDep,
     OptionalPrincipalDep,
     PageDep,
     PrincipalDep,
@@ -173,7 +174,10 @@ def delete_region(
     region_id: Id,
     _: AdminDep,
     session: SessionDep,
+    checked_keys: KeyCacheDep,
 ) -> Response:
+    """The region's keys go with it (at once in this worker, within ``key_cache_seconds`` in
+    the others)."""
     region = get_or_404(session, Region, region_id, "path.region_id")
     if session.exec(select(AssessmentRound).where(AssessmentRound.region_id == region_id)).first():
         raise ApiProblem(409, "the region has assessment rounds", field="path.region_id")
@@ -181,6 +185,7 @@ def delete_region(
         raise ApiProblem(409, "the region has sub-regions", field="path.region_id")
     session.delete(region)
     session.commit()
+    checked_keys.clear()
     return Response(status_code=204)
 
 

@@ -275,8 +275,17 @@ class LatestHead:
 
 @cache
 def _latest_head_statement() -> Any:
-    ranked = _latest_ranked(some_regions=True)
-    latest = sa.select(ranked.c.id, ranked.c.region_id).where(ranked.c.rank == 1).subquery()
+    """One region (``region_id``) and its latest published round's id and publishing time:
+    an index lookup, not the ranking the statements over many regions use."""
+    region_id: Any = sa.bindparam("region_id")
+    latest = (
+        sa.select(col(AssessmentRound.id))
+        .where(col(AssessmentRound.region_id) == region_id)
+        .where(col(AssessmentRound.status) == PUBLISHED)
+        .order_by(col(AssessmentRound.published_at).desc(), col(AssessmentRound.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
         sa.select(
             col(Region.id),
@@ -286,9 +295,8 @@ def _latest_head_statement() -> Any:
             col(AssessmentRound.published_at),
         )
         .select_from(Region)
-        .outerjoin(latest, latest.c.region_id == Region.id)
-        .outerjoin(AssessmentRound, col(AssessmentRound.id) == latest.c.id)
-        .where(col(Region.id).in_(_REGION_IDS))
+        .outerjoin(AssessmentRound, col(AssessmentRound.id) == latest)
+        .where(col(Region.id) == region_id)
     )
 
 
@@ -296,7 +304,7 @@ def latest_head(database: Database, region_id: int) -> LatestHead | None:
     """A region (None when it does not exist) and its latest published round, in one read of
     plain rows on a connection of its own (``Database.read``), from a statement built once:
     what a conditional request needs before its ``304``."""
-    rows = database.read(_latest_head_statement(), {"region_ids": [region_id]})
+    rows = database.read(_latest_head_statement(), {"region_id": region_id})
     return LatestHead(*rows[0]) if rows else None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,12 @@ def test_create_list_and_revoke_a_key(
 
     assert main(["admin", "revoke-key", str(me["id"])]) == 0
     assert "revoked" in capsys.readouterr().out
+    # The running service checked the key a moment ago and keeps it key_cache_seconds at
+    # most; once that has passed, the key is looked up again and refused.
+    checked = client.app.state.key_cache  # type: ignore[attr-defined]
+    ok(client.get(f"{API}/keys/me", headers=headers(token)))
+    later = time.monotonic() + checked.seconds
+    checked.clock = lambda: later
     problem(client.get(f"{API}/keys/me", headers=headers(token)), 401)
     main(["admin", "list-keys"])
     assert "Operations" not in capsys.readouterr().out

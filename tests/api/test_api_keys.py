@@ -101,6 +101,7 @@ def test_revoked_keys_stop_working(client: TestClient, world: World) -> None:
         ),
         201,
     )
+    ok(client.get(f"{API}/keys/me", headers=headers(created["token"])))  # checked: now kept
     problem(client.delete(f"{API}/keys/{created['id']}", headers=world.south_member), 403)
     ok(client.delete(f"{API}/keys/{created['id']}", headers=world.north_member), 204)
     problem(client.get(f"{API}/keys/me", headers=headers(created["token"])), 401)
