@@ -20,6 +20,7 @@ from assessment import (
     Assignment,
     MatchingResult,
     PairProposal,
+    PairSequence,
     Profile,
     assign_partners,
     build_profile,
@@ -28,7 +29,6 @@ from assessment import (
     matching_pairs,
     suggest_partners,
 )
-from assessment.matching_pairs import PairSequence
 from tests.test_properties_matching import World, any_worlds
 
 Result = MatchingResult | Assignment
