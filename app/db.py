@@ -20,7 +20,7 @@ hashes, which must not reach the logs.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,21 +162,29 @@ class Database:
         cursor with the column types' result conversions: SQLAlchemy's work per execution
         (cache lookup, events, result objects) costs several times such a query on SQLite.
         A handler's reads that must agree with each other belong in its session."""
+        return self.read_each(statement, [params])[0]
+
+    def read_each(
+        self, statement: AnySelect, each: Sequence[Mapping[str, Any]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """``read`` once per parameter set, all on one connection (one pool checkout)."""
         engine = self.engine
         compiled = _driver_statement(statement, engine.dialect)
         connection = engine.raw_connection()  # the pool's own errors are SQLAlchemy's
         try:
             driver = connection.driver_connection
-            # A single read needs no transaction: without one, PostgreSQL is spared a BEGIN
-            # and the pool's ROLLBACK on return, two of the read's four round trips.
+            # Single reads need no transaction: without one, PostgreSQL is spared a BEGIN
+            # and the pool's ROLLBACK on return, two of a read's four round trips.
             autocommit = engine.dialect.name == "postgresql" and driver is not None
             if autocommit:
                 driver.autocommit = True  # type: ignore[union-attr]
             try:
                 cursor = connection.cursor()
                 try:
-                    cursor.execute(compiled.sql, compiled.parameters(params))
-                    rows = cursor.fetchall()
+                    found = []
+                    for params in each:
+                        cursor.execute(compiled.sql, compiled.parameters(params))
+                        found.append([compiled.converted(row) for row in cursor.fetchall()])
                 finally:
                     cursor.close()
             finally:
@@ -186,7 +194,7 @@ class Database:
             raise _wrapped(exc, compiled.sql) from exc
         finally:
             connection.close()
-        return [compiled.converted(row) for row in rows]
+        return found
 
     def dispose(self) -> None:
         if self._engine is not None:

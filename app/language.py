@@ -27,13 +27,13 @@ LANG_DESCRIPTION = (
 )
 
 
-async def request_language(
-    request: Request,
-    lang: str | None = Query(None, description=LANG_DESCRIPTION, examples=["sv"]),
-) -> str:
+LangQuery = Annotated[str | None, Query(description=LANG_DESCRIPTION, examples=["sv"])]
+"""The ``lang`` query parameter, for a dependency that chooses the language itself."""
+
+
+def chosen_language(request: Request, lang: str | None) -> str:
     """The supported language to answer in: ``lang`` if given, else the best the
-    ``Accept-Language`` header allows (``sv-SE`` gets ``sv``), else English. ``async``: pure
-    work, so FastAPI need not send it to the thread pool."""
+    ``Accept-Language`` header allows (``sv-SE`` gets ``sv``), else English."""
     if lang is None:
         return negotiate_language(request.headers.get("accept-language"))
     try:
@@ -45,6 +45,12 @@ async def request_language(
         offered = ", ".join(SUPPORTED_LANGUAGES)
         raise ApiProblem(422, f"language {lang!r} is not offered ({offered})", field="query.lang")
     return chosen
+
+
+async def request_language(request: Request, lang: LangQuery = None) -> str:
+    """``chosen_language``. ``async``: pure work, so FastAPI need not send it to the thread
+    pool."""
+    return chosen_language(request, lang)
 
 
 Language = Annotated[str, Depends(request_language)]

@@ -96,6 +96,7 @@ from assessment.matching_explain import (
     unmet_needs,
 )
 from assessment.matching_kernel import Pairs, ScoreTable, all_pairs, one_blas_thread, top_k
+from assessment.matching_pairs import PairSequence
 from assessment.matching_params import (
     CAPACITY_LIMIT,
     TOP_K_LIMIT,
@@ -137,6 +138,7 @@ __all__ = [
     "MatchingWork",
     "PairProposal",
     "PairReasons",
+    "PairSequence",
     "ScoreConfidence",
     "TransferLoad",
     "UncertainPolicy",

@@ -7,6 +7,10 @@ distinct values, context dimensions from (dimension, score, score) triples, and 
 different tuples from the distinct rows of those. Every field is computed for all pairs at
 once as a column; per pair there remain a dictionary and an object built from trusted values
 without a Python call of its own (``trusted_many``).
+
+Even so, half a million objects cost several times the scoring, so a result holds its pairs
+as a :class:`PairSequence` over :class:`Proposals`: the pairs' columns, explained a chunk at
+a time when first read, the shared pieces built once per call and reused by every chunk.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from assessment.matching_kernel import Pairs, ScoreTable
+from assessment.matching_pairs import PairSequence
 from assessment.matching_regions import AGREEMENT_CODES, BoolArray, IntArray, Regions
 from assessment.matching_results import (
     ContextDimension,
@@ -176,10 +181,19 @@ def _tuples(ids: Ids, contexts: Objects) -> Objects:
 
 
 class _Pieces:
-    """The shared parts of explanations under one parameter set, built once per call."""
+    """The shared parts of explanations under one parameter set, built once per call (on
+    its first chunk of pairs) and shared by every chunk: names, figures of the score table,
+    reasons and context dimensions."""
 
-    def __init__(self, reg: Regions) -> None:
+    def __init__(self, reg: Regions, table: ScoreTable) -> None:
         params, lo = reg.params, reg.model.scale.min
+        self.names = _objects(reg.names)
+        self.keys = _objects(reg.model.keys)
+        self.dimension_names = _objects([d.name for d in reg.model.dimensions])
+        self.similarity = _objects(table.similarity.tolist())
+        self.shared = table.shared
+        self.score = table.score
+        self.scores = _objects(table.score.ravel().tolist())
         self.levels = reg.span + 1
         self.need = _flag_reasons("receiving", "improvement_flags", params.improvement_flags)
         self.offer = _flag_reasons("transferring", "coaching_flags", params.coaching_flags)
@@ -202,16 +216,19 @@ class _Pieces:
             for sides in (0, 1, 2)
         ]
         self.model, self.lo = reg.model, lo
+        self._contexts = np.full(len(reg.model.keys) * self.levels**2, None, dtype=object)
+        self._known = np.zeros(self._contexts.size, dtype=bool)
 
     def contexts(self, *ids: Ids) -> Objects:
-        """Context dimensions by id (``(dimension * levels + a) * levels + b``), built for
-        the ids that occur (None for the others)."""
-        levels = self.levels
-        out = np.full(len(self.model.keys) * levels * levels, None, dtype=object)
+        """Context dimensions by id (``(dimension * levels + a) * levels + b``), each built
+        the first time an id occurs (None for ids not seen yet)."""
+        levels, out = self.levels, self._contexts
         present = np.zeros(out.size, dtype=bool)
         for some in ids:
             present[some[some >= 0]] = True
-        for i in np.flatnonzero(present).tolist():
+        new = present & ~self._known
+        self._known |= present
+        for i in np.flatnonzero(new).tolist():
             dim, rest = divmod(i, levels * levels)
             a, b = divmod(rest, levels)
             out[i] = ContextDimension(
@@ -270,20 +287,50 @@ def _check(parameter: str, value: int, limit: float | None, sign: int) -> LevelC
     )
 
 
-def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> tuple[PairProposal, ...]:
-    """The pairs as :class:`PairProposal` objects, in the given order."""
-    if not pairs.size:
-        return ()
-    with no_collection():
-        return tuple(trusted_many(PairProposal, _values(reg, table, pairs)))
+class Proposals:
+    """The :class:`PairProposal` source of a result's :class:`PairSequence`: the pairs'
+    columns and the call's regions and table, from which any run of pairs is explained
+    when first read. Holds a few integer columns per pair, far less than the objects."""
+
+    def __init__(self, reg: Regions, table: ScoreTable, pairs: Pairs) -> None:
+        self.reg, self.table, self.pairs = reg, table, pairs
+        self._pieces: _Pieces | None = None
+        # Every kind lists pairs by receiving region (rows in name order); checked, not assumed.
+        self._grouped = bool(np.all(pairs.row[1:] >= pairs.row[:-1]))
+        self._rows: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return self.pairs.size
+
+    def build(self, start: int, stop: int) -> list[PairProposal]:
+        if self._pieces is None:
+            self._pieces = _Pieces(self.reg, self.table)
+        run = self.pairs.take(np.arange(start, stop))
+        with no_collection():
+            return trusted_many(PairProposal, _values(self.reg, self._pieces, run))
+
+    def receiving(self, region: str) -> range | None:
+        if not self._grouped:
+            return None
+        if self._rows is None:
+            self._rows = {name: i for i, name in enumerate(self.reg.names)}
+        row = self._rows.get(region)
+        if row is None:
+            return range(0)
+        start, stop = np.searchsorted(self.pairs.row, (row, row + 1)).tolist()
+        return range(start, stop)
 
 
-def _values(reg: Regions, table: ScoreTable, pairs: Pairs) -> list[dict[str, Any]]:
+def proposals(reg: Regions, table: ScoreTable, pairs: Pairs) -> PairSequence[PairProposal]:
+    """The pairs as :class:`PairProposal` objects, in the given order, built when read."""
+    return PairSequence(Proposals(reg, table, pairs))
+
+
+def _values(reg: Regions, pieces: _Pieces, pairs: Pairs) -> list[dict[str, Any]]:
     """Each pair's field values. Every field is computed for all pairs at once, as a column
     (numpy, or object arrays of shared values: names, figures, reasons, context tuples);
     the only work per pair is the dictionary itself."""
-    params, model, lo = reg.params, reg.model, reg.model.scale.min
-    pieces = _Pieces(reg)
+    params = reg.params
     near, far = _context_ids(reg, pairs)
     contexts = pieces.contexts(near, far)
     need_basis = _flag_basis(reg.improvement, params.improvement_flags, pairs.row, pairs.dim)
@@ -294,19 +341,18 @@ def _values(reg: Regions, table: ScoreTable, pairs: Pairs) -> list[dict[str, Any
     ) * 3 + pairs.sides
     low = reg.level[pairs.row, pairs.dim].astype(np.intp)
     high = reg.level[pairs.col, pairs.dim].astype(np.intp)
-    names = _objects(reg.names)
-    cell = np.ravel_multi_index((pairs.gap, pairs.sides, pairs.code), table.score.shape)
+    cell = np.ravel_multi_index((pairs.gap, pairs.sides, pairs.code), pieces.score.shape)
     columns = (
-        names[pairs.row].tolist(),
-        names[pairs.col].tolist(),
-        _objects(model.keys)[pairs.dim].tolist(),
-        _objects([d.name for d in model.dimensions])[pairs.dim].tolist(),
-        (low + lo).tolist(),
-        (high + lo).tolist(),
+        pieces.names[pairs.row].tolist(),
+        pieces.names[pairs.col].tolist(),
+        pieces.keys[pairs.dim].tolist(),
+        pieces.dimension_names[pairs.dim].tolist(),
+        (low + pieces.lo).tolist(),
+        (high + pieces.lo).tolist(),
         pairs.gap.tolist(),
-        _objects(table.similarity.tolist())[pairs.code].tolist(),
-        table.shared[pairs.code].tolist(),
-        _objects(table.score.ravel().tolist())[cell].tolist(),
+        pieces.similarity[pairs.code].tolist(),
+        pieces.shared[pairs.code].tolist(),
+        pieces.scores[cell].tolist(),
         pairs.rank.tolist(),
         pieces.reasons_of(need_basis, offer_basis, pairs.gap, high, low, confidence).tolist(),
         _tuples(near, contexts).tolist(),

@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from assessment.matching_pairs import PairSequence
 from assessment.matching_params import FlagPolicy, MatchingParams, UncertainPolicy
 from assessment.model import ModelRef
 from assessment.scoring import AgreementStatus
@@ -318,7 +319,7 @@ class MatchingResult(_Frozen):
     model: ModelRef
     kind: Literal["candidates", "suggestions"]
     params: MatchingParams
-    pairs: tuple[PairProposal, ...]
+    pairs: PairSequence[PairProposal]
     without_candidates: tuple[str, ...] = Field(
         description="receiving regions with at least one need and no allowed partner"
     )
@@ -329,6 +330,11 @@ class MatchingResult(_Frozen):
     )
 
     def for_region(self, region: str) -> tuple[PairProposal, ...]:
+        """The pairs ``region`` receives: only those are built when the pairs say where
+        they lie (grouped by receiving region), else a scan."""
+        found = self.pairs.receiving(region)
+        if found is not None:
+            return found
         return tuple(pair for pair in self.pairs if pair.receiving == region)
 
 
@@ -343,7 +349,7 @@ class Assignment(_Frozen):
 
     model: ModelRef
     params: MatchingParams
-    pairs: tuple[PairProposal, ...]
+    pairs: PairSequence[PairProposal]
     unmet: tuple[UnmetNeed, ...]
     load: tuple[TransferLoad, ...]
     total_score: float

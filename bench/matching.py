@@ -9,6 +9,11 @@ memory; every candidate pair of one dimension; the assignment at capacity 1 (1,0
 x 1,000 transferring regions) and at capacity 1,000 with every dimension a need (the case
 that took 73-90 s and 22.5 GB with the dense needs x slots matrix; new only).
 
+A new result builds its explained pairs when they are read (``assessment.matching_pairs``),
+the reference's are built inside the call. So the candidates and the 30,000 suggestions
+have a second row, "all read": the same runs' call plus reading every pair once (each pair
+built), against the same reference times: what materialising everything costs.
+
 Run with ``python -m bench matching``; ``BENCH_MATCHING_HUGE=0`` skips the 300,000 row (its
 profiles alone take a few GB and a minute or two to build).
 """
@@ -23,6 +28,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,25 +139,59 @@ class Row:
 
 
 def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds of one call, started on a collected heap: otherwise a call pays for the
+    garbage-collector passes over whatever the previous call left young."""
+    gc.collect()
     start = time.perf_counter()
     result = action()
     return time.perf_counter() - start, result
 
 
+@dataclass(frozen=True)
+class SideBySide:
+    """Medians of one side-by-side run: the new call, the new call with every pair read
+    (its pairs are built when read), the reference call (its pairs are built in the call)."""
+
+    new: float
+    new_read: float
+    old: float
+    answer: Any
+
+
+def _timed_no_collect(action: Callable[[], Any]) -> float:
+    """Seconds of a call that continues the one just timed (no collection in between)."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _read_every_pair(result: Any) -> None:
+    for _ in result.pairs:
+        pass
+
+
 def _side_by_side(
     new: Callable[[], Any], old: Callable[[], Any], repeats: int, same: Callable[[Any, Any], bool]
-) -> tuple[float, float, Any]:
-    """Median seconds of new and old, run alternately; their answers must agree."""
-    new_times, old_times = [], []
+) -> SideBySide:
+    """New and old run alternately, each new answer's pairs then read one by one (timed
+    apart); the answers must agree, checked after the timings."""
+    new_times, read_times, old_times = [], [], []
     answer: Any = None
     for _ in range(repeats):
         seconds, answer = _timed(new)
         new_times.append(seconds)
+        reading = _timed_no_collect(partial(_read_every_pair, answer))
+        read_times.append(seconds + reading)
         seconds, expected = _timed(old)
         old_times.append(seconds)
         if not same(answer, expected):
             raise SystemExit("new and reference matching disagree")
-    return statistics.median(new_times), statistics.median(old_times), answer
+    return SideBySide(
+        statistics.median(new_times),
+        statistics.median(read_times),
+        statistics.median(old_times),
+        answer,
+    )
 
 
 def _pairs(result: Any) -> list[tuple[Any, ...]]:
@@ -166,16 +206,20 @@ def _same_optimum(a: Any, b: Any) -> bool:
     return math.isclose(a.total_score, b.total_score, rel_tol=0, abs_tol=1e-9)
 
 
-def _top_k_row(model: MaturityModel, n: int, params: MatchingParams) -> Row:
+def _top_k_rows(model: MaturityModel, n: int, params: MatchingParams) -> list[Row]:
     profiles = synthetic_profiles(model, n, seed=n)
-    new, old, result = _side_by_side(
+    run = _side_by_side(
         lambda: suggest_partners(model, profiles, params),
         lambda: reference.suggest_partners(model, profiles, params),
         REPEATS[n],
         _same_pairs,
     )
-    note = f"median of {REPEATS[n]}; {len(result.pairs):,} pairs, identical"
-    return Row("suggestions", f"{n:,}", new, old, note)
+    note = f"median of {REPEATS[n]}; {len(run.answer.pairs):,} pairs, identical"
+    rows = [Row("suggestions", f"{n:,}", run.new, run.old, note)]
+    if n == max(TOP_K_SIZES):
+        read = "same runs; the call, then every pair built by reading it"
+        rows.append(Row("suggestions, all read", f"{n:,}", run.new_read, run.old, read))
+    return rows
 
 
 def _peak_rss_reset() -> bool:
@@ -211,16 +255,20 @@ def _huge_row(model: MaturityModel, params: MatchingParams) -> Row:
     return Row("suggestions", f"{HUGE:,}", seconds, None, note)
 
 
-def _candidates_row(model: MaturityModel, params: MatchingParams) -> Row:
+def _candidates_rows(model: MaturityModel, params: MatchingParams) -> list[Row]:
     profiles = synthetic_profiles(model, CANDIDATES_SIZE, seed=CANDIDATES_SIZE)
-    new, old, result = _side_by_side(
+    run = _side_by_side(
         lambda: candidate_pairs(model, profiles, params, dimension=CANDIDATES_DIMENSION),
         lambda: reference.candidate_pairs(model, profiles, params, dimension=CANDIDATES_DIMENSION),
         3,
         lambda a, b: _pairs(a) == _pairs(b),
     )
-    note = f"median of 3; {CANDIDATES_DIMENSION}: {len(result.pairs):,} pairs, identical"
-    return Row("candidates (1 dim)", f"{CANDIDATES_SIZE:,}", new, old, note)
+    note = f"median of 3; {CANDIDATES_DIMENSION}: {len(run.answer.pairs):,} pairs, identical"
+    read = "same runs; the call, then every pair built by reading it"
+    return [
+        Row("candidates (1 dim)", f"{CANDIDATES_SIZE:,}", run.new, run.old, note),
+        Row("candidates, all read", f"{CANDIDATES_SIZE:,}", run.new_read, run.old, read),
+    ]
 
 
 def _assignment_rows(model: MaturityModel) -> list[Row]:
@@ -228,18 +276,19 @@ def _assignment_rows(model: MaturityModel) -> list[Row]:
     transferring = synthetic_profiles(model, ASSIGN_SIZE, seed=2, roles="transfer")
     profiles = receiving + transferring
     p = MatchingParams(capacity=1, improvement_flags="required", coaching_flags="required")
-    new, old, result = _side_by_side(
+    run = _side_by_side(
         lambda: assign_partners(model, profiles, p),
         lambda: reference.assign_partners(model, profiles, p),
         3,
         _same_optimum,
     )
+    result = run.answer
     rows = [
         Row(
             "assignment cap 1",
             f"{ASSIGN_SIZE:,}x{ASSIGN_SIZE:,}",
-            new,
-            old,
+            run.new,
+            run.old,
             f"median of 3; {len(result.pairs)} of {result.needs} needs met, same optimum "
             f"{result.total_score:.2f}",
         )
@@ -287,8 +336,8 @@ def main() -> None:
         f"same inputs, one process; top-{params.top_k}, {len(model.keys)} dimensions, "
         f"{os.cpu_count()} CPUs"
     )
-    rows = [_top_k_row(model, n, params) for n in TOP_K_SIZES]
-    rows.append(_candidates_row(model, params))
+    rows = [row for n in TOP_K_SIZES for row in _top_k_rows(model, n, params)]
+    rows += _candidates_rows(model, params)
     rows += _assignment_rows(model)
     if os.environ.get("BENCH_MATCHING_HUGE", "1") != "0":
         rows.append(_huge_row(model, params))

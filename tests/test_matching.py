@@ -2,7 +2,7 @@ import itertools
 import math
 import pickle
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import pytest
 from pydantic import ValidationError
@@ -43,7 +43,7 @@ def region(
     return build_profile(model, workshop=workshop, improvement=improve, coaching=coach, region=name)
 
 
-def triples(pairs: tuple[object, ...]) -> list[tuple[str, str, str]]:
+def triples(pairs: Sequence[object]) -> list[tuple[str, str, str]]:
     return [(p.receiving, p.transferring, p.dimension) for p in pairs]  # type: ignore[attr-defined]
 
 
@@ -303,7 +303,7 @@ def test_missing_scores(small_model: MaturityModel) -> None:
     ]
 
 
-def brute_force_total(pairs: tuple[object, ...], capacity: int) -> float:
+def brute_force_total(pairs: Sequence[object], capacity: int) -> float:
     """Best total over every way of giving each need at most one partner within capacity."""
     options: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for p in pairs:

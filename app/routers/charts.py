@@ -19,6 +19,7 @@ scores; without such a key ``spread`` defaults to none (asking for one explicitl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -27,17 +28,18 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session, col, select
 
 from app.auth import Principal, ensure_can_read, require_key
+from app.db import Database
 from app.deps import (
     OptionalPrincipalDep,
-    SessionDep,
     get_chart_cache,
+    get_database,
     get_models,
     get_rate_limits,
     get_settings,
 )
-from app.etags import cache_headers, make_etag, model_digest, not_modified
+from app.etags import Part, cache_headers, make_etag, model_digest, not_modified
 from app.guard import client_address
-from app.language import Language
+from app.language import LangQuery, chosen_language
 from app.openapi import schema_ref
 from app.problems import ApiProblem, problem_responses
 from app.ratelimits import RateLimits
@@ -45,6 +47,9 @@ from app.routing import ApiRoute
 from app.schemas import ID_MAX, Id
 from app.services.profiles import (
     RoundResults,
+    latest_heads,
+    published_stamp,
+    readable_head,
     readable_latest,
     regions_with_latest,
     round_results,
@@ -58,6 +63,7 @@ from assessment import (
     ChartCache,
     MaturityModel,
     ModelCatalog,
+    ModelError,
     Profile,
     RadarSpec,
     RatingError,
@@ -197,40 +203,24 @@ class ChartQuery:
     language: str  # of the axis labels, legend and report
 
 
-async def chart_query(
-    region_id: Id,
-    language: Language,
-    round_id: Id | None = Query(
-        None, description="round of the region to chart (default: its latest published one)"
-    ),
-    rounds: list[str] = Query(
-        [],
-        description="more rounds of the same region to overlay, e.g. an earlier one: "
-        "`?rounds=3,7` (comma-separated or repeated); not the chart's own round (422)",
-    ),
-    compare: list[str] = Query(
-        [],
-        description="other regions whose latest published profile is overlaid, e.g. a "
-        "transferring region: `?compare=2` (comma-separated or repeated)",
-    ),
-    spread: SpreadParam | None = Query(
-        None,
-        description="stakeholders' spread around the first profile: minmax or iqr (an "
-        "IQR-wide band centred on the median), or none. Default: minmax when the key may "
-        "read the round's ratings, otherwise none",
-    ),
+def chart_query(
+    request: Request,
+    region_id: int,
+    lang: str | None,
+    round_id: int | None,
+    rounds: list[str],
+    compare: list[str],
+    spread: SpreadParam | None,
 ) -> ChartQuery:
+    """A chart's query parameters, parsed: ids checked, the language chosen."""
     return ChartQuery(
         region_id=region_id,
         round_id=round_id,
         rounds=_ids(rounds, "query.rounds"),
         compare=_ids(compare, "query.compare"),
         spread=spread,
-        language=language,
+        language=chosen_language(request, lang),
     )
-
-
-ChartQueryDep = Annotated[ChartQuery, Depends(chart_query)]
 
 
 @dataclass(frozen=True)
@@ -255,20 +245,94 @@ class ChartPlan:
     def shown(self) -> tuple[ShownRound, ...]:
         return (self.main, *self.overlays)
 
-    def identity(self, session: Session) -> list[str | int | bool]:
+    def identity(self, session: Session) -> list[Part]:
         """Everything the chart's content depends on (see ``app.etags``)."""
-        rounds = [shown.round for shown in self.shown]
-        stamps = round_stamps(session, rounds)
-        parts: list[str | int | bool] = [
-            renderer_identity(),
-            model_digest(self.model),
-            self.spread.value,
+        stamps = round_stamps(session, [shown.round for shown in self.shown])
+        shown = [(r.round.id or 0, r.region.name) for r in self.shown]
+        return chart_identity(
+            self.model,
+            self.spread,
             self.language,
+            [(round_id, stamps[round_id], name) for round_id, name in shown],
+        )
+
+
+def chart_identity(
+    model: MaturityModel,
+    spread: SpreadParam,
+    language: str,
+    shown: Iterable[tuple[int, str, str]],
+) -> list[Part]:
+    """What names a chart: the renderer, the model's content, the spread, the language and
+    each shown round (its id, its stamp (``round_stamps``) and its region's name)."""
+    parts: list[Part] = [renderer_identity(), model_digest(model), spread.value, language]
+    for round_id, stamp, name in shown:
+        parts += [round_id, stamp, name]
+    return parts
+
+
+@dataclass(frozen=True)
+class ChartHead:
+    """A chart of latest published profiles (no ``round_id``, no ``rounds``), named from
+    plain reads before any session is opened: its identity equals its plan's, so a ``304``
+    needs nothing else."""
+
+    identity: list[Part]
+    public: bool
+    may_read_ratings: bool
+    language: str
+
+
+def chart_head(
+    database: Database,
+    models: ModelCatalog,
+    settings: Settings,
+    principal: Principal | None,
+    query: ChartQuery,
+) -> ChartHead | None:
+    """The head of a chart of latest published profiles, one indexed read per region shown;
+    None when the chart needs its full plan: chosen rounds, or a request the plan refuses
+    (the plan then says why, with the same errors in the same order as ever)."""
+    if query.round_id is not None or query.rounds:
+        return None
+    if len(query.compare) > settings.chart_max_overlays:
+        return None
+    wanted = [(query.region_id, "path.region_id")]
+    wanted += [(region_id, "query.compare") for region_id in query.compare]
+    try:
+        found = latest_heads(database, [region_id for region_id, _ in wanted])
+        heads = [
+            readable_head(head, region_id, principal, field)[0]
+            for head, (region_id, field) in zip(found, wanted, strict=True)
         ]
-        for shown in self.shown:
-            assert shown.round.id is not None
-            parts += [shown.round.id, stamps[shown.round.id], shown.region.name]
-        return parts
+        spread, may_read_ratings = chart_spread(query, principal)
+        main = heads[0]
+        model = models.find(main.model_id or "", main.model_version)
+    except (ApiProblem, ModelError):
+        return None
+    shown = [
+        (head.round_id or 0, published_stamp(head.published_at), head.name)
+        for head in heads
+        if head.published_at is not None
+    ]
+    return ChartHead(
+        identity=chart_identity(model, spread, query.language, shown),
+        public=main.public_profile and not may_read_ratings,
+        may_read_ratings=may_read_ratings,
+        language=query.language,
+    )
+
+
+def chart_spread(query: ChartQuery, principal: Principal | None) -> tuple[SpreadParam, bool]:
+    """The spread a chart shows, and whether its caller may read the main round's ratings
+    (a spread asked without that right is refused: 401 without a key, else 403)."""
+    may_read_ratings = principal is not None and principal.can_read_region(query.region_id)
+    spread = query.spread
+    if spread is None:
+        spread = SpreadParam.MINMAX if may_read_ratings else SpreadParam.NONE
+    elif spread is not SpreadParam.NONE and not may_read_ratings:
+        ensure_can_read(require_key(principal), query.region_id)
+    return spread, may_read_ratings
 
 
 @dataclass(frozen=True)
@@ -302,16 +366,46 @@ class ChartRequest:
     def address(self) -> str:
         return client_address(self.request.scope)
 
+    @property
+    def database(self) -> Database:
+        return get_database(self.request)
+
     def plan(self, session: Session) -> ChartPlan:
         return chart_plan(session, self.models, self.settings, self.principal, self.query)
+
+    def head(self) -> ChartHead | None:
+        return chart_head(self.database, self.models, self.settings, self.principal, self.query)
 
 
 async def chart_request(
     principal: OptionalPrincipalDep,  # first: an unknown key is 401 whatever the query says
-    query: ChartQueryDep,
     request: Request,
+    region_id: Id,
+    round_id: Id | None = Query(
+        None, description="round of the region to chart (default: its latest published one)"
+    ),
+    rounds: list[str] = Query(
+        [],
+        description="more rounds of the same region to overlay, e.g. an earlier one: "
+        "`?rounds=3,7` (comma-separated or repeated); not the chart's own round (422)",
+    ),
+    compare: list[str] = Query(
+        [],
+        description="other regions whose latest published profile is overlaid, e.g. a "
+        "transferring region: `?compare=2` (comma-separated or repeated)",
+    ),
+    spread: SpreadParam | None = Query(
+        None,
+        description="stakeholders' spread around the first profile: minmax or iqr (an "
+        "IQR-wide band centred on the median), or none. Default: minmax when the key may "
+        "read the round's ratings, otherwise none",
+    ),
+    lang: LangQuery = None,
 ) -> ChartRequest:
-    # async: it only gathers what the other dependencies resolved (no thread-pool trip).
+    """The chart's query and caller in one dependency: FastAPI spends about 25 us on each
+    dependency it resolves, and a chart's ``304`` costs little else. ``async``: no
+    thread-pool trip for pure work."""
+    query = chart_query(request, region_id, lang, round_id, rounds, compare, spread)
     return ChartRequest(query, principal, request)
 
 
@@ -348,12 +442,7 @@ def chart_plan(
         )
     overlays = _overlaid_rounds(session, main.region, query.rounds, principal)
     overlays += [_latest_of(found.get(i), i, principal, "query.compare") for i in query.compare]
-    may_read_ratings = principal is not None and principal.can_read_region(region_id)
-    spread = query.spread
-    if spread is None:
-        spread = SpreadParam.MINMAX if may_read_ratings else SpreadParam.NONE
-    elif spread is not SpreadParam.NONE and not may_read_ratings:
-        ensure_can_read(require_key(principal), region_id)
+    spread, may_read_ratings = chart_spread(query, principal)
     return ChartPlan(
         main=main,
         overlays=tuple(overlays),
@@ -391,12 +480,25 @@ def build_spec(plan: ChartPlan, content: ChartContent) -> RadarSpec:
         raise ApiProblem(422, exc.message, field="query.compare") from None
 
 
-def chart_response(
+def chart_response(request: Request, chart: ChartRequest, fmt: RadarFormat) -> Response:
+    """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
+    names the chart before anything is loaded (a chart of latest profiles from its head,
+    before any session), and keys the worker's image cache; images not in it count against
+    the chart rate limits (429 beyond)."""
+    kind = f"radar.{fmt.value}"
+    head = chart.head() if request.headers.get("if-none-match") else None
+    if head is not None:
+        etag = make_etag(kind, head.identity)
+        headers = {"ETag": etag, **cache_headers(head.public, head.language)}
+        if (unchanged := not_modified(request, etag, headers)) is not None:
+            return unchanged
+    with chart.database.session() as session:
+        return _chart_answer(request, chart, session, fmt)
+
+
+def _chart_answer(
     request: Request, chart: ChartRequest, session: Session, fmt: RadarFormat
 ) -> Response:
-    """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
-    names the chart before anything is loaded, and keys the worker's image cache; images
-    not in it count against the chart rate limits (429 beyond)."""
     plan = chart.plan(session)
     etag = make_etag(f"radar.{fmt.value}", plan.identity(session))
     headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
@@ -433,13 +535,11 @@ _CHART_CONTENT = {
     response_class=Response,
     responses=_CHART_CONTENT,  # type: ignore[arg-type]
 )
-def get_radar_file(
-    fmt: RadarFormat, request: Request, chart: ChartRequestDep, session: SessionDep
-) -> Response:
+def get_radar_file(fmt: RadarFormat, request: Request, chart: ChartRequestDep) -> Response:
     """The JSON is the chart's own description (axes, series, values; null where missing),
     for dashboards that draw their own; the images are drawn from the same description.
     Images not in the worker's cache count against the chart rate limits (429 beyond)."""
-    return chart_response(request, chart, session, fmt)
+    return chart_response(request, chart, fmt)
 
 
 @router.get(
@@ -448,9 +548,9 @@ def get_radar_file(
     response_class=Response,
     responses={**_CHART_CONTENT, **problem_responses(406)},  # type: ignore[dict-item]
 )
-def get_radar(request: Request, chart: ChartRequestDep, session: SessionDep) -> Response:
+def get_radar(request: Request, chart: ChartRequestDep) -> Response:
     """``image/png``, ``image/svg+xml`` or ``application/json`` (PNG for ``*/*``)."""
-    return chart_response(request, chart, session, negotiate(request.headers.get("accept")))
+    return chart_response(request, chart, negotiate(request.headers.get("accept")))
 
 
 def negotiate(accept: str | None) -> RadarFormat:

@@ -18,11 +18,19 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from app.deps import ExportPageDep, ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
-from app.etags import NOT_MODIFIED_RESPONSE, cache_headers, make_etag, model_digest, not_modified
+from app.etags import (
+    NOT_MODIFIED_RESPONSE,
+    Part,
+    cache_headers,
+    make_etag,
+    model_digest,
+    not_modified,
+)
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import (
     ChartPlan,
+    ChartRequest,
     ChartRequestDep,
     SpreadParam,
     chart_content,
@@ -168,22 +176,36 @@ def export_profile(
         **NOT_MODIFIED_RESPONSE,
     },
 )
-def export_report(request: Request, chart: ChartRequestDep, session: SessionDep) -> Response:
+def export_report(request: Request, chart: ChartRequestDep) -> Response:
     """Takes the chart's parameters (``round_id``, ``rounds``, ``compare``; ``spread`` picks
     minmax or iqr). The spread and the stakeholders' justifications are shown to keys that can
     read the region's ratings, whatever ``spread`` says, since they are half of the report.
     A report not revalidated draws its chart, so it counts against the chart rate limits."""
-    plan = chart.plan(session)
     today = datetime.datetime.now(datetime.UTC).date()
-    shows_ratings = plan.may_read_ratings
-    people = people_digest(session, plan.main.region.id or 0) if shows_ratings else ""
-    etag = make_etag("report", [*plan.identity(session), shows_ratings, people, today.isoformat()])
-    headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
-    if (unchanged := not_modified(request, etag, headers)) is not None:
-        return unchanged
-    chart.limits.chart_render(chart.principal, chart.address)
-    html = report_html(session, chart.models, plan, today)
+    head = chart.head() if request.headers.get("if-none-match") else None
+    if head is not None:  # a report of latest profiles, named before any session is opened
+        etag = _report_etag(chart, head.identity, head.may_read_ratings, today)
+        headers = {"ETag": etag, **cache_headers(head.public, head.language)}
+        if (unchanged := not_modified(request, etag, headers)) is not None:
+            return unchanged
+    with chart.database.session() as session:
+        plan = chart.plan(session)
+        etag = _report_etag(chart, plan.identity(session), plan.may_read_ratings, today)
+        headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
+        if (unchanged := not_modified(request, etag, headers)) is not None:
+            return unchanged
+        chart.limits.chart_render(chart.principal, chart.address)
+        html = report_html(session, chart.models, plan, today)
     return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def _report_etag(
+    chart: ChartRequest, identity: list[Part], shows_ratings: bool, today: datetime.date
+) -> str:
+    """The chart's identity, whether the ratings are shown and by whom (the stakeholders'
+    names), and the day the report is dated."""
+    people = people_digest(chart.database, chart.query.region_id) if shows_ratings else ""
+    return make_etag("report", [*identity, shows_ratings, people, today.isoformat()])
 
 
 def report_html(

@@ -271,6 +271,8 @@ class LatestHead:
     public_profile: bool
     round_id: int | None  # None: nothing published yet
     published_at: datetime | None
+    model_id: str | None  # the round's model, for what depends on it (a chart's ETag)
+    model_version: str | None
 
 
 @cache
@@ -293,6 +295,8 @@ def _latest_head_statement() -> Any:
             col(Region.public_profile),
             col(AssessmentRound.id),
             col(AssessmentRound.published_at),
+            col(AssessmentRound.model_id),
+            col(AssessmentRound.model_version),
         )
         .select_from(Region)
         .outerjoin(AssessmentRound, col(AssessmentRound.id) == latest)
@@ -304,8 +308,15 @@ def latest_head(database: Database, region_id: int) -> LatestHead | None:
     """A region (None when it does not exist) and its latest published round, in one read of
     plain rows on a connection of its own (``Database.read``), from a statement built once:
     what a conditional request needs before its ``304``."""
-    rows = database.read(_latest_head_statement(), {"region_id": region_id})
-    return LatestHead(*rows[0]) if rows else None
+    return latest_heads(database, [region_id])[0]
+
+
+def latest_heads(database: Database, region_ids: Sequence[int]) -> list[LatestHead | None]:
+    """``latest_head`` of each region, in order, on one connection."""
+    found = database.read_each(
+        _latest_head_statement(), [{"region_id": region_id} for region_id in region_ids]
+    )
+    return [LatestHead(*rows[0]) if rows else None for rows in found]
 
 
 def readable_head(
@@ -433,12 +444,16 @@ def _rows_digest(session: Session, round_: AssessmentRound) -> str:
     return digest.hexdigest()[:32]
 
 
-def people_digest(session: Session, region_id: int) -> str:
+_PEOPLE = (
+    sa.select(col(Stakeholder.id), col(Stakeholder.name))
+    .where(col(Stakeholder.region_id) == sa.bindparam("region_id"))
+    .order_by(col(Stakeholder.id))
+)
+
+
+def people_digest(database: Database, region_id: int) -> str:
     """A digest of a region's stakeholders' names: what the report shows beside their
-    justifications, and what a rename changes."""
-    rows = session.execute(
-        sa.select(col(Stakeholder.id), col(Stakeholder.name))
-        .where(col(Stakeholder.region_id) == region_id)
-        .order_by(col(Stakeholder.id))
-    ).all()
-    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:32]
+    justifications, and what a rename changes (one plain read: it names the report before
+    anything is loaded)."""
+    rows = database.read(_PEOPLE, {"region_id": region_id})
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]

@@ -192,3 +192,46 @@ def test_the_region_profiles_etag_read_before_its_session(client: TestClient, wo
     newer = etag_of(client, url, world.coordinator)
     body = ok(client.get(url, headers=world.coordinator))
     assert newer not in (first, renamed) and body["round_id"] == later
+
+
+def test_chart_and_report_etags_read_before_any_session_check_access_first(
+    client: TestClient, world: World
+) -> None:
+    """Charts and reports of latest profiles name themselves from plain reads when asked
+    with ``If-None-Match``: a current tag is still refused to whoever the full answer
+    refuses, with the same status and field."""
+    published_round(client, world.admin, world.north, world.north_people, 2)
+    published_round(client, world.admin, world.south, world.south_people, 3)
+    north_chart = f"{API}/regions/{world.north}/radar.svg"
+    south_chart = f"{API}/regions/{world.south}/radar.svg"
+    report = f"{API}/regions/{world.north}/report.html"
+    tags = {
+        url: etag_of(client, url, world.coordinator, params=params)
+        for url, params in (
+            (north_chart, {}),
+            (report, {}),
+            (south_chart, {"compare": world.north}),
+        )
+    }
+    for url in (north_chart, report):
+        current = {"If-None-Match": tags[url]}
+        problem(client.get(url, headers=current), 401)  # North is not public
+        problem(client.get(url, headers={**world.south_member, **current}), 403)
+    asked = {"If-None-Match": tags[south_chart]}
+    # South is public, North is not: a public caller may not overlay North, nor ask a spread
+    problem(client.get(south_chart, headers=asked, params={"compare": world.north}), 401)
+    refused = client.get(
+        south_chart, headers={**world.south_member, **asked}, params={"compare": world.north}
+    )
+    problem(refused, 403)
+    problem(client.get(south_chart, headers=asked, params={"spread": "minmax"}), 401)
+    missing = client.get(
+        south_chart, headers={**world.coordinator, **asked}, params={"compare": 99999}
+    )
+    problem(missing, 404, "query.compare")
+    bad_language = client.get(
+        north_chart,
+        headers={**world.coordinator, "If-None-Match": tags[north_chart]},
+        params={"lang": "xx"},
+    )
+    problem(bad_language, 422, "query.lang")
