@@ -3,11 +3,15 @@
 Every model here is frozen and JSON-ready. The exact ``similarity`` and ``score`` order the
 pairs; ``similarity_rounded``, ``score_rounded`` and the one-line ``explanation`` are for
 people and are computed when read (results of tens of thousands of pairs stay cheap to build).
+A result shares one reason object among all the pairs with the same reason, so the reasons'
+texts are computed once per object, when first read (:class:`_Texts`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -34,6 +38,20 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class _Texts(_Frozen):
+    """A frozen model whose texts are ``cached_property``s: computed on first reading and kept
+    in the object's ``__dict__`` (which pydantic leaves out of equality, hashing and dumps).
+    A copy with other field values computes them again."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            fields = type(self).model_fields
+            for name in [name for name in copied.__dict__ if name not in fields]:
+                del copied.__dict__[name]
+        return copied
+
+
 PEOPLE_DIGITS = 2
 
 
@@ -47,7 +65,7 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-class FlagReason(_Frozen):
+class FlagReason(_Texts):
     """Why a dimension counts as a need (receiving side) or an offer (transferring side)."""
 
     side: Literal["receiving", "transferring"]
@@ -60,7 +78,7 @@ class FlagReason(_Frozen):
     )
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def text(self) -> str:
         if self.basis == "flagged":
             return "flagged for improvement" if self.side == "receiving" else "flagged for coaching"
@@ -69,7 +87,7 @@ class FlagReason(_Frozen):
         return f"counted: policy ignored ({self.parameter}=ignored)"
 
 
-class LevelCheck(_Frozen):
+class LevelCheck(_Texts):
     """A level condition of the rule: what the pair has against the parameter's limit."""
 
     parameter: Literal["min_gap", "min_transfer_level", "max_receiving_level"]
@@ -81,7 +99,7 @@ class LevelCheck(_Frozen):
     )
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def text(self) -> str:
         what = {
             "min_gap": "gap",
@@ -94,7 +112,7 @@ class LevelCheck(_Frozen):
         return f"{what} {self.value} {sign} {self.parameter} {_number(self.limit)}"
 
 
-class ScoreConfidence(_Frozen):
+class ScoreConfidence(_Texts):
     """How firm the two scores are (the stakeholders' agreement) and what the
     ``uncertain_scores`` policy did with them."""
 
@@ -107,7 +125,7 @@ class ScoreConfidence(_Frozen):
     )
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def text(self) -> str:
         split = [
             side
@@ -125,7 +143,7 @@ class ScoreConfidence(_Frozen):
         return f"{scores} uncertain (split panel), included (uncertain_scores=include)"
 
 
-class ContextDimension(_Frozen):
+class ContextDimension(_Texts):
     """A context dimension compared between the two regions."""
 
     dimension: str
@@ -134,8 +152,13 @@ class ContextDimension(_Frozen):
     transferring_score: int
     difference: int = Field(description="|receiving_score - transferring_score|")
 
+    @cached_property
+    def scores_text(self) -> str:
+        """As an explanation lists it: "Funding (2 vs 3)"."""
+        return f"{self.name} ({self.receiving_score} vs {self.transferring_score})"
 
-class PairReasons(_Frozen):
+
+class PairReasons(_Texts):
     """Why a pair is allowed: each condition of the rule with what the pair has."""
 
     need: FlagReason
@@ -144,6 +167,19 @@ class PairReasons(_Frozen):
     transfer_level: LevelCheck
     receiving_level: LevelCheck
     confidence: ScoreConfidence
+
+    @cached_property
+    def conditions_text(self) -> str:
+        """The end of an explanation's "Allowed" sentence (the level conditions) and its
+        "Confidence" sentence when a score is uncertain: the same for every pair that
+        shares these reasons."""
+        levels = [self.gap.text, self.transfer_level.text]
+        if self.receiving_level.limit is not None:
+            levels.append(self.receiving_level.text)
+        text = "; ".join(levels) + "."
+        if self.confidence.text != "no uncertain score":
+            text += f" Confidence: {self.confidence.text}."
+        return text
 
 
 class PairProposal(_Frozen):
@@ -183,6 +219,8 @@ class PairProposal(_Frozen):
     @property
     def explanation(self) -> str:
         """One paragraph for people, from the fields above."""
+        # The parts shared with other pairs (the reasons' and the context dimensions' texts)
+        # are computed once per object: a large result's explanations cost half as much.
         why = self.reasons
         context = (
             f"over {self.shared_context} shared dimensions"
@@ -195,18 +233,12 @@ class PairProposal(_Frozen):
             f"gap {self.gap}, similarity {self.similarity:.2f} {context}, "
             f"score {self.score:.2f}.",
             f"Allowed: {self.receiving} {why.need.text}, {self.transferring} {why.offer.text}; "
-            f"{why.gap.text}; {why.transfer_level.text}"
-            + (f"; {why.receiving_level.text}" if why.receiving_level.limit is not None else "")
-            + ".",
+            f"{why.conditions_text}",
         ]
-        if why.confidence.text != "no uncertain score":
-            parts.append(f"Confidence: {why.confidence.text}.")
-        for label, dims in (("Alike on", self.alike), ("Different on", self.different)):
-            if dims:
-                listed = ", ".join(
-                    f"{d.name} ({d.receiving_score} vs {d.transferring_score})" for d in dims
-                )
-                parts.append(f"{label} {listed}.")
+        if self.alike:
+            parts.append(f"Alike on {', '.join([d.scores_text for d in self.alike])}.")
+        if self.different:
+            parts.append(f"Different on {', '.join([d.scores_text for d in self.different])}.")
         return " ".join(parts)
 
 

@@ -651,12 +651,18 @@ def test_uncertain_scores_can_be_included_excluded_or_down_weighted(
     assert both[0].score == pytest.approx(included[0].score * 0.25, abs=1e-12)
 
 
-def test_an_excluded_uncertain_need_is_reported_and_uncertain_offers_are_named(
-    small_model: MaturityModel,
-) -> None:
+def need_and_shaky(small_model: MaturityModel) -> tuple[Profile, Profile]:
+    """Need wants alpha (at 0); Shaky offers it at 5, on a split panel."""
     flat = {"beta": 0, "gamma": 0}
     need = region(small_model, "Need", {"alpha": 0, **flat}, improve=("alpha",))
     shaky = split(region(small_model, "Shaky", {"alpha": 5, **flat}, coach=("alpha",)), "alpha")
+    return need, shaky
+
+
+def test_an_excluded_uncertain_need_is_reported_and_uncertain_offers_are_named(
+    small_model: MaturityModel,
+) -> None:
+    need, shaky = need_and_shaky(small_model)
     params = MatchingParams(uncertain_scores="exclude", **ONLY_FLAGS)
     (offers,) = assign_partners(small_model, [need, shaky], params).unmet
     assert (offers.condition, offers.parameter, offers.policy) == (
@@ -677,6 +683,62 @@ def test_uncertain_weight_must_be_a_share() -> None:
     with pytest.raises(ParameterError) as caught:
         MatchingParams(uncertain_scores="maybe")
     assert caught.value.location == ("uncertain_scores",)
+
+
+def test_an_uncertain_pairs_explanation_says_how_its_score_was_weighted(
+    small_model: MaturityModel,
+) -> None:
+    need, shaky = need_and_shaky(small_model)
+    params = MatchingParams(uncertain_scores="down_weight", max_receiving_level=1, **ONLY_FLAGS)
+    (pair,) = suggest_partners(small_model, [split(need, "alpha"), shaky], params).pairs
+    assert pair.explanation == (
+        "#1: Need (0) learns Alpha from Shaky (5): gap 5, similarity 1.00 over 2 shared "
+        "dimensions, score 0.25. Allowed: Need flagged for improvement, Shaky flagged for "
+        "coaching; gap 5 >= min_gap 1; transferring level 5 >= min_transfer_level 3; receiving "
+        "level 0 <= max_receiving_level 1. Confidence: receiving score and transferring score "
+        "uncertain (split panel): score x0.25 (uncertain_scores=down_weight). Alike on Beta "
+        "(0 vs 0), Gamma (0 vs 0)."
+    )
+
+
+def test_texts_are_computed_once_per_shared_reason_and_stay_out_of_equality_and_dumps(
+    small_model: MaturityModel,
+) -> None:
+    """A result shares one reason object among the pairs with the same reason; its text is
+    computed when first read and kept. Reading it changes no comparison, hash or dump, and a
+    copy with other values has its own text."""
+    need = region(small_model, "Need", {"alpha": 0, "beta": 0, "gamma": 0}, improve=("alpha",))
+    givers = [
+        region(small_model, f"G{n}", {"alpha": 4, "beta": n, "gamma": 1}, coach=("alpha",))
+        for n in range(3)
+    ]
+    pairs = suggest_partners(small_model, [need, *givers], MatchingParams(**ONLY_FLAGS)).pairs
+    assert len(pairs) == 3
+    assert len({id(pair.reasons.need) for pair in pairs}) == 1
+    fresh = [type(pair).model_validate(pair.model_dump()) for pair in pairs]
+    texts = [pair.explanation for pair in pairs]
+    need_text = pairs[0].reasons.need.text
+    assert need_text == "flagged for improvement" and pairs[0].reasons.need.text is need_text
+    for pair, validated, text in zip(pairs, fresh, texts, strict=True):
+        assert text == validated.explanation
+        for reasons in (pair.reasons, validated.reasons):
+            assert "text" in vars(reasons.gap) and "conditions_text" in vars(reasons)
+        unread = type(pair).model_validate(pair.model_dump())
+        assert pair == unread and hash(pair.reasons) == hash(unread.reasons)
+        assert pair.reasons.gap == unread.reasons.gap and "text" not in vars(unread.reasons.gap)
+        assert pair.model_dump() == unread.model_dump()
+        assert pair.model_dump_json() == unread.model_dump_json()
+        assert pickle.loads(pickle.dumps(pair.reasons)) == pair.reasons
+    gap = pairs[0].reasons.gap
+    wider = gap.model_copy(update={"value": gap.value + 1})
+    assert wider.text == f"gap {gap.value + 1} >= min_gap 1" != gap.text
+    same = gap.model_copy()
+    assert same.text == gap.text and same == gap
+    reasons = pairs[0].reasons
+    weighed = reasons.model_copy(update={"gap": wider})
+    assert weighed.conditions_text.startswith(wider.text) and reasons.conditions_text.startswith(
+        gap.text
+    )
 
 
 # --- bounded work -------------------------------------------------------------------------

@@ -14,10 +14,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
+from sqlmodel import col, select
 
 from app.db import Database
-from app.schemas_matching import PairOut
+from app.schemas_matching import PairOut, Suggestions
 from app.services import matching as matching_service
+from app.services import profiles as profiles_service
+from app.tables import AssessmentRound, PublishedProfile
 from assessment import MatchingParams, MaturityModel, assign_partners, find_model, suggest_partners
 from tests.api import flows
 from tests.api.conftest import AppFactory, World
@@ -150,7 +153,8 @@ def test_suggested_pairs_are_the_librarys_pairs_field_for_field(
         for p in item["pairs"]
     }
     assert len(sent) == len(result.pairs)
-    for pair in result.pairs:
+    shaped_pairs = matching_service.pair_outs(result.pairs, programme.ids)
+    for pair, shaped in zip(result.pairs, shaped_pairs, strict=True):
         one_by_one = PairOut.model_validate(
             {
                 **{
@@ -162,11 +166,42 @@ def test_suggested_pairs_are_the_librarys_pairs_field_for_field(
                 "transferring_region_id": programme.ids[pair.transferring],
             }
         )
-        shaped = matching_service.pair_out(pair, programme.ids)
+        assert shaped == one_by_one
         assert shaped.model_dump_json() == one_by_one.model_dump_json()
         assert sent[(pair.receiving, pair.transferring, pair.dimension)] == shaped.model_dump(
             mode="json"
         )
+
+
+def test_the_suggestions_answer_is_its_response_model_validated_byte_for_byte(
+    client: TestClient, world: World
+) -> None:
+    """Pairs are built without validating them again (their values were validated by the
+    library): the answer's bytes must be what validating the whole answer as the response
+    model and writing it again gives (no value of another type, no field out of order), for
+    pairs with every kind of reason (split panels, down-weighted scores, receiving levels,
+    counted flags) and unmet needs."""
+    east_wants_innovation(client, world)
+    west = add_region(client, world, "West")
+    split_round(
+        client,
+        world.admin,
+        west.id,
+        west.people,
+        panel={"innovation_management": [5], "funding": [0]},
+        decided={"innovation_management": 5, "funding": 0},
+        improve=["funding"],
+    )
+    for params in (
+        {},
+        {"uncertain_scores": "down_weight", "max_receiving_level": 2, "top_k": 5},
+        {"coaching_flags": "ignored", "min_transfer_level": 2, "similarity_dimension": "funding"},
+    ):
+        response = client.get(SUGGESTIONS, params=params, headers=world.coordinator)
+        answer = ok(response)
+        assert sum(len(item["pairs"]) for item in answer["items"]) >= 2, params
+        validated = Suggestions.model_validate_json(response.content)
+        assert validated.model_dump_json().encode() == response.content, params
 
 
 def test_suggestions_page_through_the_receiving_regions(client: TestClient, world: World) -> None:
@@ -224,6 +259,88 @@ def test_suggestions_of_a_region_without_a_profile_are_404(
             404,
             "query.region_id",
         )
+
+
+def test_suggestions_show_renames_new_publications_and_results_stored_again(
+    client: TestClient, world: World, api_app: FastAPI, api_model: MaturityModel
+) -> None:
+    """Matching keeps stored profiles parsed between requests; whatever changes what a region
+    shows must show in the next suggestions: its new name, its new round, its results stored
+    again (as the migration that fills them for old rounds does)."""
+    seeds(client, world)
+    database: Database = api_app.state.database
+
+    def programme() -> matching_service.Programme:
+        with database.session() as session:
+            return matching_service.load_programme(session, api_app.state.models, api_model)
+
+    first, again = programme(), programme()
+    assert [p.region for p in first.profiles] == ["North", "South"]
+    assert all(a is b for a, b in zip(first.profiles, again.profiles, strict=True))  # kept
+    profiles_service.forget_parsed_profiles()
+    parsed_again = programme()
+    assert parsed_again.profiles == first.profiles
+    assert not any(a is b for a, b in zip(first.profiles, parsed_again.profiles, strict=True))
+    (pair,) = north(client, world)["pairs"]
+    assert (pair["transferring"], pair["transferring_score"]) == ("South", 4)
+
+    ok(
+        client.patch(
+            f"{API}/regions/{world.south}", json={"name": "Southland"}, headers=world.admin
+        )
+    )
+    (pair,) = north(client, world)["pairs"]
+    assert pair["transferring"] == "Southland" and "from Southland (4)" in pair["explanation"]
+    assert [p.region for p in programme().profiles] == ["North", "Southland"]
+
+    flows.publish(
+        client,
+        world.admin,
+        world.south,
+        world.south_people,
+        {"innovation_management": 5},
+        coach=["innovation_management"],
+        label="2026",
+    )
+    (pair,) = north(client, world)["pairs"]
+    assert (pair["transferring_score"], pair["gap"]) == (5, 4)
+
+    with database.session(write=True) as session:
+        (stored,) = session.exec(
+            select(PublishedProfile)
+            .join(AssessmentRound, col(AssessmentRound.id) == PublishedProfile.round_id)
+            .where(AssessmentRound.region_id == world.north)
+        ).all()
+        profile = dict(stored.profile)
+        profile["scores"] = [
+            {**score, "score": 0} if score["dimension"] == "innovation_management" else score
+            for score in profile["scores"]
+        ]
+        stored.profile = profile
+        session.add(stored)
+        session.commit()
+    (pair,) = north(client, world)["pairs"]
+    assert (pair["receiving_score"], pair["gap"]) == (0, 5)
+
+
+def test_a_programme_larger_than_the_kept_profiles_is_parsed_on_each_read(
+    client: TestClient,
+    world: World,
+    api_app: FastAPI,
+    api_model: MaturityModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kept in order, a programme larger than the bound would evict each profile before its
+    next use: it is parsed on each read instead, and reads the same."""
+    seeds(client, world)
+    monkeypatch.setattr(profiles_service, "PARSED_PROFILES", 1)
+    with api_app.state.database.session() as session:
+        first, again = (
+            matching_service.load_programme(session, api_app.state.models, api_model)
+            for _ in range(2)
+        )
+    assert first.profiles == again.profiles and len(first.profiles) == 2
+    assert not any(a is b for a, b in zip(first.profiles, again.profiles, strict=True))
 
 
 # --- confidence: split panels -----------------------------------------------------------------
