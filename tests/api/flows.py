@@ -7,6 +7,7 @@ are given per dimension in model order, or as one score for every dimension.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -155,3 +156,18 @@ def publish(
         ok(client.put(f"{API}/rounds/{round_id}/flags/{key}", json=flags, headers=who))
     move(client, who, round_id, "published")
     return round_id
+
+
+def member_key(client: TestClient, who: dict[str, str], region: int, name: str) -> dict[str, Any]:
+    """A new member key of ``region`` (a facilitator's), as ``POST /keys`` answers it."""
+    body = {"name": name, "role": "member", "region_id": region}
+    created: dict[str, Any] = ok(client.post(f"{API}/keys", headers=who, json=body), 201)
+    return created
+
+
+def expire_checked_keys(app: Any) -> None:
+    """Move the app's key cache past every entry, as ``key_cache_seconds`` passing would:
+    the next request with each key looks it up again."""
+    checked = app.state.key_cache
+    later = time.monotonic() + checked.seconds
+    checked.clock = lambda: later

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.cli import main
 from app.db import Database
 from tests.api.conftest import World, headers
-from tests.api.flows import API, ok, problem
+from tests.api.flows import API, expire_checked_keys, ok, problem
 
 # The commands run the same code on every database; SQLite keeps them quick.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -55,10 +54,8 @@ def test_create_list_and_revoke_a_key(
     assert "revoked" in capsys.readouterr().out
     # The running service checked the key a moment ago and keeps it key_cache_seconds at
     # most; once that has passed, the key is looked up again and refused.
-    checked = client.app.state.key_cache  # type: ignore[attr-defined]
     ok(client.get(f"{API}/keys/me", headers=headers(token)))
-    later = time.monotonic() + checked.seconds
-    checked.clock = lambda: later
+    expire_checked_keys(client.app)
     problem(client.get(f"{API}/keys/me", headers=headers(token)), 401)
     main(["admin", "list-keys"])
     assert "Operations" not in capsys.readouterr().out

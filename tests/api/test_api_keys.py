@@ -9,7 +9,7 @@ from app.db import Database
 from app.tables import ApiKey, Region
 from app.text import name_key
 from tests.api.conftest import World, headers
-from tests.api.flows import API, ok, problem
+from tests.api.flows import API, member_key, ok, problem
 
 
 def test_admin_creates_keys_shown_once_and_stored_hashed(
@@ -93,14 +93,7 @@ def test_facilitators_create_member_keys_of_their_region_only(
 
 
 def test_revoked_keys_stop_working(client: TestClient, world: World) -> None:
-    created = ok(
-        client.post(
-            f"{API}/keys",
-            headers=world.admin,
-            json={"name": "tmp", "role": "member", "region_id": world.north},
-        ),
-        201,
-    )
+    created = member_key(client, world.admin, world.north, "tmp")
     ok(client.get(f"{API}/keys/me", headers=headers(created["token"])))  # checked: now kept
     problem(client.delete(f"{API}/keys/{created['id']}", headers=world.south_member), 403)
     ok(client.delete(f"{API}/keys/{created['id']}", headers=world.north_member), 204)

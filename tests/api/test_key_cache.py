@@ -3,10 +3,10 @@ lookup, and what that trades (a key ended elsewhere works that long at most) sta
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app import guard
@@ -15,7 +15,7 @@ from app.db import Database
 from app.keycache import KeyCache
 from app.tables import Role
 from tests.api.conftest import AppFactory, World, headers
-from tests.api.flows import API, ok, problem
+from tests.api.flows import API, expire_checked_keys, member_key, ok, problem
 
 
 def _count_key_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
@@ -31,30 +31,29 @@ def _count_key_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     return lambda: reads
 
 
+def _regions_read(app: FastAPI, who: dict[str, str], times: int) -> None:
+    client = TestClient(app)
+    for _ in range(times):
+        ok(client.get(f"{API}/regions", headers=who))
+
+
 def test_a_checked_key_is_not_looked_up_again_until_it_expires(
     custom_app: AppFactory, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = custom_app(key_cache_seconds=30)
-    client, reads = TestClient(app), _count_key_reads(monkeypatch)
-    for _ in range(5):
-        ok(client.get(f"{API}/regions", headers=world.coordinator))
+    app, reads = custom_app(key_cache_seconds=30), _count_key_reads(monkeypatch)
+    _regions_read(app, world.coordinator, 5)
     assert reads() == 1
-    checked: KeyCache = app.state.key_cache
-    later = time.monotonic() + 31
-    checked.clock = lambda: later
-    ok(client.get(f"{API}/regions", headers=world.coordinator))
+    expire_checked_keys(app)
+    _regions_read(app, world.coordinator, 1)
     assert reads() == 2
 
 
 def test_no_cache_looks_every_key_up(
     custom_app: AppFactory, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = custom_app(key_cache_seconds=0)
-    client, reads = TestClient(app), _count_key_reads(monkeypatch)
-    for _ in range(3):
-        ok(client.get(f"{API}/regions", headers=world.coordinator))
-    assert reads() == 3
-    assert len(app.state.key_cache) == 0
+    app, reads = custom_app(key_cache_seconds=0), _count_key_reads(monkeypatch)
+    _regions_read(app, world.coordinator, 3)
+    assert reads() == 3 and len(app.state.key_cache) == 0
 
 
 def test_unknown_keys_are_never_kept_and_each_counts_as_a_failure(
@@ -75,23 +74,14 @@ def test_a_key_revoked_in_another_worker_works_here_until_its_entry_expires(
     """Two apps over one database stand for two workers: a revocation through one clears
     its own cache at once; the other refuses the key once its entry has expired."""
     here, there = TestClient(custom_app()), TestClient(custom_app())
-    created = ok(
-        here.post(
-            f"{API}/keys",
-            headers=world.admin,
-            json={"name": "short-lived", "role": "member", "region_id": world.north},
-        ),
-        201,
-    )
+    created = member_key(here, world.admin, world.north, "short-lived")
     token = headers(created["token"])
     ok(here.get(f"{API}/keys/me", headers=token))
     ok(there.get(f"{API}/keys/me", headers=token))
     ok(there.delete(f"{API}/keys/{created['id']}", headers=world.admin), 204)
     problem(there.get(f"{API}/keys/me", headers=token), 401)
     ok(here.get(f"{API}/keys/me", headers=token))  # checked a moment ago: still kept here
-    checked: KeyCache = here.app.state.key_cache  # type: ignore[attr-defined]
-    later = time.monotonic() + checked.seconds
-    checked.clock = lambda: later
+    expire_checked_keys(here.app)
     problem(here.get(f"{API}/keys/me", headers=token), 401)
 
 
@@ -100,15 +90,7 @@ def test_deleting_a_region_ends_its_keys_at_once(client: TestClient, world: Worl
         client.post(f"{API}/regions", json={"name": "Brief", "country": "SE"}, headers=world.admin),
         201,
     )
-    created = ok(
-        client.post(
-            f"{API}/keys",
-            headers=world.admin,
-            json={"name": "brief", "role": "member", "region_id": region["id"]},
-        ),
-        201,
-    )
-    token = headers(created["token"])
+    token = headers(member_key(client, world.admin, region["id"], "brief")["token"])
     ok(client.get(f"{API}/keys/me", headers=token))
     ok(client.delete(f"{API}/regions/{region['id']}", headers=world.admin), 204)
     problem(client.get(f"{API}/keys/me", headers=token), 401)
