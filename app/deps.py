@@ -118,7 +118,13 @@ async def optional_principal(
 ) -> Principal | None:
     """The caller the guard found for the request's key (declared here for the OpenAPI
     document's security scheme)."""
-    if token is None:
+    return principal_of(request) if token is not None else None
+
+
+def principal_of(request: Request) -> Principal | None:
+    """The caller the guard found for the request's key; None without a key (also for code
+    that answers before FastAPI, ``app.revalidation``)."""
+    if request.headers.get(API_KEY_HEADER_NAME) is None:
         return None
     principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
     if not isinstance(principal, Principal):  # only when the guard is not installed

@@ -32,6 +32,7 @@ from app.keycache import KeyCache
 from app.logs import configure_logging
 from app.observability import REQUEST_ID_HEADER, Observability
 from app.ratelimits import RateLimits
+from app.revalidation import Revalidation
 from app.routers import (
     charts,
     consensus,
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(practices.router, prefix=API_PREFIX)
     for twinning_module in (twinnings, twinning_activities, twinning_actions):
         app.include_router(twinning_module.router, prefix=API_PREFIX)
+    # Innermost, inside the guard and the security headers: a dashboard's 304 without FastAPI.
+    app.add_middleware(Revalidation)
     web.install(app)
     install_middleware(app, settings, database)
     return app

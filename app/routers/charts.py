@@ -485,15 +485,19 @@ def chart_response(request: Request, chart: ChartRequest, fmt: RadarFormat) -> R
     names the chart before anything is loaded (a chart of latest profiles from its head,
     before any session), and keys the worker's image cache; images not in it count against
     the chart rate limits (429 beyond)."""
-    kind = f"radar.{fmt.value}"
     head = chart.head() if request.headers.get("if-none-match") else None
     if head is not None:
-        etag = make_etag(kind, head.identity)
-        headers = {"ETag": etag, **cache_headers(head.public, head.language)}
+        etag, headers = chart_tag(head, fmt)
         if (unchanged := not_modified(request, etag, headers)) is not None:
             return unchanged
     with chart.database.session() as session:
         return _chart_answer(request, chart, session, fmt)
+
+
+def chart_tag(head: ChartHead, fmt: RadarFormat) -> tuple[str, dict[str, str]]:
+    """A chart's ETag and the headers of its answers, from its head."""
+    etag = make_etag(f"radar.{fmt.value}", head.identity)
+    return etag, {"ETag": etag, **cache_headers(head.public, head.language)}
 
 
 def _chart_answer(

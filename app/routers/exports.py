@@ -17,7 +17,13 @@ from enum import StrEnum
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.deps import ExportPageDep, ModelsDep, OptionalPrincipalDep, PrincipalDep, SessionDep
+from app.deps import (
+    ExportPageDep,
+    ModelsDep,
+    OptionalPrincipalDep,
+    PrincipalDep,
+    SessionDep,
+)
 from app.etags import (
     NOT_MODIFIED_RESPONSE,
     Part,
@@ -29,6 +35,7 @@ from app.etags import (
 from app.language import Language
 from app.problems import ApiProblem, problem_responses
 from app.routers.charts import (
+    ChartHead,
     ChartPlan,
     ChartRequest,
     ChartRequestDep,
@@ -184,8 +191,7 @@ def export_report(request: Request, chart: ChartRequestDep) -> Response:
     today = datetime.datetime.now(datetime.UTC).date()
     head = chart.head() if request.headers.get("if-none-match") else None
     if head is not None:  # a report of latest profiles, named before any session is opened
-        etag = _report_etag(chart, head.identity, head.may_read_ratings, today)
-        headers = {"ETag": etag, **cache_headers(head.public, head.language)}
+        etag, headers = report_tag(chart, head, today)
         if (unchanged := not_modified(request, etag, headers)) is not None:
             return unchanged
     with chart.database.session() as session:
@@ -197,6 +203,14 @@ def export_report(request: Request, chart: ChartRequestDep) -> Response:
         chart.limits.chart_render(chart.principal, chart.address)
         html = report_html(session, chart.models, plan, today)
     return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def report_tag(
+    chart: ChartRequest, head: ChartHead, today: datetime.date
+) -> tuple[str, dict[str, str]]:
+    """A report's ETag and the headers of its answers, from its chart's head."""
+    etag = _report_etag(chart, head.identity, head.may_read_ratings, today)
+    return etag, {"ETag": etag, **cache_headers(head.public, head.language)}
 
 
 def _report_etag(

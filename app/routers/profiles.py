@@ -16,7 +16,8 @@ from itertools import combinations
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth import ensure_can_read, require_key
+from app.auth import Principal, ensure_can_read, require_key
+from app.db import Database
 from app.deps import (
     DatabaseDep,
     ModelsDep,
@@ -134,19 +135,26 @@ def get_region_profile(
 ) -> RoundProfile | Response:
     """Readable without a key when the region's profile is public. ``If-None-Match`` with
     the ETag answers ``304`` until a newer round is published or the region is renamed."""
-    # The ETag from one read of plain values (the region, its latest published round's id
-    # and publishing time); the session only for the full answer.
-    found = latest_head(database, region_id)
-    head, round_id, published_at = readable_head(found, region_id, principal, "path.region_id")
-    etag = make_etag("region-profile", [round_id, published_stamp(published_at), head.name])
-    headers = cache_headers(head.public_profile)
+    # The ETag from one read of plain values; the session only for the full answer.
+    etag, headers, round_id, name = region_profile_tag(database, region_id, principal)
     if (unchanged := not_modified(request, etag, headers)) is not None:
         return unchanged
     response.headers.update({"ETag": etag, **headers})
-    names = {region_id: head.name}
+    names = {region_id: name}
     with database.session() as session:
         round_ = get_or_404(session, AssessmentRound, round_id, "path.region_id")
         return _view(round_results(session, get_models(request), [round_], names)[0])
+
+
+def region_profile_tag(
+    database: Database, region_id: int, principal: Principal | None
+) -> tuple[str, dict[str, str], int, str]:
+    """The region profile's ETag and cache headers, with its latest published round's id and
+    the region's name: one read of plain values, once the caller may read the profile."""
+    found = latest_head(database, region_id)
+    head, round_id, published_at = readable_head(found, region_id, principal, "path.region_id")
+    etag = make_etag("region-profile", [round_id, published_stamp(published_at), head.name])
+    return etag, cache_headers(head.public_profile), round_id, head.name
 
 
 @router.get(
