@@ -9,7 +9,10 @@ The middleware stack, outermost first (all pure ASGI, no per-request task):
 2. CORS: error answers carry its headers too, and preflights are answered here;
 3. ``Guard``: body limit, key check before the body is read, admission and rate limits
    (``app.guard``);
-4. gzip for large text answers.
+4. gzip for large text answers;
+5. the pages' security headers (``app.web.security``);
+6. ``Revalidation``: a dashboard's ``304`` for a profile, chart or report, answered before
+   FastAPI routes the request (``app.revalidation``).
 """
 
 from __future__ import annotations
