@@ -53,12 +53,12 @@ from app.routers import (
     twinnings,
 )
 from app.routers import matching as matching_routes
+from app.routing import API_PREFIX
 from app.settings import Settings
 from app.text import refuse_unstorable_text
 from assessment import ChartCache, ModelCatalog
 from assessment.chart_render import warm_up
 
-API_PREFIX = "/api/v1"
 DESCRIPTION = """
 Maturity self-assessment of health and care regions on the SCIROCCO model.
 

@@ -33,11 +33,14 @@ from app.problems import ApiProblem
 from app.routers.charts import ChartRequest, RadarFormat, SpreadParam, chart_query, chart_tag
 from app.routers.exports import report_tag
 from app.routers.profiles import region_profile_tag
+from app.routing import API_PREFIX
 from app.schemas import ID_MAX
 from app.text import unstorable
 
-_PROFILE = re.compile(r"/api/v1/regions/([0-9]{1,10})/profile")
-_CHART = re.compile(r"/api/v1/regions/([0-9]{1,10})/(radar\.(png|svg|json)|report\.html)")
+_PROFILE = re.compile(re.escape(API_PREFIX) + r"/regions/([0-9]{1,10})/profile")
+_CHART = re.compile(
+    re.escape(API_PREFIX) + r"/regions/([0-9]{1,10})/(radar\.(png|svg|json)|report\.html)"
+)
 _CHART_LISTS = frozenset({"rounds", "compare"})
 _CHART_SCALARS = frozenset({"round_id", "spread", "lang"})
 

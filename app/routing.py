@@ -27,6 +27,9 @@ from sqlmodel import Session
 
 from app.db import get_session
 
+API_PREFIX = "/api/v1"
+"""Where the API's routes live (the pages are at the root)."""
+
 
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
