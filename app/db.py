@@ -209,6 +209,7 @@ class _DriverStatement:
     the statement's own bound values, such as a LIMIT) and each column's conversion from the
     driver's value (None: taken as it comes)."""
 
+    statement: AnySelect  # kept alive, so that no other statement can take its id
     compiled: Compiled
     positions: tuple[str, ...] | None  # the parameters' order, for positional drivers
     converters: tuple[Callable[[Any], Any] | None, ...]
@@ -234,8 +235,8 @@ _compiled: dict[tuple[int, str], _DriverStatement] = {}
 
 
 def _driver_statement(statement: AnySelect, dialect: Dialect) -> _DriverStatement:
-    """``statement`` compiled for ``dialect``, once (the statements ``Database.read`` runs
-    are built once too, so this holds as many as the code has)."""
+    """``statement`` compiled for ``dialect``, once. ``Database.read`` takes statements
+    built once (module constants, cached builders): this holds as many as the code has."""
     key = (id(statement), dialect.name)
     found = _compiled.get(key)
     if found is None:
@@ -243,6 +244,7 @@ def _driver_statement(statement: AnySelect, dialect: Dialect) -> _DriverStatemen
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError("Database.read takes no expanding (IN) parameters")
         found = _DriverStatement(
+            statement=statement,
             compiled=compiled,
             positions=tuple(compiled.positiontup or ()) if compiled.positional else None,
             converters=tuple(

@@ -245,6 +245,15 @@ class ChartPlan:
     def shown(self) -> tuple[ShownRound, ...]:
         return (self.main, *self.overlays)
 
+    def head(self, session: Session) -> ChartHead:
+        """What names the chart, as ``chart_head`` gives it for a chart of latest profiles."""
+        return ChartHead(
+            identity=self.identity(session),
+            public=self.public,
+            may_read_ratings=self.may_read_ratings,
+            language=self.language,
+        )
+
     def identity(self, session: Session) -> list[Part]:
         """Everything the chart's content depends on (see ``app.etags``)."""
         stamps = round_stamps(session, [shown.round for shown in self.shown])
@@ -273,9 +282,9 @@ def chart_identity(
 
 @dataclass(frozen=True)
 class ChartHead:
-    """A chart of latest published profiles (no ``round_id``, no ``rounds``), named from
-    plain reads before any session is opened: its identity equals its plan's, so a ``304``
-    needs nothing else."""
+    """What names a chart: its identity, who may cache it, whether it shows ratings, its
+    language. A chart of latest published profiles (no ``round_id``, no ``rounds``) has one
+    from plain reads before any session (``chart_head``), equal to its plan's."""
 
     identity: list[Part]
     public: bool
@@ -481,43 +490,32 @@ def build_spec(plan: ChartPlan, content: ChartContent) -> RadarSpec:
 
 
 def chart_response(request: Request, chart: ChartRequest, fmt: RadarFormat) -> Response:
-    """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag. The ETag
-    names the chart before anything is loaded (a chart of latest profiles from its head,
-    before any session), and keys the worker's image cache; images not in it count against
-    the chart rate limits (429 beyond)."""
-    head = chart.head() if request.headers.get("if-none-match") else None
-    if head is not None:
-        etag, headers = chart_tag(head, fmt)
+    """The chart, or ``304`` when the request's ``If-None-Match`` holds its ETag (for a
+    chart of latest profiles, ``app.revalidation`` answers that before FastAPI). The ETag
+    names the chart before anything is loaded, and keys the worker's image cache; images
+    not in it count against the chart rate limits (429 beyond)."""
+    with chart.database.session() as session:
+        plan = chart.plan(session)
+        etag, headers = chart_tag(plan.head(session), fmt)
         if (unchanged := not_modified(request, etag, headers)) is not None:
             return unchanged
-    with chart.database.session() as session:
-        return _chart_answer(request, chart, session, fmt)
+        body = chart.cache.get(etag)
+        if body is None:
+            spec = build_spec(plan, chart_content(session, chart.models, plan))
+            if fmt is RadarFormat.JSON:
+                body = spec_json(spec)
+            else:
+                chart.limits.chart_render(chart.principal, chart.address)  # drawing costs
+                body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
+            chart.cache.put(etag, body)
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 def chart_tag(head: ChartHead, fmt: RadarFormat) -> tuple[str, dict[str, str]]:
-    """A chart's ETag and the headers of its answers, from its head."""
+    """A chart's ETag and the headers of its answers (its handler's and, for a ``304``,
+    ``app.revalidation``'s)."""
     etag = make_etag(f"radar.{fmt.value}", head.identity)
     return etag, {"ETag": etag, **cache_headers(head.public, head.language)}
-
-
-def _chart_answer(
-    request: Request, chart: ChartRequest, session: Session, fmt: RadarFormat
-) -> Response:
-    plan = chart.plan(session)
-    etag = make_etag(f"radar.{fmt.value}", plan.identity(session))
-    headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
-    if (unchanged := not_modified(request, etag, headers)) is not None:
-        return unchanged
-    body = chart.cache.get(etag)
-    if body is None:
-        spec = build_spec(plan, chart_content(session, chart.models, plan))
-        if fmt is RadarFormat.JSON:
-            body = spec_json(spec)
-        else:
-            chart.limits.chart_render(chart.principal, chart.address)  # drawing costs
-            body = render_radar(spec, "png" if fmt is RadarFormat.PNG else "svg")
-        chart.cache.put(etag, body)
-    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 _CHART_CONTENT = {

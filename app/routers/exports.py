@@ -26,7 +26,6 @@ from app.deps import (
 )
 from app.etags import (
     NOT_MODIFIED_RESPONSE,
-    Part,
     cache_headers,
     make_etag,
     model_digest,
@@ -189,15 +188,9 @@ def export_report(request: Request, chart: ChartRequestDep) -> Response:
     read the region's ratings, whatever ``spread`` says, since they are half of the report.
     A report not revalidated draws its chart, so it counts against the chart rate limits."""
     today = datetime.datetime.now(datetime.UTC).date()
-    head = chart.head() if request.headers.get("if-none-match") else None
-    if head is not None:  # a report of latest profiles, named before any session is opened
-        etag, headers = report_tag(chart, head, today)
-        if (unchanged := not_modified(request, etag, headers)) is not None:
-            return unchanged
     with chart.database.session() as session:
         plan = chart.plan(session)
-        etag = _report_etag(chart, plan.identity(session), plan.may_read_ratings, today)
-        headers = {"ETag": etag, **cache_headers(plan.public, plan.language)}
+        etag, headers = report_tag(chart, plan.head(session), today)
         if (unchanged := not_modified(request, etag, headers)) is not None:
             return unchanged
         chart.limits.chart_render(chart.principal, chart.address)
@@ -208,18 +201,13 @@ def export_report(request: Request, chart: ChartRequestDep) -> Response:
 def report_tag(
     chart: ChartRequest, head: ChartHead, today: datetime.date
 ) -> tuple[str, dict[str, str]]:
-    """A report's ETag and the headers of its answers, from its chart's head."""
-    etag = _report_etag(chart, head.identity, head.may_read_ratings, today)
-    return etag, {"ETag": etag, **cache_headers(head.public, head.language)}
-
-
-def _report_etag(
-    chart: ChartRequest, identity: list[Part], shows_ratings: bool, today: datetime.date
-) -> str:
-    """The chart's identity, whether the ratings are shown and by whom (the stakeholders'
-    names), and the day the report is dated."""
+    """A report's ETag and the headers of its answers (its handler's and, for a ``304``,
+    ``app.revalidation``'s): the chart's identity, whether the ratings are shown and by
+    whom (the stakeholders' names), and the day the report is dated."""
+    shows_ratings = head.may_read_ratings
     people = people_digest(chart.database, chart.query.region_id) if shows_ratings else ""
-    return make_etag("report", [*identity, shows_ratings, people, today.isoformat()])
+    etag = make_etag("report", [*head.identity, shows_ratings, people, today.isoformat()])
+    return etag, {"ETag": etag, **cache_headers(head.public, head.language)}
 
 
 def report_html(
