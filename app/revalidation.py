@@ -35,7 +35,7 @@ from app.routers.exports import report_tag
 from app.routers.profiles import region_profile_tag
 from app.routing import API_PREFIX
 from app.schemas import ID_MAX
-from app.text import unstorable
+from app.text import refuse_unstorable_query
 
 _PROFILE = re.compile(re.escape(API_PREFIX) + r"/regions/([0-9]{1,10})/profile")
 _CHART = re.compile(
@@ -82,12 +82,10 @@ def _tagger(scope: Scope) -> Callable[[Request], Tag | None] | None:
 def _current_tag(tag_of: Callable[[Request], Tag | None], request: Request) -> Tag | None:
     """The content's tag and headers; None where the handler must answer (it would refuse,
     or it reads something differently from here)."""
-    for name, value in request.query_params.multi_items():
-        if unstorable(name, name) or unstorable(name, value):
-            return None
     try:
+        refuse_unstorable_query(request)  # what FastAPI's app-wide check would refuse
         return tag_of(request)
-    except (ApiProblem, SQLAlchemyError):  # the handler answers these (403, 404, 503...)
+    except (ApiProblem, SQLAlchemyError):  # the handler answers these (422, 403, 404, 503...)
         return None
 
 

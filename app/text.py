@@ -105,15 +105,20 @@ def _check(field: str, value: str) -> None:
         raise ApiProblem(422, reason, field=field)
 
 
+def refuse_unstorable_query(request: Request) -> None:
+    """422 for NUL or lone surrogates in a query parameter's name or value."""
+    for name, value in request.query_params.multi_items():
+        _check(f"query.{name}", name)
+        _check(f"query.{name}", value)
+
+
 async def refuse_unstorable_text(request: Request) -> None:
     """An app-wide dependency: 422 for NUL or lone surrogates anywhere a request can send
     text. It runs after FastAPI parsed the JSON body (that parse is reused, not repeated)."""
     for name, value in request.path_params.items():
         if isinstance(value, str):
             _check(f"path.{name}", value)
-    for name, value in request.query_params.multi_items():
-        _check(f"query.{name}", name)
-        _check(f"query.{name}", value)
+    refuse_unstorable_query(request)
     content_type = request.headers.get("content-type", "")
     if "json" not in content_type or not await request.body():
         return
