@@ -29,6 +29,7 @@ from fastapi import Request
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Compiled, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
 
@@ -170,31 +171,14 @@ class Database:
         """``read`` once per parameter set, all on one connection (one pool checkout)."""
         engine = self.engine
         compiled = _driver_statement(statement, engine.dialect)
-        connection = engine.raw_connection()  # the pool's own errors are SQLAlchemy's
         try:
-            driver = connection.driver_connection
-            # Single reads need no transaction: without one, PostgreSQL is spared a BEGIN
-            # and the pool's ROLLBACK on return, two of a read's four round trips.
-            autocommit = engine.dialect.name == "postgresql" and driver is not None
-            if autocommit:
-                driver.autocommit = True  # type: ignore[union-attr]
+            connection = engine.raw_connection()  # a pool timeout is SQLAlchemy's already
             try:
-                cursor = connection.cursor()
-                try:
-                    found = []
-                    for params in each:
-                        cursor.execute(compiled.sql, compiled.parameters(params))
-                        found.append([compiled.converted(row) for row in cursor.fetchall()])
-                finally:
-                    cursor.close()
+                return _run_each(connection, compiled, each, engine.dialect.name == "postgresql")
             finally:
-                if autocommit:
-                    driver.autocommit = False  # type: ignore[union-attr]
-        except engine.dialect.loaded_dbapi.Error as exc:
+                connection.close()  # back to the pool
+        except engine.dialect.loaded_dbapi.Error as exc:  # connecting, or the reads
             raise _wrapped(exc, compiled.sql) from exc
-        finally:
-            connection.close()
-        return found
 
     def dispose(self) -> None:
         if self._engine is not None:
@@ -254,6 +238,34 @@ def _driver_statement(statement: AnySelect, dialect: Dialect) -> _DriverStatemen
         )
         _compiled[key] = found
     return found
+
+
+def _run_each(
+    connection: PoolProxiedConnection,
+    compiled: _DriverStatement,
+    each: Sequence[Mapping[str, Any]],
+    postgresql: bool,
+) -> list[list[tuple[Any, ...]]]:
+    """The reads on the driver's cursor. Single reads need no transaction: without one,
+    PostgreSQL is spared a BEGIN and the pool's ROLLBACK on return, two of a read's four
+    round trips (the connection goes back to the pool as it came, transactional)."""
+    driver: Any = connection.driver_connection
+    autocommit = postgresql and driver is not None
+    if autocommit:
+        driver.autocommit = True
+    try:
+        cursor = connection.cursor()
+        try:
+            found = []
+            for params in each:
+                cursor.execute(compiled.sql, compiled.parameters(params))
+                found.append([compiled.converted(row) for row in cursor.fetchall()])
+            return found
+        finally:
+            cursor.close()
+    finally:
+        if autocommit:
+            driver.autocommit = False
 
 
 def _wrapped(exc: Exception, sql: str) -> StatementError:

@@ -47,8 +47,13 @@ def test_expanding_parameters_are_refused(database: Database) -> None:
         database.read(many, {"ids": [1, 2]})
 
 
-def test_a_database_that_does_not_answer_is_an_operational_error(tmp_path: object) -> None:
-    gone = Database("sqlite:////nonexistent-dir/never.db")
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:////nonexistent-dir/never.db", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+)
+def test_a_database_that_does_not_answer_is_an_operational_error(url: str) -> None:
+    """Connecting fails as the driver's error; callers get SQLAlchemy's (503 in the service)."""
+    gone = Database(url)
     try:
         with pytest.raises(OperationalError):
             gone.read(_ONE_REGION, {"region_id": 1})
