@@ -13,13 +13,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from app.db import AnySelect
 from app.deps import SessionDep
 from app.problems import ApiProblem, database_unavailable, problem_responses, retry_later
 from app.routing import ApiRoute
@@ -69,31 +70,21 @@ class MigrationHeads:
 _heads = MigrationHeads()
 
 
+# Built once: ``Database.read`` compiles a statement once and runs it on a pooled driver
+# connection, with no session and no transaction of the service's own (on PostgreSQL no
+# BEGIN and ROLLBACK either), since a load balancer may ask many times a second.
+_PING: AnySelect = sa.select(sa.literal_column("1"))
+
+
 @router.get("/health", response_model=Health, summary="Liveness and database reachability")
 def get_health(request: Request) -> Health:
     """One ``SELECT 1`` on a pooled connection; 503 when the database does not answer."""
-    engine = request.app.state.database.engine
+    database = request.app.state.database
     try:
-        ping(engine)
-    except engine.dialect.loaded_dbapi.Error as exc:
+        database.read(_PING, {})
+    except DBAPIError as exc:
         raise database_unavailable(exc) from None
-    return Health(status="ok", database=engine.dialect.name)
-
-
-def ping(engine: Engine) -> None:
-    """One round trip on a connection from the pool, as the driver gives it: no session and
-    no transaction of the service's own (on SQLite no BEGIN and ROLLBACK either), since a
-    load balancer may ask many times a second and the answer needs none of them."""
-    connection = engine.raw_connection()  # the pool's own errors are SQLAlchemy's
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute("SELECT 1")
-            cursor.fetchall()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()  # back to the pool, which ends anything the driver began
+    return Health(status="ok", database=database.engine.dialect.name)
 
 
 @router.get("/health/live", response_model=Liveness, summary="The worker answers (no database)")
